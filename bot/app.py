@@ -1,0 +1,50 @@
+"""The Flask application factory."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, current_app, jsonify
+from flask.typing import ResponseReturnValue
+
+from bot.services import Services
+from bot.settings import Settings, settings_from_env
+from models.db import database_reachable
+
+log = logging.getLogger(__name__)
+
+MAX_BODY_BYTES = 12 * 1024 * 1024  # a webhook is small; sandbox photo uploads are up to LINE's 10 MB
+
+
+def create_app(settings: Settings | None = None, services: Services | None = None) -> Flask:
+    if services is None:
+        services = Services.from_settings(settings or settings_from_env())
+    app = Flask(__name__)
+    app.config.update(SECRET_KEY=services.settings.secret_key, MAX_CONTENT_LENGTH=MAX_BODY_BYTES)
+    app.extensions["rongtook"] = services
+
+    from bot.webhook import bp as webhook_bp
+
+    app.register_blueprint(webhook_bp)
+    app.add_url_rule("/healthz", "healthz", healthz)
+    app.add_url_rule("/", "index", index)
+    if services.settings.sandbox:
+        from bot.sandbox import register_sandbox
+
+        register_sandbox(app)
+    return app
+
+
+def healthz() -> ResponseReturnValue:
+    services: Services = current_app.extensions["rongtook"]
+    mode = "sandbox" if services.settings.sandbox else "line"
+    if database_reachable(services.engine):
+        return jsonify(status="ok", database="ok", mode=mode), 200
+    return jsonify(status="unavailable", database="unreachable", mode=mode), 503
+
+
+def index() -> ResponseReturnValue:
+    services: Services = current_app.extensions["rongtook"]
+    if services.settings.sandbox:
+        return '<p>Rongtook — <a href="/sandbox">LINE sandbox / แชตทดลอง</a></p>'
+    return "<p>Rongtook</p>"

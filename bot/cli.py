@@ -1,0 +1,204 @@
+"""The `rongtook` command: release, web, worker, run (all in one, for the sandbox), districts."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import signal
+import sys
+import threading
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy.exc import OperationalError
+
+from bot.settings import ConfigError, Settings, settings_from_env
+
+log = logging.getLogger("rongtook")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="rongtook", description="Rongtook (ร้องทุกข์) LINE complaint service")
+    sub = parser.add_subparsers(dest="command", required=True)
+    run = sub.add_parser("run", help="set up and start web + worker in one process (sandbox without LINE settings)")
+    run.add_argument("--host", default=os.environ.get("HOST", "127.0.0.1"))
+    sub.add_parser("release", help="migrate the database and load the districts (safe to run again)")
+    sub.add_parser("web", help="serve the web app with gunicorn on $PORT")
+    sub.add_parser("worker", help="process the inbox, send the outbox, run the scheduler")
+    db = sub.add_parser("db", help="database migrations")
+    db.add_argument("action", choices=["upgrade"])
+    districts = sub.add_parser("districts", help="district boundaries")
+    districts_sub = districts.add_subparsers(dest="action", required=True)
+    imp = districts_sub.add_parser("import", help="load boundaries from a GeoJSON file (code, name_th, name_en)")
+    imp.add_argument("file", type=Path)
+    districts_sub.add_parser("list", help="list the districts and whether each has a boundary")
+    args = parser.parse_args(argv)
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    try:
+        settings = settings_from_env()
+        return COMMANDS[args.command](settings, args)
+    except ConfigError as exc:
+        print(f"rongtook: {exc}", file=sys.stderr)
+        return 2
+    except OperationalError as exc:
+        print(f"rongtook: cannot reach the database (DATABASE_URL): {str(exc.orig).splitlines()[0]}", file=sys.stderr)
+        return 3
+
+
+def announce(settings: Settings) -> None:
+    if settings.sandbox:
+        log.info("SANDBOX MODE: no LINE_CHANNEL_SECRET set; LINE is simulated at %s", settings.line_api_base_url)
+    else:
+        log.info("LINE mode: Messaging API at %s", settings.line_api_base_url or "LINE's own hosts")
+
+
+def cmd_release(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.services import Services
+    from bot.setup import release
+
+    report = release(Services.from_settings(settings))
+    print(f"database migrated; districts added: {report.districts_added}, boundaries loaded: "
+          f"{report.boundaries_loaded}")
+    return 0
+
+
+def cmd_db(settings: Settings, args: argparse.Namespace) -> int:
+    from models.db import make_engine
+    from models.migrate import upgrade
+
+    upgrade(make_engine(settings.database_url))
+    print("database migrated")
+    return 0
+
+
+def cmd_districts(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.services import Services
+    from models.db import transaction
+    from models.districts import BoundaryFileError, ensure_districts, import_boundaries, read_boundaries
+
+    services = Services.from_settings(settings)
+    if args.action == "import":
+        try:
+            boundaries = read_boundaries(args.file)
+        except BoundaryFileError as exc:
+            print(f"rongtook: {exc}", file=sys.stderr)
+            return 1
+        with transaction(services.sessions) as session:
+            ensure_districts(session)
+            count = import_boundaries(session, boundaries)
+        print(f"loaded {count} district boundaries from {args.file}")
+        return 0
+    from sqlalchemy import select
+
+    from models import District
+
+    with transaction(services.sessions) as session:
+        for d in session.scalars(select(District).order_by(District.code)):
+            print(f"{d.code}  {d.name_th}  {d.name_en}  {'boundary' if d.boundary else '-'}")
+    return 0
+
+
+def cmd_worker(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.line_gateway import LineGateway
+    from bot.services import Services
+    from bot.worker import Worker
+    from scheduler.runner import build_scheduler
+
+    announce(settings)
+    services = Services.from_settings(settings)
+    stop = threading.Event()
+    _stop_on_signals(stop)
+    scheduler = build_scheduler(services.sessions)
+    scheduler.start()
+    try:
+        Worker(services, LineGateway(settings.line_channel_access_token, settings.line_api_base_url)).run(stop)
+    finally:
+        scheduler.shutdown(wait=False)
+    return 0
+
+
+def cmd_web(settings: Settings, args: argparse.Namespace) -> int:
+    from gunicorn.app.base import BaseApplication
+
+    from bot.app import create_app
+
+    announce(settings)
+
+    class WebApp(BaseApplication):  # type: ignore[misc]
+        def load_config(self) -> None:
+            options: dict[str, Any] = {
+                "bind": f"0.0.0.0:{settings.port}",
+                "workers": int(os.environ.get("WEB_CONCURRENCY", "2")),
+                "worker_class": "gthread",
+                "threads": int(os.environ.get("WEB_THREADS", "4")),
+                "timeout": 30,
+                "accesslog": "-",
+            }
+            for key, value in options.items():
+                self.cfg.set(key, value)
+
+        def load(self) -> Any:
+            return create_app(settings)
+
+    WebApp().run()
+    return 0
+
+
+def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
+    from werkzeug.serving import make_server
+
+    from bot.app import create_app
+    from bot.line_gateway import LineGateway
+    from bot.services import Services
+    from bot.setup import release
+    from bot.worker import Worker, run_worker_until
+    from scheduler.runner import build_scheduler
+
+    announce(settings)
+    services = Services.from_settings(settings)
+    release(services)
+    app = create_app(services=services)
+    server = make_server(args.host, settings.port, app, threaded=True)
+    stop = threading.Event()
+    _stop_on_signals(stop, server.shutdown)
+    worker = Worker(services, LineGateway(settings.line_channel_access_token, settings.line_api_base_url))
+    thread = run_worker_until(stop, worker)
+    scheduler = build_scheduler(services.sessions)
+    scheduler.start()
+    where = f"http://{args.host}:{settings.port}"
+    print(f"\n  Rongtook is running: {where}/sandbox  (health: {where}/healthz; Ctrl+C to stop)\n"
+          if settings.sandbox else f"\n  Rongtook is running: {where}  (webhook: {where}/callback)\n", flush=True)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        stop.set()
+        scheduler.shutdown(wait=False)
+        thread.join(timeout=5)
+    return 0
+
+
+def _stop_on_signals(stop: threading.Event, also: Any = None) -> None:
+    def handler(signum: int, _frame: Any) -> None:
+        stop.set()
+        if also is not None:
+            threading.Thread(target=also, daemon=True).start()
+
+    signal.signal(signal.SIGTERM, handler)
+    signal.signal(signal.SIGINT, handler)
+
+
+COMMANDS = {
+    "run": cmd_run,
+    "release": cmd_release,
+    "web": cmd_web,
+    "worker": cmd_worker,
+    "db": cmd_db,
+    "districts": cmd_districts,
+}
+
+if __name__ == "__main__":
+    sys.exit(main())

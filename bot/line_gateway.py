@@ -1,0 +1,123 @@
+"""The one way out to LINE: every Messaging API call goes through `LineGateway`.
+
+`LINE_API_BASE_URL`, when set, is used for every call, content downloads included, so a
+local server (the sandbox, Prism, a test stub) can stand in for LINE. When unset, each API
+keeps the SDK's own host: content lives on api-data.line.me, not api.line.me.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+import urllib3
+from linebot.v3.messaging import (
+    ApiClient,
+    ApiException,
+    Configuration,
+    MessagingApi,
+    MessagingApiBlob,
+    PushMessageRequest,
+    ReplyMessageRequest,
+    ShowLoadingAnimationRequest,
+)
+from linebot.v3.messaging.models import Message
+
+log = logging.getLogger(__name__)
+
+REQUEST_TIMEOUT = (3.0, 10.0)  # connect, read (seconds)
+
+
+class LineCallError(Exception):
+    """A Messaging API call did not succeed.
+
+    `status` is the HTTP status, or None when LINE could not be reached (timeout, refused).
+    """
+
+    def __init__(self, status: int | None, detail: str, headers: dict[str, str] | None = None) -> None:
+        super().__init__(f"LINE {status or 'unreachable'}: {detail}")
+        self.status = status
+        self.detail = detail
+        self.headers = {k.lower(): v for k, v in (headers or {}).items()}
+
+    @property
+    def retryable(self) -> bool:
+        """429, 5xx and network failures may succeed later; other 4xx never will."""
+        return self.status is None or self.status == 429 or self.status >= 500
+
+    @property
+    def already_accepted(self) -> bool:
+        """LINE answers 409 to a retried push whose retry key it has already accepted."""
+        return self.status == 409 and "x-line-accepted-request-id" in self.headers
+
+
+@dataclass(frozen=True)
+class Profile:
+    display_name: str
+    language: str | None
+
+
+@dataclass(frozen=True)
+class Content:
+    data: bytes
+    content_type: str
+
+
+class LineGateway:
+    def __init__(self, access_token: str, base_url: str | None) -> None:
+        config = Configuration(host=base_url, access_token=access_token)
+        config.retries = False  # we retry ourselves, from the outbox, with back-off and a retry key
+        self._client = ApiClient(config)
+        self._api = MessagingApi(self._client)
+        self._blob = MessagingApiBlob(self._client)
+
+    def close(self) -> None:
+        self._client.close()
+
+    def reply(self, reply_token: str, messages: list[dict[str, Any]]) -> None:
+        request = ReplyMessageRequest(replyToken=reply_token, messages=_messages(messages))
+        self._call(self._api.reply_message_with_http_info, request)
+
+    def push(self, to: str, messages: list[dict[str, Any]], retry_key: str) -> None:
+        request = PushMessageRequest(to=to, messages=_messages(messages))
+        self._call(self._api.push_message_with_http_info, request, x_line_retry_key=retry_key)
+
+    def show_loading(self, chat_id: str, seconds: int = 20) -> None:
+        request = ShowLoadingAnimationRequest(chatId=chat_id, loadingSeconds=seconds)
+        self._call(self._api.show_loading_animation_with_http_info, request)
+
+    def get_profile(self, user_id: str) -> Profile:
+        response = self._call(self._api.get_profile_with_http_info, user_id)
+        profile = response.data
+        return Profile(display_name=profile.display_name, language=getattr(profile, "language", None))
+
+    def get_content(self, message_id: str) -> Content:
+        response = self._call(self._blob.get_message_content_with_http_info, message_id)
+        headers = {k.lower(): v for k, v in (response.headers or {}).items()}
+        return Content(bytes(response.data), headers.get("content-type", "application/octet-stream"))
+
+    def _call(self, method: Any, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return method(*args, _request_timeout=REQUEST_TIMEOUT, **kwargs)
+        except ApiException as exc:
+            raise LineCallError(exc.status, _error_detail(exc.body), dict(exc.headers or {})) from exc
+        except urllib3.exceptions.HTTPError as exc:
+            raise LineCallError(None, f"{type(exc).__name__}: {exc}") from exc
+
+
+def _messages(messages: list[dict[str, Any]]) -> list[Message]:
+    return [Message.from_dict(m) for m in messages]
+
+
+def _error_detail(body: bytes | str | None) -> str:
+    if not body:
+        return "(no body)"
+    text = body.decode("utf-8", "replace") if isinstance(body, bytes) else str(body)
+    try:
+        data = json.loads(text)
+    except ValueError:
+        return text[:500]
+    details = "; ".join(f"{d.get('property', '')}: {d.get('message', '')}" for d in data.get("details", []))
+    return f"{data.get('message', text[:300])}" + (f" ({details})" if details else "")

@@ -1,0 +1,145 @@
+"""Settings from the environment (12-factor); a `.env` file in the working directory is read if present."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlparse
+
+from dotenv import dotenv_values
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
+
+INSTANCE_DIR = Path("instance")
+# The project's shared material sits beside the repository (../shared); never copied in.
+DEFAULT_BOUNDARIES = Path(__file__).resolve().parents[2] / "shared" / "data" / "bangkok_districts.geojson"
+SANDBOX_SECRET = "rongtook-sandbox-channel-secret"
+SANDBOX_TOKEN = "rongtook-sandbox-access-token"
+SANDBOX_API_PATH = "/sandbox/line"
+
+
+class ConfigError(Exception):
+    """A setting is wrong. The message names the setting and says what is expected."""
+
+    def __init__(self, setting: str, problem: str) -> None:
+        super().__init__(f"setting {setting}: {problem}")
+        self.setting = setting
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str
+    line_channel_secret: str
+    line_channel_access_token: str
+    line_api_base_url: str | None  # None: the SDK's own hosts (api.line.me, api-data.line.me)
+    secret_key: str
+    photo_dir: Path
+    districts_geojson: Path | None
+    sandbox: bool
+    port: int
+    inbox_lease_s: float
+    max_attempts: int
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+
+def load_env(cwd: Path | None = None) -> dict[str, str]:
+    """The process environment over the `.env` file (the environment wins)."""
+    env_file = (cwd or Path.cwd()) / ".env"
+    values = {k: v for k, v in dotenv_values(env_file).items() if v is not None} if env_file.exists() else {}
+    values.update(os.environ)
+    return values
+
+
+def settings_from_env(env: Mapping[str, str] | None = None) -> Settings:
+    env = load_env() if env is None else env
+
+    def get(name: str) -> str:
+        return env.get(name, "").strip()
+
+    database_url = get("DATABASE_URL") or f"sqlite:///{(INSTANCE_DIR / 'rongtook.sqlite3').resolve()}"
+    if database_url.startswith("postgres://"):  # Heroku-style URLs; SQLAlchemy wants the driver named
+        database_url = "postgresql+psycopg://" + database_url.removeprefix("postgres://")
+    elif database_url.startswith("postgresql://"):
+        database_url = "postgresql+psycopg://" + database_url.removeprefix("postgresql://")
+    try:
+        backend = make_url(database_url).get_backend_name()
+    except ArgumentError:
+        raise ConfigError("DATABASE_URL", "not a database URL (expected sqlite:///… or postgresql://…)") from None
+    if backend not in ("sqlite", "postgresql"):
+        raise ConfigError("DATABASE_URL", f"'{backend}' is not supported; use sqlite or postgresql")
+
+    secret, token = get("LINE_CHANNEL_SECRET"), get("LINE_CHANNEL_ACCESS_TOKEN")
+    sandbox = not secret
+    if sandbox and token:
+        raise ConfigError("LINE_CHANNEL_SECRET", "is empty but LINE_CHANNEL_ACCESS_TOKEN is set; set both or neither")
+    if not sandbox and not token:
+        raise ConfigError("LINE_CHANNEL_ACCESS_TOKEN", "is required when LINE_CHANNEL_SECRET is set")
+
+    port_text = get("PORT") or "8000"
+    if not port_text.isdigit() or not 0 < int(port_text) < 65536:
+        raise ConfigError("PORT", f"'{port_text}' is not a TCP port number")
+    port = int(port_text)
+
+    base_url = get("LINE_API_BASE_URL").rstrip("/") or None
+    if base_url is not None:
+        parsed = urlparse(base_url)
+        if parsed.scheme not in ("http", "https") or not parsed.netloc:
+            raise ConfigError("LINE_API_BASE_URL", f"'{base_url}' is not an http(s) URL")
+    elif sandbox:
+        base_url = f"http://127.0.0.1:{port}{SANDBOX_API_PATH}"
+
+    secret_key = get("SECRET_KEY")
+    if not secret_key:
+        if not sandbox:
+            raise ConfigError("SECRET_KEY", "is required with a real LINE channel (a long random string)")
+        secret_key = "sandbox-only-secret-key"
+    elif not sandbox and len(secret_key) < 16:
+        raise ConfigError("SECRET_KEY", "is too short; use at least 16 random characters")
+
+    photo_dir = Path(get("PHOTO_DIR") or INSTANCE_DIR / "photos").resolve()
+    try:
+        photo_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ConfigError("PHOTO_DIR", f"cannot create {photo_dir} ({exc.strerror})") from None
+    if not os.access(photo_dir, os.W_OK):
+        raise ConfigError("PHOTO_DIR", f"{photo_dir} is not writable")
+
+    geojson_text = get("DISTRICTS_GEOJSON")
+    if geojson_text:
+        districts_geojson: Path | None = Path(geojson_text).resolve()
+        if not districts_geojson.is_file():
+            raise ConfigError("DISTRICTS_GEOJSON", f"no such file: {districts_geojson}")
+    else:
+        districts_geojson = DEFAULT_BOUNDARIES if DEFAULT_BOUNDARIES.is_file() else None
+
+    return Settings(
+        database_url=database_url,
+        line_channel_secret=secret or SANDBOX_SECRET,
+        line_channel_access_token=token or SANDBOX_TOKEN,
+        line_api_base_url=base_url,
+        secret_key=secret_key,
+        photo_dir=photo_dir,
+        districts_geojson=districts_geojson,
+        sandbox=sandbox,
+        port=port,
+        inbox_lease_s=_positive_float(env, "INBOX_LEASE_SECONDS", 60.0),
+        max_attempts=int(_positive_float(env, "MAX_ATTEMPTS", 8)),
+    )
+
+
+def _positive_float(env: Mapping[str, str], name: str, default: float) -> float:
+    text = env.get(name, "").strip()
+    if not text:
+        return default
+    try:
+        value = float(text)
+    except ValueError:
+        raise ConfigError(name, f"'{text}' is not a number") from None
+    if value <= 0:
+        raise ConfigError(name, "must be greater than zero")
+    return value

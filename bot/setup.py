@@ -1,0 +1,33 @@
+"""The release step: migrate the database and load the districts. Safe to run again."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from bot.services import Services
+from models.db import transaction
+from models.districts import ensure_districts, import_boundaries, read_boundaries
+from models.migrate import upgrade
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class ReleaseReport:
+    districts_added: int
+    boundaries_loaded: int
+
+
+def release(services: Services) -> ReleaseReport:
+    upgrade(services.engine)
+    path = services.settings.districts_geojson
+    boundaries = read_boundaries(path) if path else []
+    with transaction(services.sessions) as session:
+        added = ensure_districts(session)
+        loaded = import_boundaries(session, boundaries) if boundaries else 0
+    if path:
+        log.info("districts: %d added, %d boundaries loaded from %s", added, loaded, path)
+    else:
+        log.warning("districts: no boundary file (DISTRICTS_GEOJSON); routing by location is off")
+    return ReleaseReport(districts_added=added, boundaries_loaded=loaded)

@@ -1,0 +1,63 @@
+"""Finding or creating the citizen behind a LINE user id, and storing what they send."""
+
+from __future__ import annotations
+
+import hashlib
+import mimetypes
+from datetime import datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from handlers.context import Content, HandlerContext, Profile
+from handlers.texts import language_of
+from models import Citizen, Photo
+
+MAX_PHOTO_BYTES = 10 * 1024 * 1024  # LINE's own limit for images
+
+
+def citizen_for(session: Session, line_user_id: str, at: datetime, profile: Profile | None = None) -> Citizen:
+    citizen = session.scalar(select(Citizen).where(Citizen.line_user_id == line_user_id))
+    if citizen is None:
+        citizen = Citizen(line_user_id=line_user_id, created_at=at, updated_at=at, following=True)
+        session.add(citizen)
+    if profile is not None:
+        citizen.display_name = profile.display_name
+        citizen.language = language_of(profile.language)
+        citizen.updated_at = at
+    session.flush()
+    return citizen
+
+
+def store_photo(ctx: HandlerContext, citizen: Citizen, line_message_id: str, content: Content) -> Photo:
+    """Write the photo under PHOTO_DIR (named by its hash, so a retry rewrites the same file)."""
+    existing = ctx.session.scalar(select(Photo).where(Photo.line_message_id == line_message_id))
+    if existing is not None:
+        return existing
+    digest = hashlib.sha256(content.data).hexdigest()
+    extension = mimetypes.guess_extension(content.content_type.split(";")[0].strip()) or ".bin"
+    relative = f"{ctx.at:%Y/%m}/{digest}{extension}"
+    target = ctx.photo_dir / relative
+    target.parent.mkdir(parents=True, exist_ok=True)
+    if not target.exists():
+        tmp = target.with_suffix(target.suffix + ".part")
+        tmp.write_bytes(content.data)
+        tmp.replace(target)  # atomic: a half-written file never carries the final name
+    photo = Photo(
+        citizen_id=citizen.id,
+        line_message_id=line_message_id,
+        path=relative,
+        content_type=content.content_type,
+        size_bytes=len(content.data),
+        sha256=digest,
+        created_at=ctx.at,
+    )
+    ctx.session.add(photo)
+    ctx.session.flush()
+    return photo
+
+
+def photos_without_complaint(session: Session, citizen: Citizen) -> int:
+    return session.scalar(
+        select(func.count(Photo.id)).where(Photo.citizen_id == citizen.id, Photo.complaint_id.is_(None))
+    ) or 0

@@ -1,0 +1,30 @@
+"""Database models, the event log and the database plumbing.
+
+Import the tables from here; nothing in this package knows of Flask or LINE.
+"""
+
+from models.base import Base
+from models.complaints import Complaint, ComplaintEvent, ComplaintStatus, Photo
+from models.people import Citizen, Officer
+from models.places import District
+from models.queues import InboxEvent, OutboxMessage, QueueStatus
+from models.sandbox import SandboxContent, SandboxMessage, SandboxReplyToken, SandboxRetryKey, SandboxUser
+
+__all__ = [
+    "Base",
+    "Citizen",
+    "Complaint",
+    "ComplaintEvent",
+    "ComplaintStatus",
+    "District",
+    "InboxEvent",
+    "Officer",
+    "OutboxMessage",
+    "Photo",
+    "QueueStatus",
+    "SandboxContent",
+    "SandboxMessage",
+    "SandboxReplyToken",
+    "SandboxRetryKey",
+    "SandboxUser",
+]

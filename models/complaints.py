@@ -1,0 +1,77 @@
+"""Complaints, their append-only event log, and photos.
+
+The event log is the truth: deadlines and KPI verdicts are derived from it, so rows are
+only ever added to `complaint_events`, never changed.
+"""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, Float, ForeignKey, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from models.base import Base, UtcDateTime
+
+
+class ComplaintStatus(enum.StrEnum):
+    ROUTED = "routed"  # handed to a district, waiting for acknowledgement
+    ACKNOWLEDGED = "acknowledged"
+    IN_PROGRESS = "in_progress"
+    RESOLVED = "resolved"
+    REJECTED = "rejected"
+
+
+class Complaint(Base):
+    __tablename__ = "complaints"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    tracking_code: Mapped[str] = mapped_column(String(20), unique=True)
+    citizen_id: Mapped[int] = mapped_column(ForeignKey("citizens.id"), index=True)
+    district_code: Mapped[str | None] = mapped_column(ForeignKey("districts.code"), index=True, default=None)
+    category: Mapped[str | None] = mapped_column(String(100), default=None)
+    description: Mapped[str] = mapped_column(Text, default="")
+    latitude: Mapped[float | None] = mapped_column(Float, default=None)
+    longitude: Mapped[float | None] = mapped_column(Float, default=None)
+    status: Mapped[str] = mapped_column(String(20), default=ComplaintStatus.ROUTED.value, index=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)  # from the LINE event timestamp
+    routed_at: Mapped[datetime | None] = mapped_column(UtcDateTime, default=None)
+
+    events: Mapped[list[ComplaintEvent]] = relationship(
+        back_populates="complaint", order_by="ComplaintEvent.id"
+    )
+
+
+class ComplaintEvent(Base):
+    """One thing that happened to a complaint: who did what, when, with which text and photos."""
+
+    __tablename__ = "complaint_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    complaint_id: Mapped[int] = mapped_column(ForeignKey("complaints.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(30))  # filed, routed, acknowledged, progress, resolved, ...
+    at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
+    actor_kind: Mapped[str] = mapped_column(String(16))  # citizen | officer | admin | system
+    actor_id: Mapped[int | None] = mapped_column(Integer, default=None)
+    district_code: Mapped[str | None] = mapped_column(ForeignKey("districts.code"), default=None)
+    text: Mapped[str | None] = mapped_column(Text, default=None)
+    data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+    complaint: Mapped[Complaint] = relationship(back_populates="events")
+
+
+class Photo(Base):
+    __tablename__ = "photos"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    citizen_id: Mapped[int | None] = mapped_column(ForeignKey("citizens.id"), index=True, default=None)
+    complaint_id: Mapped[int | None] = mapped_column(ForeignKey("complaints.id"), index=True, default=None)
+    event_id: Mapped[int | None] = mapped_column(ForeignKey("complaint_events.id"), default=None)
+    line_message_id: Mapped[str | None] = mapped_column(String(64), unique=True, default=None)
+    path: Mapped[str] = mapped_column(String(500))  # relative to PHOTO_DIR
+    content_type: Mapped[str] = mapped_column(String(100))
+    size_bytes: Mapped[int] = mapped_column(Integer)
+    sha256: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)

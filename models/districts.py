@@ -1,0 +1,105 @@
+"""Loading districts and finding the district responsible for a point."""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+
+from shapely import STRtree
+from shapely.geometry import Point, shape
+from shapely.geometry.base import BaseGeometry
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from models.district_list import BANGKOK_DISTRICTS
+from models.places import District
+
+log = logging.getLogger(__name__)
+
+
+class BoundaryFileError(ValueError):
+    """The boundary file cannot be read or lacks the `code`, `name_th`, `name_en` properties."""
+
+
+@dataclass(frozen=True)
+class DistrictBoundary:
+    code: str
+    name_th: str
+    name_en: str
+    geometry: BaseGeometry
+
+
+def read_boundaries(path: Path) -> list[DistrictBoundary]:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        features = data["features"]
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise BoundaryFileError(f"{path}: not a GeoJSON FeatureCollection ({exc})") from exc
+    result = []
+    for index, feature in enumerate(features):
+        try:
+            props = feature["properties"]
+            code, name_th, name_en = str(props["code"]), str(props["name_th"]), str(props["name_en"])
+            geometry = shape(feature["geometry"])
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:
+            raise BoundaryFileError(f"{path}: feature {index} lacks code/name_th/name_en or geometry") from exc
+        if not geometry.is_valid:
+            raise BoundaryFileError(f"{path}: the boundary of district {code} is not a valid polygon")
+        result.append(DistrictBoundary(code, name_th, name_en, geometry))
+    if not result:
+        raise BoundaryFileError(f"{path}: no districts in the file")
+    return result
+
+
+def ensure_districts(session: Session) -> int:
+    """Make sure the 50 districts exist by name and code. Safe to run again. Returns how many were added."""
+    existing = set(session.scalars(select(District.code)))
+    added = 0
+    for code, name_th, name_en in BANGKOK_DISTRICTS:
+        if code not in existing:
+            session.add(District(code=code, name_th=name_th, name_en=name_en))
+            added += 1
+    session.flush()
+    return added
+
+
+def import_boundaries(session: Session, boundaries: list[DistrictBoundary]) -> int:
+    """Store the boundaries (and names) from a file; districts not in the file keep what they had."""
+    for b in boundaries:
+        district = session.get(District, b.code)
+        if district is None:
+            district = District(code=b.code)
+            session.add(district)
+        district.name_th, district.name_en = b.name_th, b.name_en
+        district.boundary = json.dumps(b.geometry.__geo_interface__, separators=(",", ":"))
+    session.flush()
+    return len(boundaries)
+
+
+class DistrictLocator:
+    """Point-in-polygon routing over the stored boundaries (built once, then read-only)."""
+
+    def __init__(self, boundaries: list[tuple[str, BaseGeometry]]) -> None:
+        self._codes = [code for code, _ in boundaries]
+        self._geoms = [geom for _, geom in boundaries]
+        self._tree = STRtree(self._geoms) if self._geoms else None
+
+    @classmethod
+    def from_session(cls, session: Session) -> DistrictLocator:
+        rows = session.execute(select(District.code, District.boundary).where(District.boundary.is_not(None)))
+        return cls([(code, shape(json.loads(boundary))) for code, boundary in rows])
+
+    @property
+    def enabled(self) -> bool:
+        return self._tree is not None
+
+    def locate(self, latitude: float, longitude: float) -> str | None:
+        """The code of the district containing the point, or None outside every district."""
+        if self._tree is None:
+            return None
+        point = Point(longitude, latitude)
+        for index in self._tree.query(point, predicate="intersects"):
+            return self._codes[int(index)]
+        return None

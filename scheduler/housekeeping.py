@@ -1,0 +1,35 @@
+"""Keeping the queues small and visible."""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+
+from sqlalchemy import delete, func, select
+from sqlalchemy.orm import Session
+
+from models import InboxEvent, OutboxMessage, QueueStatus
+
+log = logging.getLogger(__name__)
+
+# LINE redelivers within hours, not weeks; done rows older than this can go.
+INBOX_RETENTION = timedelta(days=30)
+
+
+def purge_done_inbox(session: Session, now: datetime) -> int:
+    result = session.execute(
+        delete(InboxEvent).where(
+            InboxEvent.status == QueueStatus.DONE.value,
+            InboxEvent.finished_at < now - INBOX_RETENTION,
+            ~InboxEvent.id.in_(select(OutboxMessage.inbox_event_id).where(OutboxMessage.inbox_event_id.is_not(None))),
+        )
+    )
+    return result.rowcount or 0
+
+
+def queue_counts(session: Session) -> dict[str, dict[str, int]]:
+    counts: dict[str, dict[str, int]] = {}
+    for name, model in (("inbox", InboxEvent), ("outbox", OutboxMessage)):
+        rows = session.execute(select(model.status, func.count()).group_by(model.status))
+        counts[name] = {status: n for status, n in rows}
+    return counts
