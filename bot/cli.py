@@ -21,7 +21,9 @@ log = logging.getLogger("rongtook")
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="rongtook", description="Rongtook (ร้องทุกข์) LINE complaint service")
     sub = parser.add_subparsers(dest="command", required=True)
-    run = sub.add_parser("run", help="set up and start web + worker in one process (sandbox without LINE settings)")
+    run = sub.add_parser(
+        "run", help="set up and start web + worker in one process (sandbox without LINE settings)"
+    )
     run.add_argument("--host", default=os.environ.get("HOST", "127.0.0.1"))
     sub.add_parser("release", help="migrate the database and load the districts (safe to run again)")
     sub.add_parser("web", help="serve the web app with gunicorn on $PORT")
@@ -30,7 +32,9 @@ def main(argv: list[str] | None = None) -> int:
     db.add_argument("action", choices=["upgrade"])
     districts = sub.add_parser("districts", help="district boundaries")
     districts_sub = districts.add_subparsers(dest="action", required=True)
-    imp = districts_sub.add_parser("import", help="load boundaries from a GeoJSON file (code, name_th, name_en)")
+    imp = districts_sub.add_parser(
+        "import", help="load boundaries from a GeoJSON file (code, name_th, name_en)"
+    )
     imp.add_argument("file", type=Path)
     districts_sub.add_parser("list", help="list the districts and whether each has a boundary")
     args = parser.parse_args(argv)
@@ -43,13 +47,18 @@ def main(argv: list[str] | None = None) -> int:
         print(f"rongtook: {exc}", file=sys.stderr)
         return 2
     except OperationalError as exc:
-        print(f"rongtook: cannot reach the database (DATABASE_URL): {str(exc.orig).splitlines()[0]}", file=sys.stderr)
+        print(
+            f"rongtook: cannot reach the database (DATABASE_URL): {str(exc.orig).splitlines()[0]}",
+            file=sys.stderr,
+        )
         return 3
 
 
 def announce(settings: Settings) -> None:
     if settings.sandbox:
-        log.info("SANDBOX MODE: no LINE_CHANNEL_SECRET set; LINE is simulated at %s", settings.line_api_base_url)
+        log.info(
+            "SANDBOX MODE: no LINE_CHANNEL_SECRET set; LINE is simulated at %s", settings.line_api_base_url
+        )
     else:
         log.info("LINE mode: Messaging API at %s", settings.line_api_base_url or "LINE's own hosts")
 
@@ -59,8 +68,10 @@ def cmd_release(settings: Settings, args: argparse.Namespace) -> int:
     from bot.setup import release
 
     report = release(Services.from_settings(settings))
-    print(f"database migrated; districts added: {report.districts_added}, boundaries loaded: "
-          f"{report.boundaries_loaded}")
+    print(
+        f"database migrated; districts added: {report.districts_added}, boundaries loaded: "
+        f"{report.boundaries_loaded}"
+    )
     return 0
 
 
@@ -113,7 +124,9 @@ def cmd_worker(settings: Settings, args: argparse.Namespace) -> int:
     scheduler = build_scheduler(services.sessions)
     scheduler.start()
     try:
-        Worker(services, LineGateway(settings.line_channel_access_token, settings.line_api_base_url)).run(stop)
+        Worker(services, LineGateway(settings.line_channel_access_token, settings.line_api_base_url)).run(
+            stop
+        )
     finally:
         scheduler.shutdown(wait=False)
     return 0
@@ -168,8 +181,12 @@ def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
     scheduler = build_scheduler(services.sessions)
     scheduler.start()
     where = f"http://{args.host}:{settings.port}"
-    print(f"\n  Rongtook is running: {where}/sandbox  (health: {where}/healthz; Ctrl+C to stop)\n"
-          if settings.sandbox else f"\n  Rongtook is running: {where}  (webhook: {where}/callback)\n", flush=True)
+    print(
+        f"\n  Rongtook is running: {where}/sandbox  (health: {where}/healthz; Ctrl+C to stop)\n"
+        if settings.sandbox
+        else f"\n  Rongtook is running: {where}  (webhook: {where}/callback)\n",
+        flush=True,
+    )
     try:
         server.serve_forever()
     except KeyboardInterrupt:

@@ -14,7 +14,6 @@ from typing import Any
 
 from linebot.v3.webhooks import Event
 from pydantic import ValidationError
-from sqlalchemy import insert
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 

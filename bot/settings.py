@@ -69,14 +69,18 @@ def settings_from_env(env: Mapping[str, str] | None = None) -> Settings:
     try:
         backend = make_url(database_url).get_backend_name()
     except ArgumentError:
-        raise ConfigError("DATABASE_URL", "not a database URL (expected sqlite:///… or postgresql://…)") from None
+        raise ConfigError(
+            "DATABASE_URL", "not a database URL (expected sqlite:///… or postgresql://…)"
+        ) from None
     if backend not in ("sqlite", "postgresql"):
         raise ConfigError("DATABASE_URL", f"'{backend}' is not supported; use sqlite or postgresql")
 
     secret, token = get("LINE_CHANNEL_SECRET"), get("LINE_CHANNEL_ACCESS_TOKEN")
     sandbox = not secret
     if sandbox and token:
-        raise ConfigError("LINE_CHANNEL_SECRET", "is empty but LINE_CHANNEL_ACCESS_TOKEN is set; set both or neither")
+        raise ConfigError(
+            "LINE_CHANNEL_SECRET", "is empty but LINE_CHANNEL_ACCESS_TOKEN is set; set both or neither"
+        )
     if not sandbox and not token:
         raise ConfigError("LINE_CHANNEL_ACCESS_TOKEN", "is required when LINE_CHANNEL_SECRET is set")
 

@@ -26,7 +26,9 @@ def callback() -> Response | tuple[str, int]:
     except UnicodeDecodeError:
         log.warning("webhook: body is not UTF-8; refused")
         return "bad body", 400
-    if not signature or not SignatureValidator(services.settings.line_channel_secret).validate(body, signature):
+    if not signature or not SignatureValidator(services.settings.line_channel_secret).validate(
+        body, signature
+    ):
         log.warning("webhook: missing or wrong X-Line-Signature from %s; refused", request.remote_addr)
         return "bad signature", 400
     try:
@@ -42,6 +44,10 @@ def callback() -> Response | tuple[str, int]:
     if accepted.stored:
         services.wake.set()
     if accepted.duplicates or accepted.skipped:
-        log.info("webhook: stored %d, redelivered %d, skipped %d", accepted.stored, accepted.duplicates,
-                 accepted.skipped)
+        log.info(
+            "webhook: stored %d, redelivered %d, skipped %d",
+            accepted.stored,
+            accepted.duplicates,
+            accepted.skipped,
+        )
     return Response("OK", status=200, mimetype="text/plain")

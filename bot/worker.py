@@ -97,7 +97,9 @@ class Worker:
 
     def process_inbox(self) -> int:
         with transaction(self.services.sessions) as session:
-            rows = claim(session, InboxEvent, now=self.clock(), worker=self.name, lease=self.lease, limit=BATCH)
+            rows = claim(
+                session, InboxEvent, now=self.clock(), worker=self.name, lease=self.lease, limit=BATCH
+            )
             claimed = [(Claimed(r.id, r.attempts), r.payload) for r in rows]
         for row, payload in claimed:
             self._process_event(row, payload)
@@ -162,7 +164,9 @@ class Worker:
                 except LineCallError as exc:
                     if exc.retryable and row.attempts < self.policy.max_attempts:
                         raise
-                    log.warning("photo %s unavailable: %s", message.id, exc)  # the handler says so to the user
+                    log.warning(
+                        "photo %s unavailable: %s", message.id, exc
+                    )  # the handler says so to the user
         return profile, content
 
     def _show_loading(self, event: Event, user_id: str) -> None:
@@ -184,9 +188,18 @@ class Worker:
 
     def send_outbox(self) -> int:
         with transaction(self.services.sessions) as session:
-            rows = claim(session, OutboxMessage, now=self.clock(), worker=self.name, lease=self.lease, limit=BATCH)
+            rows = claim(
+                session, OutboxMessage, now=self.clock(), worker=self.name, lease=self.lease, limit=BATCH
+            )
             claimed = [
-                (Claimed(r.id, r.attempts), r.to, json.loads(r.messages), r.reply_token, r.reply_token_at, r.retry_key)
+                (
+                    Claimed(r.id, r.attempts),
+                    r.to,
+                    json.loads(r.messages),
+                    r.reply_token,
+                    r.reply_token_at,
+                    r.retry_key,
+                )
                 for r in rows
             ]
         for row, to, messages, token, token_at, retry_key in claimed:
@@ -208,17 +221,25 @@ class Worker:
                 self._sent(row, "reply")
                 return
             except LineCallError as exc:
-                if exc.status != 400:  # 400: the token is used up or expired; a push still reaches the user
+                if not (exc.status == 400 and "reply token" in exc.detail.lower()):
                     self._fail(OutboxMessage, row, str(exc), retry=exc.retryable, last_http_status=exc.status)
                     return
-                log.info("outbox %d: reply refused (%s); pushing instead", row.id, exc.detail)
+                if row.attempts > 1:
+                    # Only we hold this token and it is still fresh: an earlier try of ours used it,
+                    # so that reply reached the user before we could record it. Pushing would repeat it.
+                    log.info("outbox %d: reply token already used by an earlier try; counted as sent", row.id)
+                    self._sent(row, "reply")
+                    return
+                log.info("outbox %d: reply token refused (%s); pushing instead", row.id, exc.detail)
         try:
             self.gateway.push(to, messages, retry_key)
         except LineCallError as exc:
             if exc.already_accepted:
                 self._sent(row, "push")
                 return
-            status = self._fail(OutboxMessage, row, str(exc), retry=exc.retryable, last_http_status=exc.status)
+            status = self._fail(
+                OutboxMessage, row, str(exc), retry=exc.retryable, last_http_status=exc.status
+            )
             if status == "failed":
                 log.error("outbox %d to %s failed for good: %s", row.id, to, exc)
             return
@@ -228,22 +249,45 @@ class Worker:
         with transaction(self.services.sessions) as session:
             finish(session, OutboxMessage, row.id, now=self.clock(), sent_as=how, last_http_status=200)
 
-    def _fail(self, model: type[InboxEvent] | type[OutboxMessage], row: Claimed, error: str, retry: bool = True,
-              **values: Any) -> str:
+    def _fail(
+        self,
+        model: type[InboxEvent] | type[OutboxMessage],
+        row: Claimed,
+        error: str,
+        retry: bool = True,
+        **values: Any,
+    ) -> str:
         with transaction(self.services.sessions) as session:
-            return fail(session, model, row.id, now=self.clock(), error=error, policy=self.policy, retry=retry,
-                        **values)
+            return fail(
+                session,
+                model,
+                row.id,
+                now=self.clock(),
+                error=error,
+                policy=self.policy,
+                retry=retry,
+                **values,
+            )
 
 
-def queue_response(session: Session, event: Event, response: Response, *, now: datetime, inbox_id: int | None) -> None:
+def queue_response(
+    session: Session, event: Event, response: Response, *, now: datetime, inbox_id: int | None
+) -> None:
     """Write what a handler wants sent into the outbox, in the handler's transaction."""
     user_id = event.source.user_id if isinstance(getattr(event, "source", None), UserSource) else None
     token = getattr(event, "reply_token", None)
     if user_id and response.reply:
         for index, chunk in enumerate(_chunks(response.reply)):
             first = index == 0 and bool(token)
-            enqueue(session, user_id, chunk, now=now, inbox_id=inbox_id,
-                    reply_token=token if first else None, reply_token_at=_event_time(event) if first else None)
+            enqueue(
+                session,
+                user_id,
+                chunk,
+                now=now,
+                inbox_id=inbox_id,
+                reply_token=token if first else None,
+                reply_token_at=_event_time(event) if first else None,
+            )
     for to, messages in response.pushes:
         for chunk in _chunks(messages):
             enqueue(session, to, chunk, now=now, inbox_id=inbox_id)
@@ -293,4 +337,3 @@ def run_worker_until(stop: threading.Event, worker: Worker) -> threading.Thread:
     thread = threading.Thread(target=worker.run, args=(stop,), name="rongtook-worker", daemon=True)
     thread.start()
     return thread
-

@@ -58,6 +58,9 @@ def store_photo(ctx: HandlerContext, citizen: Citizen, line_message_id: str, con
 
 
 def photos_without_complaint(session: Session, citizen: Citizen) -> int:
-    return session.scalar(
-        select(func.count(Photo.id)).where(Photo.citizen_id == citizen.id, Photo.complaint_id.is_(None))
-    ) or 0
+    return (
+        session.scalar(
+            select(func.count(Photo.id)).where(Photo.citizen_id == citizen.id, Photo.complaint_id.is_(None))
+        )
+        or 0
+    )

@@ -13,7 +13,10 @@ def text(body: str, quick_replies: list[dict[str, object]] | None = None) -> Lin
 
 
 def quick_message(label: str, message_text: str | None = None) -> dict[str, object]:
-    return {"type": "action", "action": {"type": "message", "label": label[:20], "text": message_text or label}}
+    return {
+        "type": "action",
+        "action": {"type": "message", "label": label[:20], "text": message_text or label},
+    }
 
 
 def quick_location(label: str) -> dict[str, object]:

@@ -44,7 +44,9 @@ def read_boundaries(path: Path) -> list[DistrictBoundary]:
             code, name_th, name_en = str(props["code"]), str(props["name_th"]), str(props["name_en"])
             geometry = shape(feature["geometry"])
         except (KeyError, TypeError, ValueError, AttributeError) as exc:
-            raise BoundaryFileError(f"{path}: feature {index} lacks code/name_th/name_en or geometry") from exc
+            raise BoundaryFileError(
+                f"{path}: feature {index} lacks code/name_th/name_en or geometry"
+            ) from exc
         if not geometry.is_valid:
             raise BoundaryFileError(f"{path}: the boundary of district {code} is not a valid polygon")
         result.append(DistrictBoundary(code, name_th, name_en, geometry))

@@ -21,7 +21,9 @@ def purge_done_inbox(session: Session, now: datetime) -> int:
         delete(InboxEvent).where(
             InboxEvent.status == QueueStatus.DONE.value,
             InboxEvent.finished_at < now - INBOX_RETENTION,
-            ~InboxEvent.id.in_(select(OutboxMessage.inbox_event_id).where(OutboxMessage.inbox_event_id.is_not(None))),
+            ~InboxEvent.id.in_(
+                select(OutboxMessage.inbox_event_id).where(OutboxMessage.inbox_event_id.is_not(None))
+            ),
         )
     )
     return result.rowcount or 0

@@ -17,7 +17,9 @@ log = logging.getLogger(__name__)
 BANGKOK = ZoneInfo("Asia/Bangkok")
 
 
-def build_scheduler(sessions: sessionmaker[Session], clock: Callable[[], datetime] | None = None) -> BackgroundScheduler:
+def build_scheduler(
+    sessions: sessionmaker[Session], clock: Callable[[], datetime] | None = None
+) -> BackgroundScheduler:
     now = clock or (lambda: datetime.now(UTC))
     scheduler = BackgroundScheduler(timezone=BANGKOK, job_defaults={"coalesce": True, "max_instances": 1})
 
@@ -28,7 +30,9 @@ def build_scheduler(sessions: sessionmaker[Session], clock: Callable[[], datetim
         failed = counts["outbox"].get("failed", 0) + counts["inbox"].get("failed", 0)
         log.info("queues: %s; purged %d old inbox rows", counts, purged)
         if failed:
-            log.warning("queues: %d rows failed for good; see last_error on inbox_events/outbox_messages", failed)
+            log.warning(
+                "queues: %d rows failed for good; see last_error on inbox_events/outbox_messages", failed
+            )
 
     scheduler.add_job(housekeeping, "cron", minute=17, id="housekeeping", replace_existing=True)
     return scheduler

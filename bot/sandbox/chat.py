@@ -20,7 +20,9 @@ from bot.services import Services
 from models import SandboxContent, SandboxMessage, SandboxReplyToken, SandboxUser
 from models.db import transaction
 
-bp = Blueprint("sandbox", __name__, url_prefix="/sandbox", template_folder="templates", static_folder="static")
+bp = Blueprint(
+    "sandbox", __name__, url_prefix="/sandbox", template_folder="templates", static_folder="static"
+)
 
 MAX_PHOTO_BYTES = 10 * 1024 * 1024
 PHOTO_TYPES = {"image/jpeg", "image/png", "image/gif", "image/webp"}
@@ -29,9 +31,24 @@ LANDMARKS: list[dict[str, Any]] = [
     {"name": "พระบรมมหาราชวัง", "latitude": 13.7500, "longitude": 100.4913, "address": "ถนนหน้าพระลาน พระนคร"},
     {"name": "สวนจตุจักร", "latitude": 13.8040, "longitude": 100.5530, "address": "ถนนพหลโยธิน จตุจักร"},
     {"name": "สยามพารากอน", "latitude": 13.7462, "longitude": 100.5347, "address": "ถนนพระรามที่ 1 ปทุมวัน"},
-    {"name": "วัดอรุณราชวราราม", "latitude": 13.7437, "longitude": 100.4889, "address": "ถนนอรุณอมรินทร์ บางกอกใหญ่"},
-    {"name": "ท่าอากาศยานดอนเมือง", "latitude": 13.9126, "longitude": 100.6068, "address": "ถนนวิภาวดีรังสิต ดอนเมือง"},
-    {"name": "สนามบินสุวรรณภูมิ (นอกกรุงเทพฯ)", "latitude": 13.6900, "longitude": 100.7501, "address": "สมุทรปราการ"},
+    {
+        "name": "วัดอรุณราชวราราม",
+        "latitude": 13.7437,
+        "longitude": 100.4889,
+        "address": "ถนนอรุณอมรินทร์ บางกอกใหญ่",
+    },
+    {
+        "name": "ท่าอากาศยานดอนเมือง",
+        "latitude": 13.9126,
+        "longitude": 100.6068,
+        "address": "ถนนวิภาวดีรังสิต ดอนเมือง",
+    },
+    {
+        "name": "สนามบินสุวรรณภูมิ (นอกกรุงเทพฯ)",
+        "latitude": 13.6900,
+        "longitude": 100.7501,
+        "address": "สมุทรปราการ",
+    },
 ]
 DEFAULT_USERS = [("ประชาชน สมชาย", "citizen"), ("เจ้าหน้าที่ สมหญิง", "officer")]
 
@@ -49,7 +66,9 @@ def page() -> ResponseReturnValue:
 @bp.get("/api/users")
 def list_users() -> ResponseReturnValue:
     with transaction(_services().sessions) as session:
-        users = list(session.scalars(select(SandboxUser).order_by(SandboxUser.created_at, SandboxUser.line_user_id)))
+        users = list(
+            session.scalars(select(SandboxUser).order_by(SandboxUser.created_at, SandboxUser.line_user_id))
+        )
         if not users:  # a first visit finds a citizen and an officer ready to chat
             now = datetime.now(UTC)
             for name, _role in DEFAULT_USERS:
@@ -83,8 +102,11 @@ def upload_content() -> ResponseReturnValue:
         return jsonify(error="รองรับเฉพาะไฟล์รูปภาพ JPEG, PNG, GIF หรือ WebP"), 400
     message_id = ev.new_id(18)
     with transaction(_services().sessions) as session:
-        session.add(SandboxContent(message_id=message_id, content_type=content_type, data=data,
-                                   created_at=datetime.now(UTC)))
+        session.add(
+            SandboxContent(
+                message_id=message_id, content_type=content_type, data=data, created_at=datetime.now(UTC)
+            )
+        )
     return jsonify(message_id=message_id), 201
 
 
@@ -114,8 +136,15 @@ def build_event() -> ResponseReturnValue:
             session.add(SandboxReplyToken(token=event["replyToken"], line_user_id=user_id, issued_at=now))
         # What the user's bubble shows; a postback's displayText is the chat's, not the webhook's.
         shown = dict(event, displayText=str(data["display_text"])) if data.get("display_text") else event
-        session.add(SandboxMessage(line_user_id=user_id, direction="user", via=kind,
-                                   payload=json.dumps(shown, ensure_ascii=False), created_at=now))
+        session.add(
+            SandboxMessage(
+                line_user_id=user_id,
+                direction="user",
+                via=kind,
+                payload=json.dumps(shown, ensure_ascii=False),
+                created_at=now,
+            )
+        )
     body = ev.webhook_body([event])
     return jsonify(body=body, signature=ev.sign_body(_services().settings.line_channel_secret, body))
 
@@ -133,8 +162,13 @@ def list_messages() -> ResponseReturnValue:
             .limit(200)
         )
         items = [
-            {"id": r.id, "direction": r.direction, "via": r.via, "payload": json.loads(r.payload),
-             "created_at": r.created_at.isoformat()}
+            {
+                "id": r.id,
+                "direction": r.direction,
+                "via": r.via,
+                "payload": json.loads(r.payload),
+                "created_at": r.created_at.isoformat(),
+            }
             for r in rows
         ]
     return jsonify(messages=items)
@@ -154,8 +188,9 @@ def _event_for(kind: str, user_id: str, data: dict[str, Any]) -> dict[str, Any]:
         latitude, longitude = float(data["latitude"]), float(data["longitude"])
         if not (-90 <= latitude <= 90 and -180 <= longitude <= 180):
             raise ValueError("ละติจูด/ลองจิจูดอยู่นอกช่วง")
-        return ev.location_event(user_id, latitude, longitude, str(data.get("title", ""))[:100],
-                                 str(data.get("address", ""))[:100])
+        return ev.location_event(
+            user_id, latitude, longitude, str(data.get("title", ""))[:100], str(data.get("address", ""))[:100]
+        )
     if kind == "postback":
         postback = str(data["data"])
         if len(postback) > 300:

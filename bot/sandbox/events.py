@@ -1,4 +1,7 @@
-"""Building and signing LINE webhook bodies, as LINE does. Used by the sandbox, the tests and the benchmark."""
+"""Building and signing LINE webhook bodies, as LINE does.
+
+Used by the sandbox chat page, the tests and the benchmark.
+"""
 
 from __future__ import annotations
 
@@ -26,8 +29,15 @@ def new_user_id() -> str:
     return "U" + secrets.token_hex(16)
 
 
-def base_event(kind: str, user_id: str, *, timestamp_ms: int | None = None, reply: bool = True,
-               redelivery: bool = False, event_id: str | None = None) -> dict[str, Any]:
+def base_event(
+    kind: str,
+    user_id: str,
+    *,
+    timestamp_ms: int | None = None,
+    reply: bool = True,
+    redelivery: bool = False,
+    event_id: str | None = None,
+) -> dict[str, Any]:
     event: dict[str, Any] = {
         "type": kind,
         "mode": "active",
@@ -59,13 +69,18 @@ def text_event(user_id: str, text: str, **kw: Any) -> dict[str, Any]:
 
 def image_event(user_id: str, message_id: str, **kw: Any) -> dict[str, Any]:
     event = base_event("message", user_id, **kw)
-    event["message"] = {"type": "image", "id": message_id, "quoteToken": new_id(),
-                        "contentProvider": {"type": "line"}}
+    event["message"] = {
+        "type": "image",
+        "id": message_id,
+        "quoteToken": new_id(),
+        "contentProvider": {"type": "line"},
+    }
     return event
 
 
-def location_event(user_id: str, latitude: float, longitude: float, title: str = "", address: str = "",
-                   **kw: Any) -> dict[str, Any]:
+def location_event(
+    user_id: str, latitude: float, longitude: float, title: str = "", address: str = "", **kw: Any
+) -> dict[str, Any]:
     event = base_event("message", user_id, **kw)
     event["message"] = {"type": "location", "id": new_id(18), "latitude": latitude, "longitude": longitude}
     if title:
@@ -82,4 +97,6 @@ def postback_event(user_id: str, data: str, **kw: Any) -> dict[str, Any]:
 
 
 def webhook_body(events: list[dict[str, Any]], destination: str = "Ub0t0000000000000000000000000000") -> str:
-    return json.dumps({"destination": destination, "events": events}, ensure_ascii=False, separators=(",", ":"))
+    return json.dumps(
+        {"destination": destination, "events": events}, ensure_ascii=False, separators=(",", ":")
+    )

@@ -35,7 +35,9 @@ def _services() -> Services:
 def check_token() -> ResponseReturnValue | None:
     expected = f"Bearer {_services().settings.line_channel_access_token}"
     if request.headers.get("Authorization") != expected:
-        return _error(401, "Authentication failed. Confirm that the access token in the authorization header is valid.")
+        return _error(
+            401, "Authentication failed. Confirm that the access token in the authorization header is valid."
+        )
     return None
 
 
@@ -102,7 +104,11 @@ def profile(user_id: str) -> ResponseReturnValue:
         user = session.get(SandboxUser, user_id)
         if user is None:
             return _error(404, "Not found")
-        return jsonify(userId=user.line_user_id, displayName=user.display_name, language="th"), 200, _request_id()
+        return (
+            jsonify(userId=user.line_user_id, displayName=user.display_name, language="th"),
+            200,
+            _request_id(),
+        )
 
 
 @bp.get("/v2/bot/message/<message_id>/content")
@@ -114,11 +120,18 @@ def content(message_id: str) -> ResponseReturnValue:
         return Response(item.data, status=200, mimetype=item.content_type, headers=_request_id())
 
 
-def _record(session: Session, user_id: str, via: str, messages: list[dict[str, Any]], now: datetime) -> list[dict[str, str]]:
+def _record(
+    session: Session, user_id: str, via: str, messages: list[dict[str, Any]], now: datetime
+) -> list[dict[str, str]]:
     sent = []
     for message in messages:
-        row = SandboxMessage(line_user_id=user_id, direction="bot", via=via,
-                             payload=json.dumps(message, ensure_ascii=False), created_at=now)
+        row = SandboxMessage(
+            line_user_id=user_id,
+            direction="bot",
+            via=via,
+            payload=json.dumps(message, ensure_ascii=False),
+            created_at=now,
+        )
         session.add(row)
         session.flush()
         sent.append({"id": str(row.id), "quoteToken": uuid.uuid4().hex})

@@ -12,7 +12,9 @@ TEXTS: dict[str, str] = {
     "photo_unavailable": "Sorry, the photo could not be downloaded. Please send it again.",
     "location_in_district": "This location is in the {district} district office's area.",
     "location_outside": "Sorry, this location is outside Bangkok. Please send another location.",
-    "location_no_routing": "Location received (the district cannot be found from it yet; please type the district).",
+    "location_no_routing": (
+        "Location received (the district cannot be found from it yet; please type the district)."
+    ),
     "unsupported_message": "Sorry, for now only text, photos and locations can be received.",
     "stale_button": "Sorry, this button no longer works. Please type a new message.",
     "qr_send_location": "Send location",

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from alembic import context
 
-from models.base import Base
-
 import models  # noqa: F401  (registers every table on Base.metadata)
+from models.base import Base
 
 engine = context.config.attributes["engine"]
 

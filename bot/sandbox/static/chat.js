@@ -1,0 +1,698 @@
+// The sandbox chat page: a small stand-in for the LINE app.
+// Every user action asks the server for a signed webhook body, then POSTs it to /callback
+// itself, exactly as LINE would. Message content is only ever put in the page as text.
+(function () {
+  "use strict";
+
+  const POLL_MS = 700;
+  const MAX_PHOTO_BYTES = 10 * 1024 * 1024;
+  const STORAGE_KEY = "rongtook.sandbox.userId";
+
+  const $ = (id) => document.getElementById(id);
+  const els = {
+    userSelect: $("user-select"),
+    addUserForm: $("add-user-form"),
+    newUserName: $("new-user-name"),
+    follow: $("follow-button"),
+    unfollow: $("unfollow-button"),
+    messages: $("messages"),
+    emptyHint: $("empty-hint"),
+    notice: $("notice"),
+    quickReplies: $("quick-replies"),
+    locationPanel: $("location-panel"),
+    closeLocation: $("close-location"),
+    landmark: $("landmark-select"),
+    latitude: $("latitude-input"),
+    longitude: $("longitude-input"),
+    sendLocation: $("send-location-button"),
+    composer: $("composer"),
+    locationButton: $("location-button"),
+    photo: $("photo-input"),
+    text: $("text-input"),
+    send: $("send-button"),
+    connection: $("connection"),
+  };
+
+  const state = {
+    userId: "",
+    lastId: 0,
+    generation: 0, // bumped on every user switch, so late answers for the old user are dropped
+    polling: false,
+    pollAgain: false,
+    pollTimer: null,
+    sendingText: false,
+    stickToBottom: true,
+    lastItem: null, // the newest message shown: {direction, payload}
+  };
+
+  // ---- small helpers --------------------------------------------------------------------
+
+  function el(tag, className, text) {
+    const node = document.createElement(tag);
+    if (className) node.className = className;
+    if (text !== undefined && text !== null) node.textContent = String(text);
+    return node;
+  }
+
+  let noticeTimer = null;
+  function notify(message, kind) {
+    els.notice.textContent = message;
+    els.notice.className = "notice " + (kind || "error");
+    els.notice.hidden = false;
+    clearTimeout(noticeTimer);
+    noticeTimer = setTimeout(() => { els.notice.hidden = true; }, kind === "info" ? 4000 : 8000);
+  }
+
+  function clearNotice() {
+    clearTimeout(noticeTimer);
+    els.notice.hidden = true;
+  }
+
+  async function readJson(response) {
+    try {
+      return await response.json();
+    } catch (_) {
+      return {};
+    }
+  }
+
+  function safeUrl(url) {
+    // Only web addresses are followed or shown; never javascript: or the like.
+    try {
+      const parsed = new URL(String(url), window.location.href);
+      return ["http:", "https:"].includes(parsed.protocol) ? parsed.href : null;
+    } catch (_) {
+      return null;
+    }
+  }
+
+  function timeOf(iso) {
+    if (!iso) return "";
+    const text = /[zZ]|[+-]\d\d:?\d\d$/.test(iso) ? iso : iso + "Z";
+    const date = new Date(text);
+    if (Number.isNaN(date.getTime())) return "";
+    return date.toLocaleTimeString("th-TH", { hour: "2-digit", minute: "2-digit" });
+  }
+
+  // ---- users ----------------------------------------------------------------------------
+
+  function addUserOption(user) {
+    const option = el("option", "", user.display_name);
+    option.value = user.user_id;
+    els.userSelect.appendChild(option);
+    return option;
+  }
+
+  async function loadUsers() {
+    let users = [];
+    try {
+      const response = await fetch("/sandbox/api/users");
+      if (!response.ok) throw new Error("HTTP " + response.status);
+      users = (await readJson(response)).users || [];
+    } catch (err) {
+      notify("โหลดรายชื่อผู้ใช้ไม่สำเร็จ กรุณารีเฟรชหน้านี้ค่ะ (" + err.message + ")");
+      return;
+    }
+    els.userSelect.textContent = "";
+    users.forEach(addUserOption);
+    const saved = localStorage.getItem(STORAGE_KEY);
+    const chosen = users.some((u) => u.user_id === saved) ? saved : (users[0] && users[0].user_id) || "";
+    els.userSelect.value = chosen;
+    switchUser(chosen);
+  }
+
+  function switchUser(userId) {
+    state.userId = userId;
+    state.lastId = 0;
+    state.generation += 1;
+    state.lastItem = null;
+    state.stickToBottom = true;
+    if (userId) localStorage.setItem(STORAGE_KEY, userId);
+    els.messages.textContent = "";
+    els.messages.appendChild(els.emptyHint);
+    els.emptyHint.hidden = false;
+    renderQuickReplies();
+    clearNotice();
+    pollNow();
+  }
+
+  async function addUser(event) {
+    event.preventDefault();
+    const name = els.newUserName.value.trim();
+    if (!name) {
+      notify("กรุณาพิมพ์ชื่อผู้ใช้ใหม่ก่อนค่ะ");
+      els.newUserName.focus();
+      return;
+    }
+    try {
+      const response = await fetch("/sandbox/api/users", {
+        method: "POST",
+        headers: { "Content-Type": "application/json" },
+        body: JSON.stringify({ display_name: name }),
+      });
+      const data = await readJson(response);
+      if (!response.ok) {
+        notify(data.error || "เพิ่มผู้ใช้ไม่สำเร็จค่ะ (HTTP " + response.status + ")");
+        return;
+      }
+      addUserOption(data.user);
+      els.userSelect.value = data.user.user_id;
+      els.newUserName.value = "";
+      switchUser(data.user.user_id);
+      notify("เพิ่มผู้ใช้ “" + data.user.display_name + "” แล้วค่ะ", "info");
+    } catch (err) {
+      notify("เชื่อมต่อเซิร์ฟเวอร์ไม่ได้ กรุณาลองใหม่ค่ะ");
+    }
+  }
+
+  // ---- sending: build a signed webhook body, then deliver it like LINE -------------------
+
+  async function sendEvent(fields) {
+    if (!state.userId) {
+      notify("กรุณาเลือกผู้ใช้ก่อนค่ะ");
+      return false;
+    }
+    const payload = Object.assign({ user_id: state.userId }, fields);
+    try {
+      const built = await fetch("/sandbox/api/events", {
+        method: "POST",
+        headers: { "Content-Type": "application/json" },
+        body: JSON.stringify(payload),
+      });
+      const data = await readJson(built);
+      if (!built.ok) {
+        notify(data.error || "ส่งไม่สำเร็จค่ะ (HTTP " + built.status + ")");
+        return false;
+      }
+      const delivered = await fetch("/callback", {
+        method: "POST",
+        body: data.body,
+        headers: { "X-Line-Signature": data.signature, "Content-Type": "application/json" },
+      });
+      if (delivered.status !== 200) {
+        notify("บอทไม่รับข้อความนี้ (HTTP " + delivered.status + ") กรุณาลองใหม่ค่ะ");
+        pollNow();
+        return false;
+      }
+    } catch (err) {
+      notify("เชื่อมต่อเซิร์ฟเวอร์ไม่ได้ กรุณาลองใหม่ค่ะ");
+      return false;
+    }
+    state.stickToBottom = true;
+    pollNow();
+    return true;
+  }
+
+  async function sendText() {
+    const text = els.text.value.trim();
+    if (!text) {
+      notify("กรุณาพิมพ์ข้อความก่อนกดส่งค่ะ");
+      els.text.focus();
+      return;
+    }
+    if (state.sendingText) return;
+    state.sendingText = true;
+    els.send.disabled = true;
+    try {
+      if (await sendEvent({ type: "text", text: text })) {
+        // Only what was sent is cleared; anything typed meanwhile stays.
+        if (els.text.value.trim() === text) els.text.value = "";
+        autoGrow();
+        clearNotice();
+      }
+    } finally {
+      state.sendingText = false;
+      els.send.disabled = false;
+      els.text.focus();
+    }
+  }
+
+  async function sendPhoto(file) {
+    if (!file) return;
+    if (!file.type.startsWith("image/")) {
+      notify("กรุณาเลือกไฟล์รูปภาพค่ะ");
+      return;
+    }
+    if (file.size > MAX_PHOTO_BYTES) {
+      notify("รูปภาพใหญ่เกิน 10 MB กรุณาเลือกรูปที่เล็กกว่านี้ค่ะ");
+      return;
+    }
+    const form = new FormData();
+    form.append("photo", file, file.name || "photo");
+    notify("กำลังอัปโหลดรูปภาพ…", "info");
+    try {
+      const response = await fetch("/sandbox/api/content", { method: "POST", body: form });
+      const data = await readJson(response);
+      if (!response.ok) {
+        notify(data.error || "อัปโหลดรูปภาพไม่สำเร็จค่ะ (HTTP " + response.status + ")");
+        return;
+      }
+      if (await sendEvent({ type: "image", message_id: data.message_id })) clearNotice();
+    } catch (err) {
+      notify("อัปโหลดรูปภาพไม่สำเร็จ เชื่อมต่อเซิร์ฟเวอร์ไม่ได้ค่ะ");
+    }
+  }
+
+  async function sendLocation() {
+    const latText = els.latitude.value.trim();
+    const lngText = els.longitude.value.trim();
+    const latitude = Number(latText);
+    const longitude = Number(lngText);
+    if (!latText || !lngText || !Number.isFinite(latitude) || !Number.isFinite(longitude)) {
+      notify("กรุณาเลือกสถานที่ หรือกรอกละติจูดและลองจิจูดเป็นตัวเลขค่ะ");
+      return;
+    }
+    if (latitude < -90 || latitude > 90 || longitude < -180 || longitude > 180) {
+      notify("ละติจูดต้องอยู่ระหว่าง -90 ถึง 90 และลองจิจูดระหว่าง -180 ถึง 180 ค่ะ");
+      return;
+    }
+    const option = els.landmark.selectedOptions[0];
+    const named = option && option.value !== "";
+    const ok = await sendEvent({
+      type: "location",
+      latitude: latitude,
+      longitude: longitude,
+      title: named ? option.textContent : "ตำแหน่งที่ปักหมุด",
+      address: named ? option.dataset.address || "" : "",
+    });
+    if (ok) {
+      clearNotice();
+      toggleLocationPanel(false);
+    }
+  }
+
+  function toggleLocationPanel(open) {
+    const show = open === undefined ? els.locationPanel.hidden : open;
+    els.locationPanel.hidden = !show;
+    els.locationButton.classList.toggle("active", show);
+    if (show) els.landmark.focus();
+  }
+
+  function chooseLandmark() {
+    const option = els.landmark.selectedOptions[0];
+    if (!option || option.value === "") return;
+    els.latitude.value = option.dataset.latitude;
+    els.longitude.value = option.dataset.longitude;
+  }
+
+  // ---- actions (quick replies, template and Flex buttons) -------------------------------
+
+  function actionLabel(action) {
+    return (action && (action.label || action.text || action.displayText)) || "ปุ่ม";
+  }
+
+  function runAction(action) {
+    if (!action || typeof action !== "object") return;
+    switch (action.type) {
+      case "message":
+        sendEvent({ type: "text", text: String(action.text || action.label || "") });
+        break;
+      case "postback":
+        sendEvent({
+          type: "postback",
+          data: String(action.data || ""),
+          display_text: String(action.displayText || action.label || ""),
+        });
+        break;
+      case "location":
+        toggleLocationPanel(true);
+        break;
+      case "camera":
+      case "cameraRoll":
+        els.photo.click();
+        break;
+      case "uri": {
+        const url = safeUrl(action.uri);
+        if (url) window.open(url, "_blank", "noopener");
+        else notify("เปิดลิงก์นี้ในแชตทดลองไม่ได้ค่ะ", "info");
+        break;
+      }
+      case "datetimepicker": {
+        const mode = action.mode || "date";
+        const hint = { date: "YYYY-MM-DD", time: "HH:MM", datetime: "YYYY-MM-DDTHH:MM" }[mode] || "YYYY-MM-DD";
+        const value = window.prompt("เลือก" + (mode === "time" ? "เวลา" : "วันที่") + " (" + hint + ")",
+          action.initial || "");
+        if (value === null) return;
+        if (!value.trim()) {
+          notify("ยังไม่ได้เลือกวันที่ค่ะ", "info");
+          return;
+        }
+        sendEvent({ type: "postback", data: String(action.data || ""), display_text: value.trim() });
+        break;
+      }
+      default:
+        notify("แชตทดลองยังไม่รองรับปุ่มชนิด “" + String(action.type || "ไม่ทราบ") + "” ค่ะ", "info");
+    }
+  }
+
+  function actionButton(action, className) {
+    const button = el("button", className || "action", actionLabel(action));
+    button.type = "button";
+    button.addEventListener("click", () => runAction(action));
+    return button;
+  }
+
+  function renderQuickReplies() {
+    els.quickReplies.textContent = "";
+    const last = state.lastItem;
+    const items = last && last.direction === "bot" && last.payload && last.payload.quickReply &&
+      Array.isArray(last.payload.quickReply.items) ? last.payload.quickReply.items : [];
+    items.forEach((item) => {
+      if (!item || !item.action) return;
+      const chip = actionButton(item.action, "chip");
+      const icon = safeUrl(item.imageUrl);
+      if (icon) {
+        const img = el("img", "chip-icon");
+        img.src = icon;
+        img.alt = "";
+        chip.prepend(img);
+      }
+      els.quickReplies.appendChild(chip);
+    });
+    els.quickReplies.hidden = items.length === 0;
+  }
+
+  // ---- rendering: bot messages ----------------------------------------------------------
+
+  function image(url, className, alt) {
+    const safe = safeUrl(url);
+    if (!safe) return el("div", "missing", "[รูปภาพ]");
+    const img = el("img", className || "");
+    img.src = safe;
+    img.alt = alt || "รูปภาพ";
+    img.loading = "lazy";
+    img.addEventListener("load", keepBottom);
+    return img;
+  }
+
+  function botBubble(message) {
+    const type = message && message.type;
+    let bubble;
+    switch (type) {
+      case "text":
+        bubble = el("div", "bubble text", message.text || "");
+        break;
+      case "image": {
+        bubble = el("div", "bubble media");
+        const link = el("a");
+        const full = safeUrl(message.originalContentUrl);
+        if (full) { link.href = full; link.target = "_blank"; link.rel = "noopener"; }
+        link.appendChild(image(message.previewImageUrl || message.originalContentUrl, "photo"));
+        bubble.appendChild(link);
+        break;
+      }
+      case "sticker":
+        bubble = el("div", "bubble sticker", "[สติกเกอร์]");
+        break;
+      case "location":
+        bubble = locationCard(message);
+        break;
+      case "template":
+        bubble = templateBubble(message);
+        break;
+      case "flex":
+        bubble = el("div", "bubble flex-wrap");
+        bubble.appendChild(flexNode(message.contents));
+        break;
+      case "video":
+        bubble = el("div", "bubble text", "[วิดีโอ]");
+        break;
+      case "audio":
+        bubble = el("div", "bubble text", "[ข้อความเสียง]");
+        break;
+      case "imagemap":
+        bubble = el("div", "bubble text", "[ภาพแผนที่ปุ่ม] " + (message.altText || ""));
+        break;
+      default:
+        bubble = el("div", "bubble text", "[ข้อความชนิด " + String(type || "ไม่ทราบ") + "]");
+    }
+    bubble.dataset.direction = "bot";
+    if (type) bubble.dataset.type = type;
+    return bubble;
+  }
+
+  function locationCard(message) {
+    const card = el("div", "bubble card location-card");
+    card.appendChild(el("div", "card-title", "📍 " + (message.title || "ตำแหน่ง")));
+    if (message.address) card.appendChild(el("div", "card-text", message.address));
+    const lat = Number(message.latitude);
+    const lng = Number(message.longitude);
+    if (Number.isFinite(lat) && Number.isFinite(lng)) {
+      card.appendChild(el("div", "coords-text", lat.toFixed(5) + ", " + lng.toFixed(5)));
+    }
+    return card;
+  }
+
+  function templateColumn(column, withActions) {
+    const part = el("div", "column");
+    if (column.thumbnailImageUrl) part.appendChild(image(column.thumbnailImageUrl, "thumb"));
+    const body = el("div", "card-body");
+    if (column.title) body.appendChild(el("div", "card-title", column.title));
+    if (column.text) body.appendChild(el("div", "card-text", column.text));
+    part.appendChild(body);
+    if (withActions) {
+      const actions = el("div", "card-actions");
+      (column.actions || []).forEach((a) => actions.appendChild(actionButton(a)));
+      part.appendChild(actions);
+    }
+    return part;
+  }
+
+  function templateBubble(message) {
+    const template = message.template || {};
+    const bubble = el("div", "bubble card template " + (template.type || ""));
+    if (template.type === "confirm") {
+      bubble.appendChild(el("div", "card-body card-text", template.text || ""));
+      const actions = el("div", "card-actions row-actions");
+      (template.actions || []).forEach((a) => actions.appendChild(actionButton(a)));
+      bubble.appendChild(actions);
+    } else if (template.type === "buttons") {
+      bubble.appendChild(templateColumn(template, true));
+    } else if (template.type === "carousel" || template.type === "image_carousel") {
+      bubble.classList.add("carousel");
+      const strip = el("div", "strip");
+      (template.columns || []).forEach((column) => {
+        if (template.type === "image_carousel") {
+          const part = el("div", "column image-column");
+          part.appendChild(image(column.imageUrl, "thumb"));
+          if (column.action) part.appendChild(actionButton(column.action));
+          strip.appendChild(part);
+        } else {
+          strip.appendChild(templateColumn(column, true));
+        }
+      });
+      bubble.appendChild(strip);
+    } else {
+      bubble.appendChild(el("div", "card-body card-text", message.altText || "[เทมเพลต]"));
+    }
+    return bubble;
+  }
+
+  function flexNode(node) {
+    if (!node || typeof node !== "object") return el("span");
+    switch (node.type) {
+      case "carousel": {
+        const strip = el("div", "strip flex-carousel");
+        (node.contents || []).forEach((b) => strip.appendChild(flexNode(b)));
+        return strip;
+      }
+      case "bubble": {
+        const bubble = el("div", "flex-bubble");
+        ["header", "hero", "body", "footer"].forEach((part) => {
+          if (!node[part]) return;
+          const section = el("div", "flex-" + part);
+          section.appendChild(flexNode(node[part]));
+          bubble.appendChild(section);
+        });
+        return bubble;
+      }
+      case "box": {
+        const box = el("div", "flex-box " + (node.layout || "vertical"));
+        (node.contents || []).forEach((c) => box.appendChild(flexNode(c)));
+        if (node.action) clickable(box, node.action);
+        return box;
+      }
+      case "text": {
+        const text = Array.isArray(node.contents) && node.contents.length
+          ? node.contents.map((s) => (s && s.text) || "").join("")
+          : node.text || "";
+        const span = el("div", "flex-text", text);
+        if (node.weight === "bold") span.classList.add("bold");
+        if (node.size) span.dataset.size = node.size;
+        if (node.action) clickable(span, node.action);
+        return span;
+      }
+      case "span":
+        return el("span", "", node.text || "");
+      case "image":
+      case "icon": {
+        const img = image(node.url, node.type === "icon" ? "flex-icon" : "flex-image");
+        if (node.action) clickable(img, node.action);
+        return img;
+      }
+      case "button":
+        return actionButton(node.action || {}, "action flex-button " + (node.style || "link"));
+      case "separator":
+        return el("hr", "flex-separator");
+      case "video":
+        return node.altContent ? flexNode(node.altContent) : el("div", "missing", "[วิดีโอ]");
+      default: // filler, spacer and anything new: nothing to show
+        return el("span", "flex-empty");
+    }
+  }
+
+  function clickable(node, action) {
+    node.classList.add("clickable");
+    node.tabIndex = 0;
+    node.setAttribute("role", "button");
+    node.addEventListener("click", (e) => { e.stopPropagation(); runAction(action); });
+  }
+
+  // ---- rendering: the user's own messages -----------------------------------------------
+
+  function userBubble(event) {
+    let bubble;
+    const type = event && event.type;
+    if (type === "follow") {
+      bubble = el("div", "bubble system", "คุณเพิ่มเพื่อนแล้ว");
+    } else if (type === "unfollow") {
+      bubble = el("div", "bubble system", "คุณบล็อกบัญชีนี้แล้ว");
+    } else if (type === "postback") {
+      const shown = event.displayText || (event.postback && event.postback.data) || "";
+      bubble = el("div", "bubble text", shown);
+      if (!event.displayText) bubble.classList.add("faint");
+    } else if (type === "message") {
+      const message = event.message || {};
+      if (message.type === "text") {
+        bubble = el("div", "bubble text", message.text || "");
+      } else if (message.type === "image") {
+        bubble = el("div", "bubble media");
+        const img = el("img", "photo");
+        img.src = "/sandbox/content/" + encodeURIComponent(String(message.id || ""));
+        img.alt = "รูปที่คุณส่ง";
+        img.addEventListener("load", keepBottom);
+        bubble.appendChild(img);
+      } else if (message.type === "location") {
+        bubble = el("div", "bubble text location-sent", "📍 " + (message.title || "ตำแหน่ง"));
+        const detail = message.address || (Number(message.latitude).toFixed(5) + ", " +
+          Number(message.longitude).toFixed(5));
+        bubble.appendChild(el("div", "sub", detail));
+      } else {
+        bubble = el("div", "bubble text", "[" + String(message.type || "ข้อความ") + "]");
+      }
+    } else {
+      bubble = el("div", "bubble system", "[" + String(type || "เหตุการณ์") + "]");
+    }
+    bubble.dataset.direction = "user";
+    if (type) bubble.dataset.type = type;
+    return bubble;
+  }
+
+  function appendItem(item) {
+    const bubble = item.direction === "bot" ? botBubble(item.payload || {}) : userBubble(item.payload || {});
+    const row = el("div", "row " + (item.direction === "bot" ? "bot" : "user"));
+    row.dataset.id = item.id;
+    if (bubble.classList.contains("system")) {
+      row.classList.add("system-row");
+      row.appendChild(bubble);
+    } else {
+      if (item.direction === "bot") row.appendChild(el("span", "avatar small", "ร"));
+      row.appendChild(bubble);
+      row.appendChild(el("span", "time", timeOf(item.created_at)));
+    }
+    els.messages.appendChild(row);
+  }
+
+  function keepBottom() {
+    if (state.stickToBottom) els.messages.scrollTop = els.messages.scrollHeight;
+  }
+
+  // ---- polling --------------------------------------------------------------------------
+
+  async function pollNow() {
+    if (state.polling) {
+      state.pollAgain = true;
+      return;
+    }
+    clearTimeout(state.pollTimer);
+    state.polling = true;
+    const generation = state.generation;
+    try {
+      if (state.userId) {
+        const url = "/sandbox/api/messages?user_id=" + encodeURIComponent(state.userId) +
+          "&after=" + state.lastId;
+        const response = await fetch(url, { cache: "no-store" });
+        if (!response.ok) throw new Error("HTTP " + response.status);
+        const data = await readJson(response);
+        els.connection.hidden = true;
+        if (generation === state.generation) show(data.messages || []);
+      }
+    } catch (_) {
+      els.connection.hidden = false;
+    } finally {
+      state.polling = false;
+      if (state.pollAgain || generation !== state.generation) {
+        state.pollAgain = false;
+        pollNow();
+      } else {
+        state.pollTimer = setTimeout(pollNow, POLL_MS);
+      }
+    }
+  }
+
+  function show(items) {
+    const fresh = items.filter((item) => item.id > state.lastId);
+    if (!fresh.length) return;
+    fresh.forEach((item) => {
+      appendItem(item);
+      state.lastId = Math.max(state.lastId, item.id);
+      state.lastItem = item;
+    });
+    els.emptyHint.hidden = true;
+    renderQuickReplies();
+    keepBottom();
+  }
+
+  // ---- wiring ---------------------------------------------------------------------------
+
+  function autoGrow() {
+    els.text.style.height = "auto";
+    els.text.style.height = Math.min(els.text.scrollHeight, 140) + "px";
+  }
+
+  els.userSelect.addEventListener("change", () => switchUser(els.userSelect.value));
+  els.addUserForm.addEventListener("submit", addUser);
+  els.follow.addEventListener("click", () => sendEvent({ type: "follow" }));
+  els.unfollow.addEventListener("click", () => sendEvent({ type: "unfollow" }));
+  els.composer.addEventListener("submit", (e) => { e.preventDefault(); sendText(); });
+  els.text.addEventListener("keydown", (e) => {
+    if (e.key === "Enter" && !e.shiftKey && !e.isComposing && e.keyCode !== 229) {
+      e.preventDefault();
+      sendText();
+    }
+  });
+  els.text.addEventListener("input", autoGrow);
+  els.photo.addEventListener("change", () => {
+    const file = els.photo.files && els.photo.files[0];
+    els.photo.value = ""; // the same photo can be chosen again
+    sendPhoto(file);
+  });
+  els.locationButton.addEventListener("click", () => toggleLocationPanel());
+  els.closeLocation.addEventListener("click", () => toggleLocationPanel(false));
+  els.landmark.addEventListener("change", chooseLandmark);
+  [els.latitude, els.longitude].forEach((input) => input.addEventListener("input", () => {
+    const option = els.landmark.selectedOptions[0];
+    if (option && option.value !== "" && (els.latitude.value !== option.dataset.latitude ||
+        els.longitude.value !== option.dataset.longitude)) {
+      els.landmark.value = ""; // edited coordinates are no longer the named place
+    }
+  }));
+  els.sendLocation.addEventListener("click", sendLocation);
+  els.messages.addEventListener("scroll", () => {
+    const m = els.messages;
+    state.stickToBottom = m.scrollHeight - m.scrollTop - m.clientHeight < 60;
+  });
+
+  renderQuickReplies();
+  loadUsers();
+})();

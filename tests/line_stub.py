@@ -1,0 +1,84 @@
+"""A scripted stand-in for LINE's Messaging API, for tests of retries and failures.
+
+Each path answers from a script of statuses (the last one repeats); every request is
+recorded with its headers and body so tests can check retry keys and what was sent.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from werkzeug.serving import make_server
+from werkzeug.wrappers import Request, Response
+
+
+@dataclass
+class Recorded:
+    method: str
+    path: str
+    headers: dict[str, str]
+    body: Any
+
+
+@dataclass
+class LineStub:
+    scripts: dict[str, list[int]] = field(default_factory=dict)
+    delay_s: dict[str, float] = field(default_factory=dict)
+    requests: list[Recorded] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self._lock = threading.Lock()
+        self._server = make_server("127.0.0.1", 0, self._wsgi, threaded=True)
+        self.url = f"http://127.0.0.1:{self._server.server_port}"
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        )
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._server.shutdown()
+        self._thread.join(5)
+
+    def calls(self, path_part: str) -> list[Recorded]:
+        with self._lock:
+            return [r for r in self.requests if path_part in r.path]
+
+    def _status_for(self, path: str) -> int:
+        for key, script in self.scripts.items():
+            if key in path:
+                count = sum(1 for r in self.requests if key in r.path)  # includes this request
+                return script[min(count, len(script)) - 1]
+        return 200
+
+    def _wsgi(self, environ: dict[str, Any], start_response: Any) -> Any:
+        request = Request(environ)
+        raw = request.get_data()
+        try:
+            body = json.loads(raw) if raw else None
+        except ValueError:
+            body = raw
+        with self._lock:
+            self.requests.append(Recorded(request.method, request.path, dict(request.headers), body))
+            status = self._status_for(request.path)
+        for key, seconds in self.delay_s.items():
+            if key in request.path:
+                time.sleep(seconds)
+        if status >= 400:
+            message = "Invalid reply token" if status == 400 and "reply" in request.path else "stub error"
+            response = Response(json.dumps({"message": message}), status=status, mimetype="application/json")
+        elif "/content" in request.path:
+            response = Response(b"\x89PNG\r\n\x1a\n-stub-image", status=200, mimetype="image/png")
+        elif "/profile/" in request.path:
+            response = Response(
+                json.dumps({"userId": "U1", "displayName": "สมชาย", "language": "th"}),
+                mimetype="application/json",
+            )
+        else:
+            response = Response(
+                json.dumps({"sentMessages": [{"id": "1", "quoteToken": "q"}]}), mimetype="application/json"
+            )
+        return response(environ, start_response)
