@@ -78,6 +78,7 @@
 
   function safeUrl(url) {
     // Only web addresses are followed or shown; never javascript: or the like.
+    if (typeof url !== "string" || !url.trim()) return null;
     try {
       const parsed = new URL(String(url), window.location.href);
       return ["http:", "https:"].includes(parsed.protocol) ? parsed.href : null;
