@@ -171,6 +171,7 @@ def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
     from scheduler.runner import build_scheduler
 
     announce(settings)
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)  # the chat page polls; keep the console readable
     services = Services.from_settings(settings)
     release(services)
     app = create_app(services=services)
