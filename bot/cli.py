@@ -28,6 +28,7 @@ def main(argv: list[str] | None = None) -> int:
     sub.add_parser("release", help="migrate the database and load the districts (safe to run again)")
     sub.add_parser("web", help="serve the web app with gunicorn on $PORT")
     sub.add_parser("worker", help="process the inbox, send the outbox, run the scheduler")
+    sub.add_parser("queues", help="inbox/outbox counts, and pushes sent this month (the LINE quota)")
     db = sub.add_parser("db", help="database migrations")
     db.add_argument("action", choices=["upgrade"])
     districts = sub.add_parser("districts", help="district boundaries")
@@ -109,6 +110,27 @@ def cmd_districts(settings: Settings, args: argparse.Namespace) -> int:
     with transaction(services.sessions) as session:
         for d in session.scalars(select(District).order_by(District.code)):
             print(f"{d.code}  {d.name_th}  {d.name_en}  {'boundary' if d.boundary else '-'}")
+    return 0
+
+
+def cmd_queues(settings: Settings, args: argparse.Namespace) -> int:
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    from bot.services import Services
+    from models.db import transaction
+    from scheduler.housekeeping import pushes_since, queue_counts
+
+    month_start = datetime.now(ZoneInfo("Asia/Bangkok")).replace(
+        day=1, hour=0, minute=0, second=0, microsecond=0
+    )
+    with transaction(Services.from_settings(settings).sessions) as session:
+        counts = queue_counts(session)
+        pushes = pushes_since(session, month_start)
+    for name, by_status in counts.items():
+        line = ", ".join(f"{status} {n}" for status, n in sorted(by_status.items())) or "empty"
+        print(f"{name}: {line}")
+    print(f"pushes sent since {month_start:%Y-%m-%d}: {pushes}")
     return 0
 
 
@@ -216,6 +238,7 @@ COMMANDS = {
     "web": cmd_web,
     "worker": cmd_worker,
     "db": cmd_db,
+    "queues": cmd_queues,
     "districts": cmd_districts,
 }
 

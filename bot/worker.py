@@ -29,7 +29,7 @@ from handlers.dispatch import handle
 from models import InboxEvent, OutboxMessage
 from models.db import transaction
 from models.districts import DistrictLocator
-from models.queue_ops import RetryPolicy, claim, fail, finish, still_mine
+from models.queue_ops import RetryPolicy, claim, claimants, expire_leases, fail, finish, still_mine
 
 log = logging.getLogger(__name__)
 
@@ -72,8 +72,12 @@ class Worker:
     def run(self, stop: threading.Event, idle_wait: float = 0.25) -> None:
         log.info("worker %s started", self.name)
         failures = 0
+        recovered = False
         while not stop.is_set():
             try:
+                if not recovered:
+                    self.recover_from_dead_local_workers()
+                    recovered = True
                 busy = self.process_inbox() + self.send_outbox()
                 failures = 0
             except SQLAlchemyError as exc:
@@ -86,6 +90,26 @@ class Worker:
                 self.services.wake.wait(idle_wait)
                 self.services.wake.clear()
         log.info("worker %s stopped", self.name)
+
+    def recover_from_dead_local_workers(self) -> int:
+        """Rows held by a worker of this machine that has died are taken back at once.
+
+        Other machines' workers cannot be checked from here; their rows return when the lease ends.
+        """
+        host, pid, suffix = self.name.split(":")
+        with transaction(self.services.sessions) as session:
+            dead = []
+            for model in (InboxEvent, OutboxMessage):
+                for name in claimants(session, model, f"{host}:"):
+                    parts = name.split(":")
+                    if len(parts) == 3 and parts[1].isdigit() and name != self.name:
+                        other = int(parts[1])
+                        if (other == int(pid) and parts[2] != suffix) or not _process_alive(other):
+                            dead.append(name)
+            count = sum(expire_leases(session, m, dead, self.clock()) for m in (InboxEvent, OutboxMessage))
+        if count:
+            log.info("took back %d rows from stopped workers %s", count, ", ".join(sorted(set(dead))))
+        return count
 
     def drain(self, max_rounds: int = 1000) -> None:
         """Work until both queues have nothing due (for tests and one-shot runs)."""
@@ -327,6 +351,16 @@ def _chunks(messages: list[LineMessage]) -> list[list[LineMessage]]:
 
 def _event_time(event: Event) -> datetime:
     return datetime.fromtimestamp(event.timestamp / 1000, UTC)
+
+
+def _process_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # someone else's process: alive
+    return True
 
 
 def _first_line(exc: BaseException) -> str:

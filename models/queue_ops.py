@@ -107,3 +107,23 @@ def fail(
         row.finished_at = now
     session.flush()
     return row.status
+
+
+def expire_leases(session: Session, model: type[Row], workers: list[str], now: datetime) -> int:
+    """End the leases of workers known to be dead: their rows are taken at once, not when the lease ends."""
+    if not workers:
+        return 0
+    result = session.execute(
+        update(model)
+        .where(model.status == QueueStatus.PROCESSING.value, model.claimed_by.in_(workers))
+        .values(lease_until=now - timedelta(microseconds=1))
+    )
+    return result.rowcount or 0
+
+
+def claimants(session: Session, model: type[Row], prefix: str) -> list[str]:
+    """Workers whose name starts with `prefix` holding rows of `model`."""
+    query = select(model.claimed_by).where(
+        model.status == QueueStatus.PROCESSING.value, model.claimed_by.startswith(prefix)
+    )
+    return sorted({name for name in session.scalars(query.distinct()) if name})

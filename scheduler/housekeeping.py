@@ -35,3 +35,11 @@ def queue_counts(session: Session) -> dict[str, dict[str, int]]:
         rows = session.execute(select(model.status, func.count()).group_by(model.status))
         counts[name] = {status: n for status, n in rows}
     return counts
+
+
+def pushes_since(session: Session, since: datetime) -> int:
+    """Pushes count against the channel's monthly message quota; replies are free."""
+    query = select(func.count(OutboxMessage.id)).where(
+        OutboxMessage.sent_as == "push", OutboxMessage.finished_at >= since
+    )
+    return session.scalar(query) or 0

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
@@ -348,3 +349,49 @@ def test_replies_with_more_than_five_messages_are_split(client, services, stub, 
     assert [len(c.body["messages"]) for c in stub.calls("/message/")] == [5, 2]
     assert [r.sent_as for r in rows(services, OutboxMessage)] == ["reply", "push"]
     assert json.loads(rows(services, OutboxMessage)[1].messages)[0]["text"] == "5"
+
+
+def test_rows_of_a_dead_worker_on_this_machine_are_taken_back_at_once(client, services, stub, clock):
+    import socket
+
+    from models.queue_ops import claim
+
+    post_events(client, [ev.text_event(ev.new_user_id(), "หนึ่ง")])
+    with transaction(services.sessions) as session:  # a worker on this host, pid long gone, claimed then died
+        claim(
+            session,
+            InboxEvent,
+            now=clock(),
+            worker=f"{socket.gethostname()}:999999999:abcdef",
+            lease=timedelta(minutes=10),
+            limit=10,
+        )
+        enqueue(session, "Ux", [{"type": "text", "text": "x"}], now=clock())
+        claim(
+            session,
+            OutboxMessage,
+            now=clock(),
+            worker="elsewhere:1:abcdef",
+            lease=timedelta(minutes=10),
+            limit=10,
+        )
+    worker = make_worker(services, stub, clock, name=f"{socket.gethostname()}:{os.getpid()}:mine00")
+    assert worker.recover_from_dead_local_workers() == 1  # another machine's worker is left to its lease
+    worker.drain()
+    assert [r.status for r in rows(services, InboxEvent)] == ["done"]
+    assert rows(services, OutboxMessage)[0].status == "processing"
+
+
+def test_queues_command_counts_rows_and_pushes(client, services, stub, clock, tmp_path, db_url):
+    from tests.test_settings import run_cli
+
+    user = ev.new_user_id()
+    old = int((clock() - timedelta(minutes=5)).timestamp() * 1000)
+    post_events(client, [ev.text_event(user, "เก่า", timestamp_ms=old), ev.text_event(user, "ใหม่")])
+    make_worker(services, stub, clock).drain()
+    result = run_cli(tmp_path, "queues", DATABASE_URL=db_url, PHOTO_DIR=str(tmp_path / "p"))
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[0] == "inbox: done 2"
+    assert lines[1] == "outbox: done 2"
+    assert lines[2].endswith(": 1")  # the stale one went as a push; the fresh one as a free reply

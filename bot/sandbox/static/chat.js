@@ -5,6 +5,7 @@
   "use strict";
 
   const POLL_MS = 700;
+  const PAGE_SIZE = 200; // the most /sandbox/api/messages answers at once
   const MAX_PHOTO_BYTES = 10 * 1024 * 1024;
   const STORAGE_KEY = "rongtook.sandbox.userId";
 
@@ -626,7 +627,9 @@
         if (!response.ok) throw new Error("HTTP " + response.status);
         const data = await readJson(response);
         els.connection.hidden = true;
-        if (generation === state.generation) show(data.messages || []);
+        const items = data.messages || [];
+        if (generation === state.generation) show(items);
+        if (items.length >= PAGE_SIZE) state.pollAgain = true; // a long history comes in pages
       }
     } catch (_) {
       els.connection.hidden = false;
