@@ -49,14 +49,9 @@ def handle(event: Event, ctx: HandlerContext) -> Response:
 def on_follow(event: Event, user_id: str, ctx: HandlerContext) -> Response:
     citizen = citizen_for(ctx.session, user_id, ctx.at, ctx.profile)
     citizen.following = True
-    name = (
-        f" คุณ{citizen.display_name}"
-        if citizen.display_name and citizen.language == "th"
-        else (f" {citizen.display_name}" if citizen.display_name else "")
-    )
-    return Response(
-        reply=[replies.text(say("welcome", citizen.language, name=name), _start_items(citizen.language))]
-    )
+    lang = citizen.language
+    name = say("welcome_name", lang, name=citizen.display_name) if citizen.display_name else ""
+    return Response(reply=[replies.text(say("welcome", lang, name=name), _start_items(lang))])
 
 
 def on_unfollow(event: Event, user_id: str, ctx: HandlerContext) -> Response:

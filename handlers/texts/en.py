@@ -6,6 +6,7 @@ TEXTS: dict[str, str] = {
         "Report city problems to your district office here: damaged roads, broken lights, rubbish, "
         "drains, flooding.\nDescribe the problem, send photos and send the location."
     ),
+    "welcome_name": " {name}",  # how the welcome names the user
     "text_received": "Message received: “{excerpt}”\nYou can add photos or the location of the problem.",
     "photo_received": "Photo received ({count} so far).",
     "photo_too_large": "Sorry, the photo is larger than 10 MB. Please send a smaller one.",
