@@ -14,10 +14,10 @@ from typing import Any
 
 from linebot.v3.webhooks import Event
 from pydantic import ValidationError
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from models import InboxEvent, QueueStatus
+from models.db import insert_or_ignore
 
 log = logging.getLogger(__name__)
 
@@ -104,10 +104,4 @@ def store_events(session: Session, body: str, now: datetime) -> Accepted:
 
 def _insert_new(session: Session, rows: list[dict[str, Any]]) -> int:
     """Insert, ignoring rows whose webhookEventId is already stored (LINE redelivered it)."""
-    dialect = session.get_bind().dialect.name
-    builder = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    stmt = builder(InboxEvent).on_conflict_do_nothing(index_elements=["webhook_event_id"])
-    stored = 0
-    for row in rows:  # rowcount of a multi-row insert is not reliable on every driver
-        stored += session.execute(stmt.values(**row)).rowcount or 0
-    return stored
+    return sum(insert_or_ignore(session, InboxEvent, ["webhook_event_id"], **row) for row in rows)

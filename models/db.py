@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -66,3 +67,10 @@ def database_reachable(engine: Engine) -> bool:
         return True
     except Exception:
         return False
+
+
+def insert_or_ignore(session: Session, model: type[Any], key: list[str], **values: Any) -> int:
+    """Insert a row unless one with the same unique `key` exists. Returns 1 if inserted, 0 if not."""
+    builder = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    stmt = builder(model).values(**values).on_conflict_do_nothing(index_elements=key)
+    return int(session.execute(stmt).rowcount or 0)  # type: ignore[attr-defined]

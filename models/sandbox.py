@@ -33,6 +33,8 @@ class SandboxMessage(Base):
     direction: Mapped[str] = mapped_column(String(4))  # user | bot
     via: Mapped[str] = mapped_column(String(10))  # event type for user rows; reply | push for bot rows
     payload: Mapped[str] = mapped_column(Text)  # JSON: the event (user) or one LINE message object (bot)
+    # A user row is shown once this event reached the inbox: a webhook that failed is not in the chat.
+    webhook_event_id: Mapped[str | None] = mapped_column(String(64), default=None)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
 

@@ -8,17 +8,17 @@ goes through the real webhook path.
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from flask import Blueprint, Response, current_app, jsonify, render_template, request
 from flask.typing import ResponseReturnValue
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
 from bot.sandbox import events as ev
 from bot.services import Services
-from models import SandboxContent, SandboxMessage, SandboxReplyToken, SandboxUser
-from models.db import transaction
+from models import InboxEvent, SandboxContent, SandboxMessage, SandboxReplyToken, SandboxUser
+from models.db import insert_or_ignore, transaction
 
 bp = Blueprint(
     "sandbox", __name__, url_prefix="/sandbox", template_folder="templates", static_folder="static"
@@ -50,7 +50,13 @@ LANDMARKS: list[dict[str, Any]] = [
         "address": "สมุทรปราการ",
     },
 ]
-DEFAULT_USERS = [("ประชาชน สมชาย", "citizen"), ("เจ้าหน้าที่ สมหญิง", "officer")]
+DEFAULT_USERS = [
+    ("ประชาชน สมชาย", "U5a4d80000000000000000000000c171e"),
+    ("เจ้าหน้าที่ สมหญิง", "U5a4d8000000000000000000000000ff1"),
+]
+# A user message whose webhook is on its way holds the conversation back this long at most
+# (the page reports a failed delivery at once; this covers a page closed mid-send).
+WEBHOOK_IN_FLIGHT = timedelta(seconds=15)
 
 
 def _services() -> Services:
@@ -66,14 +72,23 @@ def page() -> ResponseReturnValue:
 @bp.get("/api/users")
 def list_users() -> ResponseReturnValue:
     with transaction(_services().sessions) as session:
-        users = list(
-            session.scalars(select(SandboxUser).order_by(SandboxUser.created_at, SandboxUser.line_user_id))
+        now = datetime.now(UTC)
+        if session.scalar(select(SandboxUser.line_user_id).limit(1)) is None:
+            # A first visit finds a citizen and an officer ready to chat. Fixed ids: two first
+            # visits at once insert the same rows, and the loser's insert is simply ignored.
+            for index, (name, user_id) in enumerate(DEFAULT_USERS):
+                created = now + timedelta(microseconds=index)  # keeps the citizen first in the list
+                insert_or_ignore(
+                    session,
+                    SandboxUser,
+                    ["line_user_id"],
+                    line_user_id=user_id,
+                    display_name=name,
+                    created_at=created,
+                )
+        users = session.scalars(
+            select(SandboxUser).order_by(SandboxUser.created_at, SandboxUser.line_user_id)
         )
-        if not users:  # a first visit finds a citizen and an officer ready to chat
-            now = datetime.now(UTC)
-            for name, _role in DEFAULT_USERS:
-                users.append(SandboxUser(line_user_id=ev.new_user_id(), display_name=name, created_at=now))
-                session.add(users[-1])
         return jsonify(users=[_user_json(u) for u in users])
 
 
@@ -142,6 +157,7 @@ def build_event() -> ResponseReturnValue:
                 direction="user",
                 via=kind,
                 payload=json.dumps(shown, ensure_ascii=False),
+                webhook_event_id=event["webhookEventId"],
                 created_at=now,
             )
         )
@@ -149,28 +165,55 @@ def build_event() -> ResponseReturnValue:
     return jsonify(body=body, signature=ev.sign_body(_services().settings.line_channel_secret, body))
 
 
+@bp.delete("/api/events/<event_id>")
+def forget_event(event_id: str) -> ResponseReturnValue:
+    """The page could not deliver this event to /callback: it is not part of the conversation."""
+    with transaction(_services().sessions) as session:
+        delivered = session.scalar(select(InboxEvent.id).where(InboxEvent.webhook_event_id == event_id))
+        if delivered is not None:
+            return jsonify(error="เหตุการณ์นี้ถึงบอทแล้ว"), 409
+        session.execute(
+            delete(SandboxMessage).where(
+                SandboxMessage.webhook_event_id == event_id, SandboxMessage.direction == "user"
+            )
+        )
+    return "", 204
+
+
 @bp.get("/api/messages")
 def list_messages() -> ResponseReturnValue:
+    """The conversation after message `after`: the bot's messages, and the user's once they reached the inbox.
+
+    A user message whose webhook is still on its way holds back everything after it (so the page's
+    cursor never skips it); one whose webhook failed is never shown, as LINE would not have sent it.
+    """
     user_id = request.args.get("user_id", "")
     after = request.args.get("after", "0")
     after_id = int(after) if after.isdigit() else 0
+    in_flight_since = datetime.now(UTC) - WEBHOOK_IN_FLIGHT
     with transaction(_services().sessions) as session:
-        rows = session.scalars(
-            select(SandboxMessage)
+        rows = session.execute(
+            select(SandboxMessage, InboxEvent.id)
+            .outerjoin(InboxEvent, InboxEvent.webhook_event_id == SandboxMessage.webhook_event_id)
             .where(SandboxMessage.line_user_id == user_id, SandboxMessage.id > after_id)
             .order_by(SandboxMessage.id)
             .limit(200)
         )
-        items = [
-            {
-                "id": r.id,
-                "direction": r.direction,
-                "via": r.via,
-                "payload": json.loads(r.payload),
-                "created_at": r.created_at.isoformat(),
-            }
-            for r in rows
-        ]
+        items = []
+        for message, inbox_id in rows:
+            if message.direction == "user" and inbox_id is None:
+                if message.created_at > in_flight_since:
+                    break
+                continue
+            items.append(
+                {
+                    "id": message.id,
+                    "direction": message.direction,
+                    "via": message.via,
+                    "payload": json.loads(message.payload),
+                    "created_at": message.created_at.isoformat(),
+                }
+            )
     return jsonify(messages=items)
 
 

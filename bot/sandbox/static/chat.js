@@ -175,6 +175,7 @@
       return false;
     }
     const payload = Object.assign({ user_id: state.userId }, fields);
+    let eventId = null;
     try {
       const built = await fetch("/sandbox/api/events", {
         method: "POST",
@@ -186,23 +187,35 @@
         notify(data.error || "ส่งไม่สำเร็จค่ะ (HTTP " + built.status + ")");
         return false;
       }
+      eventId = JSON.parse(data.body).events[0].webhookEventId;
       const delivered = await fetch("/callback", {
         method: "POST",
         body: data.body,
         headers: { "X-Line-Signature": data.signature, "Content-Type": "application/json" },
       });
       if (delivered.status !== 200) {
+        await forget(eventId);
         notify("บอทไม่รับข้อความนี้ (HTTP " + delivered.status + ") กรุณาลองใหม่ค่ะ");
         pollNow();
         return false;
       }
     } catch (err) {
+      if (eventId) await forget(eventId);
       notify("เชื่อมต่อเซิร์ฟเวอร์ไม่ได้ กรุณาลองใหม่ค่ะ");
       return false;
     }
     state.stickToBottom = true;
     pollNow();
     return true;
+  }
+
+  // The bot never got this event: take it out of the conversation (the text stays in the box to resend).
+  async function forget(eventId) {
+    try {
+      await fetch("/sandbox/api/events/" + encodeURIComponent(eventId), { method: "DELETE" });
+    } catch (err) {
+      // the server is gone too; the conversation shows the truth once it is back
+    }
   }
 
   async function sendText() {

@@ -157,6 +157,7 @@ def upgrade() -> None:
     sa.Column('direction', sa.String(length=4), nullable=False),
     sa.Column('via', sa.String(length=10), nullable=False),
     sa.Column('payload', sa.Text(), nullable=False),
+    sa.Column('webhook_event_id', sa.String(length=64), nullable=True),
     sa.Column('created_at', models.base.UtcDateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['line_user_id'], ['sandbox_users.line_user_id'], name=op.f('fk_sandbox_messages_line_user_id_sandbox_users')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_sandbox_messages'))
