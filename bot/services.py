@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.inbox import InboxWriter
 from bot.settings import Settings
 from models.db import make_engine, make_session_factory
 
@@ -20,6 +21,10 @@ class Services:
     # Set when the webhook stored events, so a worker in the same process starts at once
     # instead of at its next poll.
     wake: threading.Event = field(default_factory=threading.Event)
+    inbox_writer: InboxWriter = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.inbox_writer = InboxWriter(self.engine)
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Services:

@@ -7,11 +7,9 @@ from datetime import UTC, datetime
 
 from flask import Blueprint, Response, current_app, request
 from linebot.v3.webhook import SignatureValidator
-from sqlalchemy.exc import SQLAlchemyError
 
-from bot.inbox import MalformedBody, store_events
+from bot.inbox import InboxUnavailable, MalformedBody, inbox_rows
 from bot.services import Services
-from models.db import transaction
 
 log = logging.getLogger(__name__)
 bp = Blueprint("webhook", __name__)
@@ -32,22 +30,19 @@ def callback() -> Response | tuple[str, int]:
         log.warning("webhook: missing or wrong X-Line-Signature from %s; refused", request.remote_addr)
         return "bad signature", 400
     try:
-        with transaction(services.sessions) as session:
-            accepted = store_events(session, body, datetime.now(UTC))
+        rows, skipped = inbox_rows(body, datetime.now(UTC))
+        stored = services.inbox_writer.store(rows)
     except MalformedBody as exc:
         log.warning("webhook: signed body refused: %s", exc)
         return "malformed body", 400
-    except SQLAlchemyError as exc:
+    except (InboxUnavailable, TimeoutError) as exc:
         # Not stored, so say so: LINE redelivers (when redelivery is on) what was not answered 2xx.
-        log.error("webhook: database unavailable, events not stored: %s", str(exc).splitlines()[0])
-        return "database unavailable", 503
-    if accepted.stored:
-        services.wake.set()
-    if accepted.duplicates or accepted.skipped:
-        log.info(
-            "webhook: stored %d, redelivered %d, skipped %d",
-            accepted.stored,
-            accepted.duplicates,
-            accepted.skipped,
+        log.error(
+            "webhook: database unavailable, events not stored: %s", (str(exc) or repr(exc)).splitlines()[0]
         )
+        return "database unavailable", 503
+    if stored:
+        services.wake.set()
+    if skipped or stored < len(rows):
+        log.info("webhook: stored %d, redelivered %d, skipped %d", stored, len(rows) - stored, skipped)
     return Response("OK", status=200, mimetype="text/plain")

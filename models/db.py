@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import fcntl
+import os
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -26,27 +29,94 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
             connect_args={"check_same_thread": False, "isolation_level": None, "timeout": 15},
             **kwargs,
         )
-        _tune_sqlite(engine)
+        _tune_sqlite(engine, parsed.database)
         return engine
     # pre_ping: a PostgreSQL restart leaves dead pooled connections; test each before use.
     return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=5, **kwargs)
 
 
-def _tune_sqlite(engine: Engine) -> None:
+class _WriterQueue:
+    """A file lock in front of SQLite's write lock, so writers wait their turn instead of polling.
+
+    SQLite's busy handler makes a blocked writer sleep and retry (1, 2, 5 … 100 ms), so with
+    several writers the lock often sits free while they sleep. A blocking `flock` wakes the next
+    writer the moment the lock is released. One lock file descriptor per connection, so threads
+    and processes queue alike; a thread that already holds it (a nested transaction) does not
+    wait for itself.
+    """
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.held = threading.local()
+
+    def open(self, record: Any) -> None:
+        record.info["write_lock_fd"] = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
+        record.info["write_queue"] = self
+
+    def acquire(self, info: dict[str, Any]) -> None:
+        fd = info.get("write_lock_fd")
+        if fd is None or info.get("write_lock_held") or getattr(self.held, "count", 0):
+            return
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        info["write_lock_held"] = True
+        self.held.count = 1
+
+    def release(self, info: dict[str, Any]) -> None:
+        if info.pop("write_lock_held", False):
+            fcntl.flock(info["write_lock_fd"], fcntl.LOCK_UN)
+            self.held.count = 0
+
+    def close(self, record: Any) -> None:
+        fd = record.info.pop("write_lock_fd", None)
+        if fd is not None:
+            os.close(fd)  # closing also releases a lock still held
+
+
+def _tune_sqlite(engine: Engine, database: str | None) -> None:
+    writers = _WriterQueue(Path(f"{database}.writelock")) if database and database != ":memory:" else None
+
     @event.listens_for(engine, "connect")
-    def _on_connect(dbapi_conn: Any, _record: Any) -> None:
+    def _on_connect(dbapi_conn: Any, record: Any) -> None:
         cur = dbapi_conn.cursor()
         cur.execute("PRAGMA journal_mode=WAL")  # readers never wait for the writer
         cur.execute("PRAGMA synchronous=FULL")  # a stored webhook survives a power cut
         cur.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
         cur.execute("PRAGMA foreign_keys=ON")
         cur.close()
+        if writers:
+            writers.open(record)
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Any) -> None:
+        if writers:
+            writers.acquire(conn.connection.info)
         # Take the write lock up front: a deferred transaction that reads and then writes
         # fails at once with "database is locked" when another process wrote in between.
         conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+    if writers:
+        # Released when the connection goes back to the pool, i.e. just after its commit or rollback.
+        @event.listens_for(engine.pool, "checkin")
+        def _on_checkin(_dbapi_conn: Any, record: Any) -> None:
+            writers.release(record.info)
+
+        @event.listens_for(engine.pool, "close")
+        def _on_close(_dbapi_conn: Any, record: Any) -> None:
+            writers.close(record)
+
+
+@contextmanager
+def sqlite_write_lock(info: dict[str, Any]) -> Iterator[None]:
+    """Wait for the write turn on a raw SQLite connection (`info` of a pooled connection); no-op elsewhere."""
+    writers: _WriterQueue | None = info.get("write_queue")
+    if writers is None:
+        yield
+        return
+    writers.acquire(info)
+    try:
+        yield
+    finally:
+        writers.release(info)
 
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:

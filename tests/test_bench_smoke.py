@@ -1,0 +1,28 @@
+"""Smoke test of the webhook benchmark: both servers answer, nothing fails, the inbox holds every event.
+
+No timing assertions: the figures depend on the machine. Run the benchmark itself with `make bench-webhook`.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from bench.webhook_bench import Options, format_report, report_json, run_benchmark
+
+
+@pytest.mark.slow
+def test_benchmark_runs_against_both_servers_and_stores_every_event() -> None:
+    opts = Options(seconds=1.0, rate=50.0, clients=2, max_seconds=1.0, workers=1, threads=2, senders=4,
+                   warmup=10)
+    report = run_benchmark(opts)
+
+    assert {(r.server, r.mode) for r in report.results} == {
+        ("rongtook", "fixed"), ("floor", "fixed"), ("rongtook", "max"), ("floor", "max")}
+    for result in report.results:
+        assert result.ok > 0, result
+        assert result.errors == 0, result
+    assert report.result("rongtook", "fixed").ok == 50
+    assert report.inbox_rows == report.rongtook_ok_total > 0
+    assert report.stored_matches
+    assert "PASS" in format_report(report) or "FAIL" in format_report(report)
+    assert report_json(report).startswith("{")
