@@ -201,10 +201,26 @@ class InboxWriter:
             waiting.stored, waiting.finished = stored, True
 
     def _write(self, batch: list[list[dict[str, Any]]]) -> list[int]:
-        """One transaction for the whole batch; returns how many rows of each request were new."""
+        """One transaction for the whole batch; returns how many rows of each request were new.
+
+        A kept connection may have died with a database restart: then the batch is tried once
+        more on a new connection, so a restart costs no webhook a 503 once the database is back.
+        """
+        reused = self._conn is not None
+        try:
+            return self._write_on(self._connection(), batch)
+        except Exception:
+            if not reused:
+                raise
+            log.info("inbox: the database connection was lost; reconnecting")
+            return self._write_on(self._connection(), batch)
+
+    def _connection(self) -> PoolProxiedConnection:
         if self._conn is None:
             self._conn = self._engine.raw_connection()
-        conn = self._conn
+        return self._conn
+
+    def _write_on(self, conn: PoolProxiedConnection, batch: list[list[dict[str, Any]]]) -> list[int]:
         try:
             with sqlite_write_lock(conn.info):
                 cursor = conn.cursor()
@@ -222,7 +238,7 @@ class InboxWriter:
         except Exception:
             self._conn = None
             with contextlib.suppress(Exception):
-                conn.invalidate()  # a broken connection (database restarted) is replaced next time
+                conn.invalidate()  # never reuse a connection in an unknown state
             raise
         return results
 

@@ -51,7 +51,7 @@ def _sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def _pg_schema() -> Iterator[str]:
     """A fresh schema for this test run, migrated once, dropped at the end."""
     schema = f"t_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(PG_URL)
+    admin = create_engine(PG_URL, pool_pre_ping=True)  # survives tests that drop connections
     try:
         with admin.begin() as conn:
             conn.execute(text(f'CREATE SCHEMA "{schema}"'))
