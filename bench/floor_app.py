@@ -9,13 +9,12 @@ workers from WEB_CONCURRENCY, threads from WEB_THREADS, timeout, access log), bu
 from __future__ import annotations
 
 import os
-from typing import Any
 
 from flask import Flask, Response, request
-from gunicorn.app.base import BaseApplication
 from linebot.v3.webhook import SignatureValidator
 
 from bot.settings import SANDBOX_SECRET
+from bot.web_server import GunicornServer
 
 SECRET = os.environ.get("FLOOR_CHANNEL_SECRET", "") or SANDBOX_SECRET
 
@@ -39,31 +38,9 @@ def healthz() -> tuple[str, int]:
     return "ok", 200
 
 
-class FloorServer(BaseApplication):  # type: ignore[misc]
-    """Mirrors the options of `rongtook web` (bot/cli.py cmd_web), bound to loopback only."""
-
-    def __init__(self, port: int) -> None:
-        self.port = port
-        super().__init__()
-
-    def load_config(self) -> None:
-        options: dict[str, Any] = {
-            "bind": f"127.0.0.1:{self.port}",
-            "workers": int(os.environ.get("WEB_CONCURRENCY", "2")),
-            "worker_class": "gthread",
-            "threads": int(os.environ.get("WEB_THREADS", "4")),
-            "timeout": 30,
-            "accesslog": "-",
-        }
-        for key, value in options.items():
-            self.cfg.set(key, value)
-
-    def load(self) -> Flask:
-        return app
-
-
 def main() -> None:
-    FloorServer(int(os.environ.get("PORT", "8001"))).run()
+    # Served exactly as `rongtook web` serves the app (same gunicorn settings), on loopback only.
+    GunicornServer(lambda: app, bind=f"127.0.0.1:{os.environ.get('PORT', '8001')}").run()
 
 
 if __name__ == "__main__":

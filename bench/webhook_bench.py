@@ -230,8 +230,15 @@ def server_env(workdir: Path, opts: Options, port: int | None = None) -> dict[st
 
 def release(workdir: Path, opts: Options) -> str:
     """`rongtook release` on the fresh database: migrate and load the districts."""
-    done = subprocess.run(rongtook_command() + ["release"], env=server_env(workdir, opts), cwd=workdir,
-                          capture_output=True, text=True, timeout=RELEASE_TIMEOUT_S, check=False)
+    done = subprocess.run(
+        rongtook_command() + ["release"],
+        env=server_env(workdir, opts),
+        cwd=workdir,
+        capture_output=True,
+        text=True,
+        timeout=RELEASE_TIMEOUT_S,
+        check=False,
+    )
     if done.returncode != 0:
         raise RuntimeError(f"rongtook release failed ({done.returncode}):\n{done.stdout}\n{done.stderr}")
     return done.stdout.strip()
@@ -242,8 +249,15 @@ def start_server(name: str, command: list[str], workdir: Path, opts: Options) ->
     log_path = workdir / f"{name}.log"
     with open(log_path, "wb") as log:
         # A session of its own: the gunicorn master and its workers form one process group to kill.
-        proc = subprocess.Popen(command, env=server_env(workdir, opts, port), cwd=workdir, stdout=log,
-                                stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True)
+        proc = subprocess.Popen(
+            command,
+            env=server_env(workdir, opts, port),
+            cwd=workdir,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,
+        )
     return Server(name, port, proc, log_path)
 
 
@@ -267,8 +281,10 @@ def wait_ready(server: Server, timeout: float = READY_TIMEOUT_S) -> None:
         finally:
             conn.close()
         time.sleep(0.1)
-    raise RuntimeError(f"{server.name} not ready on {HOST}:{server.port} after {timeout:.0f} s ({last}):\n"
-                       f"{server.log_tail()}")
+    raise RuntimeError(
+        f"{server.name} not ready on {HOST}:{server.port} after {timeout:.0f} s ({last}):\n"
+        f"{server.log_tail()}"
+    )
 
 
 def stop_server(server: Server) -> None:
@@ -356,18 +372,29 @@ def percentile(sorted_values: Sequence[float], p: float) -> float:
     return sorted_values[rank - 1]
 
 
-def _summarise(server: str, mode: str, statuses: list[int], latencies_s: list[float], duration_s: float,
-               **extra: Any) -> PhaseResult:
+def _summarise(
+    server: str, mode: str, statuses: list[int], latencies_s: list[float], duration_s: float, **extra: Any
+) -> PhaseResult:
     lat = sorted(x * 1000 for x in latencies_s)
     ok = sum(1 for s in statuses if s == 200)
     counts: dict[str, int] = {}
     for s in statuses:
         key = "unsent" if s < 0 else "failed" if s == 0 else str(s)
         counts[key] = counts.get(key, 0) + 1
-    return PhaseResult(server=server, mode=mode, requests=sum(1 for s in statuses if s >= 0), ok=ok,
-                       errors=len(statuses) - ok, duration_s=duration_s,
-                       rate=ok / duration_s if duration_s > 0 else 0.0, p50_ms=percentile(lat, 50),
-                       p99_ms=percentile(lat, 99), max_ms=lat[-1] if lat else 0.0, statuses=counts, **extra)
+    return PhaseResult(
+        server=server,
+        mode=mode,
+        requests=sum(1 for s in statuses if s >= 0),
+        ok=ok,
+        errors=len(statuses) - ok,
+        duration_s=duration_s,
+        rate=ok / duration_s if duration_s > 0 else 0.0,
+        p50_ms=percentile(lat, 50),
+        p99_ms=percentile(lat, 99),
+        max_ms=lat[-1] if lat else 0.0,
+        statuses=counts,
+        **extra,
+    )
 
 
 def _run_threads(count: int, target: Any, name: str, stop: threading.Event) -> None:
@@ -386,8 +413,9 @@ def _run_threads(count: int, target: Any, name: str, stop: threading.Event) -> N
         raise
 
 
-def run_fixed_rate(server: str, port: int, bodies: Sequence[Prepared], rate: float, seconds: float,
-                   senders: int) -> PhaseResult:
+def run_fixed_rate(
+    server: str, port: int, bodies: Sequence[Prepared], rate: float, seconds: float, senders: int
+) -> PhaseResult:
     """Open loop: request i is due at start + i/rate, whatever happened to the earlier ones.
 
     Latency runs from the due time to the end of the answer, so a request that waited for a free
@@ -432,12 +460,21 @@ def run_fixed_rate(server: str, port: int, bodies: Sequence[Prepared], rate: flo
 
     _run_threads(senders, sender, f"{server}-fixed", stop)
     last = max(finished) if any(finished) else start
-    return _summarise(server, "fixed", statuses, [x for x in latencies if x is not None],
-                      max(last - start, 1e-9), target_rate=rate, clients=senders, retries=retries)
+    return _summarise(
+        server,
+        "fixed",
+        statuses,
+        [x for x in latencies if x is not None],
+        max(last - start, 1e-9),
+        target_rate=rate,
+        clients=senders,
+        retries=retries,
+    )
 
 
-def run_max(server: str, port: int, bodies: Sequence[Prepared], clients: int, seconds: float,
-            mode: str = "max") -> PhaseResult:
+def run_max(
+    server: str, port: int, bodies: Sequence[Prepared], clients: int, seconds: float, mode: str = "max"
+) -> PhaseResult:
     """Closed loop: `clients` connections each send the next body as soon as the last was answered."""
     lock = threading.Lock()
     next_index = 0
@@ -479,8 +516,16 @@ def run_max(server: str, port: int, bodies: Sequence[Prepared], clients: int, se
                 retries += client.retries
 
     _run_threads(clients, loop, f"{server}-{mode}", stop)
-    return _summarise(server, mode, statuses, latencies, max(last_end - start, 1e-9), clients=clients,
-                      retries=retries, exhausted=exhausted)
+    return _summarise(
+        server,
+        mode,
+        statuses,
+        latencies,
+        max(last_end - start, 1e-9),
+        clients=clients,
+        retries=retries,
+        exhausted=exhausted,
+    )
 
 
 def count_inbox(db_path: Path) -> int:
@@ -520,31 +565,40 @@ def run_benchmark(opts: Options, log: Any = None) -> Report:
             floor = stack.enter_context(running(start_server("floor", floor_command, workdir, opts)))
             for server in (app, floor):
                 wait_ready(server)
-            say(f"servers ready: rongtook on {HOST}:{app.port}, floor on {HOST}:{floor.port} "
-                f"({opts.workers} workers x {opts.threads} threads, gthread)")
+            say(
+                f"servers ready: rongtook on {HOST}:{app.port}, floor on {HOST}:{floor.port} "
+                f"({opts.workers} workers x {opts.threads} threads, gthread)"
+            )
 
             n_fixed = max(1, int(opts.rate * opts.seconds))
             n_max = max(1000, int(MAX_BODIES_PER_SECOND * opts.max_seconds))
             say(f"building {2 * (opts.warmup + n_fixed + n_max)} signed bodies …")
-            pools = {s.name: (build_bodies(opts.warmup), build_bodies(n_fixed), build_bodies(n_max))
-                     for s in (app, floor)}
+            pools = {
+                s.name: (build_bodies(opts.warmup), build_bodies(n_fixed), build_bodies(n_max))
+                for s in (app, floor)
+            }
 
             warmup_ok: dict[str, int] = {}
             for server in (app, floor):
                 if opts.warmup:
-                    warm = run_max(server.name, server.port, pools[server.name][0], opts.clients, 10.0,
-                                   mode="warmup")
+                    warm = run_max(
+                        server.name, server.port, pools[server.name][0], opts.clients, 10.0, mode="warmup"
+                    )
                     warmup_ok[server.name] = warm.ok
             results: list[PhaseResult] = []
             for server in (app, floor):
                 say(f"fixed rate: {server.name}, {opts.rate:g}/s for {opts.seconds:g} s …")
-                results.append(run_fixed_rate(server.name, server.port, pools[server.name][1], opts.rate,
-                                              opts.seconds, opts.senders))
+                results.append(
+                    run_fixed_rate(
+                        server.name, server.port, pools[server.name][1], opts.rate, opts.seconds, opts.senders
+                    )
+                )
                 time.sleep(0.5)
             for server in (app, floor):
                 say(f"max throughput: {server.name}, {opts.clients} clients for {opts.max_seconds:g} s …")
-                results.append(run_max(server.name, server.port, pools[server.name][2], opts.clients,
-                                       opts.max_seconds))
+                results.append(
+                    run_max(server.name, server.port, pools[server.name][2], opts.clients, opts.max_seconds)
+                )
                 time.sleep(0.5)
             rongtook_ok = warmup_ok.get("rongtook", 0) + sum(r.ok for r in results if r.server == "rongtook")
             inbox_rows = count_inbox(workdir / "bench.sqlite3")
@@ -559,21 +613,26 @@ def run_benchmark(opts: Options, log: Any = None) -> Report:
             shutil.rmtree(workdir, ignore_errors=True)
 
 
-def _report(opts: Options, results: list[PhaseResult], warmup_ok: dict[str, int], rongtook_ok: int,
-            inbox_rows: int) -> Report:
+def _report(
+    opts: Options, results: list[PhaseResult], warmup_ok: dict[str, int], rongtook_ok: int, inbox_rows: int
+) -> Report:
     by = {(r.server, r.mode): r for r in results}
     app_fixed, floor_fixed = by["rongtook", "fixed"], by["floor", "fixed"]
     app_max, floor_max = by["rongtook", "max"], by["floor", "max"]
     throughput_ratio = app_max.rate / floor_max.rate if floor_max.rate else 0.0
     fixed_ratio = app_fixed.rate / floor_fixed.rate if floor_fixed.rate else 0.0
     verdicts = [
-        Verdict(f"rongtook p99 < {TARGET_P99_MS:g} ms at {opts.rate:g} events/s (SQLite, durable inbox), "
-                "no errors",
-                f"p99 {app_fixed.p99_ms:.1f} ms, {app_fixed.errors} errors",
-                app_fixed.p99_ms < TARGET_P99_MS and app_fixed.errors == 0 and app_fixed.ok > 0),
-        Verdict(f"rongtook throughput >= {TARGET_THROUGHPUT_RATIO:.0%} of the floor's",
-                f"{app_max.rate:.0f}/s vs {floor_max.rate:.0f}/s = {throughput_ratio:.0%}",
-                throughput_ratio >= TARGET_THROUGHPUT_RATIO),
+        Verdict(
+            f"rongtook p99 < {TARGET_P99_MS:g} ms at {opts.rate:g} events/s (SQLite, durable inbox), "
+            "no errors",
+            f"p99 {app_fixed.p99_ms:.1f} ms, {app_fixed.errors} errors",
+            app_fixed.p99_ms < TARGET_P99_MS and app_fixed.errors == 0 and app_fixed.ok > 0,
+        ),
+        Verdict(
+            f"rongtook throughput >= {TARGET_THROUGHPUT_RATIO:.0%} of the floor's",
+            f"{app_max.rate:.0f}/s vs {floor_max.rate:.0f}/s = {throughput_ratio:.0%}",
+            throughput_ratio >= TARGET_THROUGHPUT_RATIO,
+        ),
     ]
     environment = {
         "python": platform.python_version(),
@@ -581,8 +640,17 @@ def _report(opts: Options, results: list[PhaseResult], warmup_ok: dict[str, int]
         "cpus": os.cpu_count(),
         "platform": platform.platform(),
     }
-    return Report(opts, results, warmup_ok, rongtook_ok, inbox_rows, throughput_ratio, fixed_ratio, verdicts,
-                  environment)
+    return Report(
+        opts,
+        results,
+        warmup_ok,
+        rongtook_ok,
+        inbox_rows,
+        throughput_ratio,
+        fixed_ratio,
+        verdicts,
+        environment,
+    )
 
 
 def format_report(report: Report) -> str:
@@ -610,9 +678,10 @@ def format_report(report: Report) -> str:
             note.append("body pool ran out")
         if r.errors:
             note.append("statuses " + ", ".join(f"{k}: {v}" for k, v in sorted(r.statuses.items())))
-        lines.append(f"{r.server:<9} {mode:<12} {r.requests:>8} {r.rate:>8.1f} {r.p50_ms:>8.2f} "
-                     f"{r.p99_ms:>8.2f} {r.max_ms:>8.2f} {r.errors:>6}"
-                     + (f"  ({'; '.join(note)})" if note else ""))
+        lines.append(
+            f"{r.server:<9} {mode:<12} {r.requests:>8} {r.rate:>8.1f} {r.p50_ms:>8.2f} "
+            f"{r.p99_ms:>8.2f} {r.max_ms:>8.2f} {r.errors:>6}" + (f"  ({'; '.join(note)})" if note else "")
+        )
     app_fixed, floor_fixed = report.result("rongtook", "fixed"), report.result("floor", "fixed")
     lines += [
         "",
@@ -623,9 +692,11 @@ def format_report(report: Report) -> str:
     ]
     for v in report.verdicts:
         lines.append(f"{'PASS' if v.passed else 'FAIL'}  {v.name}: {v.measured}")
-    lines.append(f"{'OK  ' if report.stored_matches else 'FAIL'}  stored in the inbox: "
-                 f"{report.inbox_rows} rows; 200 answers from rongtook: {report.rongtook_ok_total} "
-                 "(warm-up included)")
+    lines.append(
+        f"{'OK  ' if report.stored_matches else 'FAIL'}  stored in the inbox: "
+        f"{report.inbox_rows} rows; 200 answers from rongtook: {report.rongtook_ok_total} "
+        "(warm-up included)"
+    )
     return "\n".join(lines)
 
 
@@ -649,23 +720,46 @@ def report_json(report: Report) -> str:
 def parse_args(argv: Sequence[str] | None = None) -> Options:
     d = Options()
     p = argparse.ArgumentParser(prog="python -m bench.webhook_bench", description=__doc__.splitlines()[0])
-    p.add_argument("--seconds", type=float, default=d.seconds,
-                   help="fixed-rate duration (default %(default)s)")
+    p.add_argument(
+        "--seconds", type=float, default=d.seconds, help="fixed-rate duration (default %(default)s)"
+    )
     p.add_argument("--rate", type=float, default=d.rate, help="fixed rate, events/s (default %(default)s)")
-    p.add_argument("--clients", type=int, default=d.clients,
-                   help="closed-loop clients in the max-throughput mode (default %(default)s)")
-    p.add_argument("--max-seconds", type=float, default=d.max_seconds,
-                   help="max-throughput duration (default %(default)s)")
-    p.add_argument("--workers", type=int, default=int(os.environ.get("WEB_CONCURRENCY", d.workers)),
-                   help="gunicorn workers for both servers (WEB_CONCURRENCY; default %(default)s)")
-    p.add_argument("--threads", type=int, default=int(os.environ.get("WEB_THREADS", d.threads)),
-                   help="gunicorn threads per worker for both servers (WEB_THREADS; default %(default)s)")
-    p.add_argument("--senders", type=int, default=d.senders,
-                   help="connections for the fixed-rate mode (default %(default)s)")
-    p.add_argument("--warmup", type=int, default=d.warmup,
-                   help="warm-up requests per server (default %(default)s)")
-    p.add_argument("--db-dir", default=None,
-                   help="directory for the temporary database (default: the system's)")
+    p.add_argument(
+        "--clients",
+        type=int,
+        default=d.clients,
+        help="closed-loop clients in the max-throughput mode (default %(default)s)",
+    )
+    p.add_argument(
+        "--max-seconds",
+        type=float,
+        default=d.max_seconds,
+        help="max-throughput duration (default %(default)s)",
+    )
+    p.add_argument(
+        "--workers",
+        type=int,
+        default=int(os.environ.get("WEB_CONCURRENCY", d.workers)),
+        help="gunicorn workers for both servers (WEB_CONCURRENCY; default %(default)s)",
+    )
+    p.add_argument(
+        "--threads",
+        type=int,
+        default=int(os.environ.get("WEB_THREADS", d.threads)),
+        help="gunicorn threads per worker for both servers (WEB_THREADS; default %(default)s)",
+    )
+    p.add_argument(
+        "--senders",
+        type=int,
+        default=d.senders,
+        help="connections for the fixed-rate mode (default %(default)s)",
+    )
+    p.add_argument(
+        "--warmup", type=int, default=d.warmup, help="warm-up requests per server (default %(default)s)"
+    )
+    p.add_argument(
+        "--db-dir", default=None, help="directory for the temporary database (default: the system's)"
+    )
     p.add_argument("--keep", action="store_true", help="keep the temporary directory (database, server logs)")
     p.add_argument("--json", action="store_true", help="also print the results as one JSON line")
     p.add_argument("--strict", action="store_true", help="exit 1 when a target is missed")
@@ -676,9 +770,20 @@ def parse_args(argv: Sequence[str] | None = None) -> Options:
     for name in ("clients", "workers", "threads", "senders"):
         if getattr(a, name) < 1:
             p.error(f"--{name} must be at least 1")
-    return Options(seconds=a.seconds, rate=a.rate, clients=a.clients, max_seconds=a.max_seconds,
-                   workers=a.workers, threads=a.threads, senders=a.senders, warmup=max(0, a.warmup),
-                   db_dir=a.db_dir, keep=a.keep, json=a.json, strict=a.strict)
+    return Options(
+        seconds=a.seconds,
+        rate=a.rate,
+        clients=a.clients,
+        max_seconds=a.max_seconds,
+        workers=a.workers,
+        threads=a.threads,
+        senders=a.senders,
+        warmup=max(0, a.warmup),
+        db_dir=a.db_dir,
+        keep=a.keep,
+        json=a.json,
+        strict=a.strict,
+    )
 
 
 def main(argv: Sequence[str] | None = None) -> int:

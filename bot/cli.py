@@ -156,29 +156,13 @@ def cmd_worker(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def cmd_web(settings: Settings, args: argparse.Namespace) -> int:
-    from gunicorn.app.base import BaseApplication
-
     from bot.app import create_app
+    from bot.web_server import GunicornServer
 
     announce(settings)
-
-    class WebApp(BaseApplication):  # type: ignore[misc]
-        def load_config(self) -> None:
-            options: dict[str, Any] = {
-                "bind": f"0.0.0.0:{settings.port}",
-                "workers": int(os.environ.get("WEB_CONCURRENCY", "2")),
-                "worker_class": "gthread",
-                "threads": int(os.environ.get("WEB_THREADS", "4")),
-                "timeout": 30,
-                "accesslog": "-",
-            }
-            for key, value in options.items():
-                self.cfg.set(key, value)
-
-        def load(self) -> Any:
-            return create_app(settings)
-
-    WebApp().run()
+    GunicornServer(
+        lambda: create_app(settings), bind=f"{os.environ.get('HOST', '0.0.0.0')}:{settings.port}"
+    ).run()
     return 0
 
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import logging
-from dataclasses import dataclass
 from typing import Any
 
 import urllib3
@@ -24,6 +23,8 @@ from linebot.v3.messaging import (
     ShowLoadingAnimationRequest,
 )
 from linebot.v3.messaging.models import Message
+
+from handlers.context import Content, Profile
 
 log = logging.getLogger(__name__)
 
@@ -51,18 +52,6 @@ class LineCallError(Exception):
     def already_accepted(self) -> bool:
         """LINE answers 409 to a retried push whose retry key it has already accepted."""
         return self.status == 409 and "x-line-accepted-request-id" in self.headers
-
-
-@dataclass(frozen=True)
-class Profile:
-    display_name: str
-    language: str | None
-
-
-@dataclass(frozen=True)
-class Content:
-    data: bytes
-    content_type: str
 
 
 class LineGateway:

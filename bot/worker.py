@@ -174,8 +174,7 @@ class Worker:
         profile = content = None
         if isinstance(event, FollowEvent):
             try:
-                p = self.gateway.get_profile(user_id)
-                profile = Profile(p.display_name, p.language)
+                profile = self.gateway.get_profile(user_id)
             except LineCallError as exc:  # a welcome without the name beats no welcome
                 log.warning("profile of %s unavailable: %s", user_id, exc)
         if isinstance(event, MessageEvent):
@@ -183,8 +182,7 @@ class Worker:
             message = event.message
             if isinstance(message, ImageMessageContent) and message.content_provider.type == "line":
                 try:
-                    c = self.gateway.get_content(message.id)
-                    content = Content(c.data, c.content_type)
+                    content = self.gateway.get_content(message.id)
                 except LineCallError as exc:
                     if exc.retryable and row.attempts < self.policy.max_attempts:
                         raise
