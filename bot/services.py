@@ -24,7 +24,7 @@ class Services:
     inbox_writer: InboxWriter = field(init=False)
 
     def __post_init__(self) -> None:
-        self.inbox_writer = InboxWriter(self.engine)
+        self.inbox_writer = InboxWriter(self.engine, on_stored=self.wake.set)
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Services:

@@ -31,7 +31,7 @@ def callback() -> Response | tuple[str, int]:
         return "bad signature", 400
     try:
         rows, skipped = inbox_rows(body, datetime.now(UTC))
-        stored = services.inbox_writer.store(rows)
+        services.inbox_writer.store(rows)
     except MalformedBody as exc:
         log.warning("webhook: signed body refused: %s", exc)
         return "malformed body", 400
@@ -41,8 +41,6 @@ def callback() -> Response | tuple[str, int]:
             "webhook: database unavailable, events not stored: %s", (str(exc) or repr(exc)).splitlines()[0]
         )
         return "database unavailable", 503
-    if stored:
-        services.wake.set()
-    if skipped or stored < len(rows):
-        log.info("webhook: stored %d, redelivered %d, skipped %d", stored, len(rows) - stored, skipped)
+    if skipped:
+        log.info("webhook: %d of %d events skipped", skipped, skipped + len(rows))
     return Response("OK", status=200, mimetype="text/plain")
