@@ -144,7 +144,7 @@ def cmd_worker(settings: Settings, args: argparse.Namespace) -> int:
     services = Services.from_settings(settings)
     stop = threading.Event()
     _stop_on_signals(stop)
-    scheduler = build_scheduler(services.sessions)
+    scheduler = build_scheduler(services.engine, services.sessions)
     scheduler.start()
     try:
         Worker(services, LineGateway(settings.line_channel_access_token, settings.line_api_base_url)).run(
@@ -186,7 +186,7 @@ def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
     _stop_on_signals(stop, server.shutdown)
     worker = Worker(services, LineGateway(settings.line_channel_access_token, settings.line_api_base_url))
     thread = run_worker_until(stop, worker)
-    scheduler = build_scheduler(services.sessions)
+    scheduler = build_scheduler(services.engine, services.sessions)
     scheduler.start()
     where = f"http://{args.host}:{settings.port}"
     print(

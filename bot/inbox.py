@@ -245,6 +245,10 @@ class InboxWriter:
     def _connection(self) -> PoolProxiedConnection:
         if self._conn is None:
             self._conn = self._engine.raw_connection()
+            if not self._commit:
+                # Copying the WAL back into the database (with its own fsync) is left to the worker's
+                # connections, so a webhook never waits for a checkpoint.
+                self._conn.cursor().execute("PRAGMA wal_autocheckpoint=0")
         return self._conn
 
     def _write_on(self, conn: PoolProxiedConnection, params: list[tuple[Any, ...]]) -> int:

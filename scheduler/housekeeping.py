@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import Engine, delete, func, select
 from sqlalchemy.orm import Session
 
 from models import InboxEvent, OutboxMessage, QueueStatus
@@ -43,3 +43,18 @@ def pushes_since(session: Session, since: datetime) -> int:
         OutboxMessage.sent_as == "push", OutboxMessage.finished_at >= since
     )
     return session.scalar(query) or 0
+
+
+def checkpoint_sqlite(engine: Engine) -> None:
+    """Copy SQLite's write-ahead log back into the database and trim it.
+
+    The webhook's writer never checkpoints (so no webhook waits for one); the worker's own
+    writes usually do, and this hourly pass makes sure the log never grows without bound.
+    """
+    if engine.dialect.name != "sqlite":
+        return
+    raw = engine.raw_connection()  # outside any transaction: a checkpoint cannot run inside one
+    try:
+        raw.cursor().execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    finally:
+        raw.close()

@@ -52,7 +52,19 @@ def test_only_old_handled_inbox_rows_are_purged(services):
 
 
 def test_scheduler_has_the_housekeeping_job_in_bangkok_time(services):
-    scheduler = build_scheduler(services.sessions)
+    scheduler = build_scheduler(services.engine, services.sessions)
     job = scheduler.get_job("housekeeping")
     assert job is not None
     assert str(scheduler.timezone) == "Asia/Bangkok"
+
+
+def test_sqlite_write_ahead_log_is_checkpointed(services):
+    from scheduler.housekeeping import checkpoint_sqlite
+
+    with transaction(services.sessions) as session:
+        for i in range(50):
+            add_inbox(session, f"e{i}", "done", datetime.now(UTC))
+    checkpoint_sqlite(services.engine)  # no error on either backend
+    if services.engine.dialect.name == "sqlite":
+        wal = __import__("pathlib").Path(services.engine.url.database + "-wal")
+        assert not wal.exists() or wal.stat().st_size == 0

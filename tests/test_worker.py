@@ -395,3 +395,18 @@ def test_queues_command_counts_rows_and_pushes(client, services, stub, clock, tm
     assert lines[0] == "inbox: done 2"
     assert lines[1] == "outbox: done 2"
     assert lines[2].endswith(": 1")  # the stale one went as a push; the fresh one as a free reply
+
+
+def test_event_the_sdk_cannot_read_is_failed_with_the_reason_and_the_next_goes_on(
+    client, services, stub, clock
+):
+    user = ev.new_user_id()
+    broken = ev.text_event(user, "x")
+    del broken["message"]["text"]  # passes the webhook's cheap checks; the SDK's model refuses it
+    post_events(client, [broken, ev.text_event(user, "ต่อไป")])
+    make_worker(services, stub, clock).drain()
+    first, second = rows(services, InboxEvent)
+    assert first.status == "failed" and "cannot parse stored event" in (first.last_error or "")
+    assert second.status == "done"
+    (reply,) = stub.calls("/message/reply")
+    assert "ต่อไป" in reply.body["messages"][0]["text"]
