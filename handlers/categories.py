@@ -57,6 +57,7 @@ def guess_categories(description: str, limit: int = 13) -> list[Category]:
     "อื่น ๆ" (other) is always offered.
     """
     text = description.lower()
+
     def score(category: Category) -> int:
         return sum(len(k) for k in category.keywords if k in text)
 

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import hashlib
+import io
 import mimetypes
 from datetime import datetime
 
+from PIL import Image
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -27,6 +29,16 @@ def citizen_for(session: Session, line_user_id: str, at: datetime, profile: Prof
         citizen.updated_at = at
     session.flush()
     return citizen
+
+
+def image_type(data: bytes) -> str | None:
+    """The MIME type of a photo Pillow can read, or None for anything else (a PDF, a broken file)."""
+    try:
+        with Image.open(io.BytesIO(data)) as image:
+            image.verify()  # reads the whole file: a truncated upload fails here
+            return Image.MIME.get(image.format or "")
+    except (OSError, SyntaxError, ValueError, Image.DecompressionBombError):
+        return None
 
 
 def store_photo(ctx: HandlerContext, citizen: Citizen, line_message_id: str, content: Content) -> Photo:

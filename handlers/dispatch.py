@@ -22,8 +22,8 @@ from linebot.v3.webhooks import (
 )
 
 from handlers import replies
-from handlers.citizens import MAX_PHOTO_BYTES, citizen_for, photos_without_complaint, store_photo
-from handlers.context import HandlerContext, Response
+from handlers.citizens import MAX_PHOTO_BYTES, citizen_for, image_type, photos_without_complaint, store_photo
+from handlers.context import Content, HandlerContext, Response
 from handlers.texts import say
 from models import District
 
@@ -76,7 +76,10 @@ def on_message(event: Event, user_id: str, ctx: HandlerContext) -> Response:
             return Response(reply=[replies.text(say("photo_unavailable", lang))])
         if len(ctx.content.data) > MAX_PHOTO_BYTES:
             return Response(reply=[replies.text(say("photo_too_large", lang))])
-        store_photo(ctx, citizen, message.id, ctx.content)
+        kind = image_type(ctx.content.data)
+        if kind is None:
+            return Response(reply=[replies.text(say("photo_not_image", lang))])
+        store_photo(ctx, citizen, message.id, Content(ctx.content.data, kind))
         count = photos_without_complaint(ctx.session, citizen)
         return Response(reply=[replies.text(say("photo_received", lang, count=count))])
     if isinstance(message, LocationMessageContent):

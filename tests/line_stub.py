@@ -6,14 +6,22 @@ recorded with its headers and body so tests can check retry keys and what was se
 
 from __future__ import annotations
 
+import io
 import json
 import threading
 import time
 from dataclasses import dataclass, field
 from typing import Any
 
+from PIL import Image
 from werkzeug.serving import make_server
 from werkzeug.wrappers import Request, Response
+
+
+def tiny_png() -> bytes:
+    buffer = io.BytesIO()
+    Image.new("RGB", (4, 3), (200, 30, 30)).save(buffer, format="PNG")
+    return buffer.getvalue()
 
 
 @dataclass
@@ -29,6 +37,7 @@ class LineStub:
     scripts: dict[str, list[int]] = field(default_factory=dict)
     delay_s: dict[str, float] = field(default_factory=dict)
     requests: list[Recorded] = field(default_factory=list)
+    content: bytes = field(default_factory=lambda: tiny_png())  # what message content downloads return
 
     def __post_init__(self) -> None:
         self._lock = threading.Lock()
@@ -71,7 +80,7 @@ class LineStub:
             message = "Invalid reply token" if status == 400 and "reply" in request.path else "stub error"
             response = Response(json.dumps({"message": message}), status=status, mimetype="application/json")
         elif "/content" in request.path:
-            response = Response(b"\x89PNG\r\n\x1a\n-stub-image", status=200, mimetype="image/png")
+            response = Response(self.content, status=200, mimetype="image/png")
         elif "/profile/" in request.path:
             response = Response(
                 json.dumps({"userId": "U1", "displayName": "สมชาย", "language": "th"}),

@@ -231,7 +231,7 @@ def test_photo_is_downloaded_by_the_worker_and_stored(client, services, stub, cl
     make_worker(services, stub, clock).drain()
     (photo,) = rows(services, Photo)
     stored = services.settings.photo_dir / photo.path
-    assert stored.read_bytes() == b"\x89PNG\r\n\x1a\n-stub-image"
+    assert stored.read_bytes() == stub.content
     assert photo.content_type == "image/png" and photo.line_message_id == "msg123"
     assert "ได้รับรูปภาพแล้ว" in stub.calls("/message/reply")[0].body["messages"][0]["text"]
     assert len(stub.calls("/chat/loading/start")) == 1
@@ -410,3 +410,15 @@ def test_event_the_sdk_cannot_read_is_failed_with_the_reason_and_the_next_goes_o
     assert second.status == "done"
     (reply,) = stub.calls("/message/reply")
     assert "ต่อไป" in reply.body["messages"][0]["text"]
+
+
+def test_a_file_that_is_not_an_image_gets_a_polite_answer_and_is_not_stored(client, services, clock):
+    stub = LineStub(content=b"%PDF-1.4 not a photo")
+    try:
+        user = ev.new_user_id()
+        post_events(client, [ev.image_event(user, "m9", timestamp_ms=int(clock().timestamp() * 1000))])
+        make_worker(services, stub, clock).drain()
+        assert rows(services, Photo) == []
+        assert "ไม่ใช่รูปภาพ" in stub.calls("/message/reply")[0].body["messages"][0]["text"]
+    finally:
+        stub.stop()

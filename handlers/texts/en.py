@@ -10,6 +10,7 @@ TEXTS: dict[str, str] = {
     "text_received": "Message received: “{excerpt}”\nYou can add photos or the location of the problem.",
     "photo_received": "Photo received ({count} so far).",
     "photo_too_large": "Sorry, the photo is larger than 10 MB. Please send a smaller one.",
+    "photo_not_image": "Sorry, this file is not a photo that can be opened. Please send a JPEG or PNG photo.",
     "photo_unavailable": "Sorry, the photo could not be downloaded. Please send it again.",
     "location_in_district": "This location is in the {district} district office's area.",
     "location_outside": "Sorry, this location is outside Bangkok. Please send another location.",
