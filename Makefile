@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PRISM_DIR ?= $(HOME)/.cache/rongtook-prism
 export PRISM_BIN ?= $(PRISM_DIR)/node_modules/.bin/prism
 
-.PHONY: run test lint bench-webhook prism clean
+.PHONY: run test lint bench-webhook bench-routing prism clean
 
 $(BIN)/rongtook: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -24,6 +24,9 @@ lint: $(BIN)/rongtook
 
 bench-webhook: $(BIN)/rongtook
 	$(BIN)/python -m bench.webhook_bench $(BENCH_ARGS)
+
+bench-routing: $(BIN)/rongtook
+	$(BIN)/python -m bench.routing_bench $(BENCH_ARGS)
 
 # Prism (a mock of LINE's OpenAPI spec) for the contract tests, installed outside the repository.
 prism: $(PRISM_BIN)

@@ -7,6 +7,7 @@ import logging
 from dataclasses import dataclass
 from pathlib import Path
 
+import shapely
 from shapely import STRtree
 from shapely.geometry import Point, shape
 from shapely.geometry.base import BaseGeometry
@@ -86,6 +87,9 @@ class DistrictLocator:
     def __init__(self, boundaries: list[tuple[str, BaseGeometry]]) -> None:
         self._codes = [code for code, _ in boundaries]
         self._geoms = [geom for _, geom in boundaries]
+        # Prepared polygons answer "does it cover this point" from a cached index of their edges;
+        # with the tree's bounding-box candidates a lookup costs microseconds.
+        shapely.prepare(self._geoms)
         self._tree = STRtree(self._geoms) if self._geoms else None
 
     @classmethod
@@ -102,6 +106,7 @@ class DistrictLocator:
         if self._tree is None:
             return None
         point = Point(longitude, latitude)
-        for index in self._tree.query(point, predicate="intersects"):
-            return self._codes[int(index)]
+        for index in self._tree.query(point):  # districts whose bounding box holds the point
+            if self._geoms[int(index)].covers(point):  # covers: a point on a border still belongs
+                return self._codes[int(index)]
         return None
