@@ -4,6 +4,7 @@ Import the tables from here; nothing in this package knows of Flask or LINE.
 """
 
 from models.base import Base
+from models.calendar import CalendarOverride, OverrideKind
 from models.complaints import Complaint, ComplaintEvent, ComplaintStatus, Photo
 from models.people import Citizen, Officer
 from models.places import District
@@ -12,6 +13,7 @@ from models.sandbox import SandboxContent, SandboxMessage, SandboxReplyToken, Sa
 
 __all__ = [
     "Base",
+    "CalendarOverride",
     "Citizen",
     "Complaint",
     "ComplaintEvent",
@@ -20,6 +22,7 @@ __all__ = [
     "InboxEvent",
     "Officer",
     "OutboxMessage",
+    "OverrideKind",
     "Photo",
     "QueueStatus",
     "SandboxContent",

@@ -1,0 +1,123 @@
+"""The working-day calendar (RULES §1): Mon–Fri minus Thai government holidays, with admin overrides.
+
+Pure: the admin overrides are passed in (see `scheduler.calendar_store` for loading them).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+import holidays
+
+IN_LIEU_SUFFIX = " (in lieu)"
+
+
+@dataclass(frozen=True)
+class CalendarSettings:
+    """Which of the package's holidays count as days off for a district office.
+
+    `public` holds the holidays of the Holidays Act (with in-lieu days, cabinet "bridge" days);
+    `government` adds days off for government officials only (Royal Ploughing Ceremony).
+    """
+
+    country: str = "TH"
+    categories: tuple[str, ...] = ("public", "government")
+    # (reading) The package lists National Labour Day as a public holiday, but notes that only the
+    # financial and private sectors observe it; government offices stay open, so it is left out.
+    # Names are the package's en_US names; their "(in lieu)" days are left out with them.
+    ignored_package_holidays: tuple[str, ...] = ("National Labor Day",)
+    weekend: frozenset[int] = frozenset({5, 6})  # date.weekday(): Saturday, Sunday
+
+
+DEFAULT_CALENDAR_SETTINGS = CalendarSettings()
+
+
+@dataclass
+class WorkingCalendar:
+    """Answers "is this a working day?" and counts working days.
+
+    Package holidays are computed per year on first use, so any date works, not only `years`.
+    Admin overrides win over the package: `extra_working_days` beats any holiday (including the
+    admin's own `extra_holidays` for the same day, which the store prevents anyway).
+    """
+
+    years: Iterable[int] = ()
+    extra_holidays: dict[date, str] = field(default_factory=dict)
+    extra_working_days: set[date] = field(default_factory=set)
+    settings: CalendarSettings = DEFAULT_CALENDAR_SETTINGS
+    _package: dict[int, dict[date, str]] = field(default_factory=dict, init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        for year in self.years:
+            self._package_year(year)
+
+    def _package_year(self, year: int) -> dict[date, str]:
+        cached = self._package.get(year)
+        if cached is not None:
+            return cached
+        source = holidays.country_holidays(
+            self.settings.country,
+            years=year,
+            categories=self.settings.categories,
+            language="en_US",  # the ignore list matches English names
+        )
+        days: dict[date, str] = {}
+        for day, joined in source.items():
+            # Several holidays on one date come joined by "; " (5 Dec: birthday, National Day, Father's Day).
+            names = [n for n in joined.split("; ") if not self._ignored(n)]
+            if names:
+                days[day] = "; ".join(names)
+        self._package[year] = days
+        return days
+
+    def _ignored(self, name: str) -> bool:
+        base = name.removesuffix(IN_LIEU_SUFFIX)
+        return base in self.settings.ignored_package_holidays
+
+    def holiday_name(self, d: date) -> str | None:
+        """The name of the holiday on `d` (admin's first), or None; None also for admin working days."""
+        if d in self.extra_working_days:
+            return None
+        if d in self.extra_holidays:
+            return self.extra_holidays[d]
+        return self._package_year(d.year).get(d)
+
+    def is_working_day(self, d: date) -> bool:
+        if d in self.extra_working_days:
+            return True
+        if d.weekday() in self.settings.weekend:
+            return False
+        return self.holiday_name(d) is None
+
+    def next_working_day(self, d: date) -> date:
+        """The first working day strictly after `d`."""
+        return self.add_working_days(d, 1)
+
+    def add_working_days(self, d: date, n: int) -> date:
+        """The n-th working day after `d` (before it when n < 0); `d` itself when n == 0."""
+        step = timedelta(days=1 if n >= 0 else -1)
+        remaining = abs(n)
+        current = d
+        while remaining:
+            current += step
+            if self.is_working_day(current):
+                remaining -= 1
+        return current
+
+    def working_days_between(self, a: date, b: date) -> int:
+        """Working days in (a, b]: how many working days `b` is after `a`; negative when b < a.
+
+        The inverse of `add_working_days` from a working day: between(a, add(a, n)) == n.
+        A deadline on `a` met on `b` is late by this many working days.
+        """
+        if b < a:
+            return -self.working_days_between(b, a)
+        count = 0
+        current = a
+        while current < b:
+            current += timedelta(days=1)
+            if self.is_working_day(current):
+                count += 1
+        return count
