@@ -1,0 +1,95 @@
+"""`GET /api/v1/complaints/<tracking code>`: a complaint's status for anyone holding its code.
+
+Nothing personal leaves here: no LINE ids, no names, not even the citizen's own description
+(people write phone numbers and addresses into it). What officers wrote to answer the
+complaint, and when, is public.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from flask import Blueprint, current_app, jsonify
+from flask.typing import ResponseReturnValue
+from sqlalchemy import select
+
+from bot.services import Services
+from models import Complaint, ComplaintEvent, District
+from models.db import transaction
+from models.tracking_codes import normalise_code
+from scheduler.calendar_store import load_calendar
+from scheduler.deadlines import ack_due, first_progress_due
+
+bp = Blueprint("public_api", __name__, url_prefix="/api/v1")
+BANGKOK = ZoneInfo("Asia/Bangkok")
+# Event kinds shown publicly, and whether their text is (officers' answers are; the citizen's is not).
+PUBLIC_EVENTS = {
+    "filed": False,
+    "routed": False,
+    "acknowledged": True,
+    "progress": True,
+    "transferred": True,
+    "resolved": True,
+    "rejected": True,
+    "reopened": False,
+}
+
+
+@bp.get("/complaints/<code>")
+def complaint_status(code: str) -> ResponseReturnValue:
+    services: Services = current_app.extensions["rongtook"]
+    normalised = normalise_code(code)
+    with transaction(services.sessions) as session:
+        complaint = (
+            session.scalar(select(Complaint).where(Complaint.tracking_code == normalised))
+            if normalised
+            else None
+        )
+        if complaint is None:
+            return jsonify(
+                error="not_found", message="ไม่พบเรื่องร้องเรียนรหัสนี้ / no complaint with this code"
+            ), 404
+        district = session.get(District, complaint.district_code) if complaint.district_code else None
+        events = list(
+            session.scalars(
+                select(ComplaintEvent)
+                .where(ComplaintEvent.complaint_id == complaint.id)
+                .order_by(ComplaintEvent.id)
+            )
+        )
+        calendar = load_calendar(session)
+        acknowledged_at = next((e.at for e in events if e.kind == "acknowledged"), None)
+        body: dict[str, Any] = {
+            "code": complaint.tracking_code,
+            "status": complaint.status,
+            "category": complaint.category,
+            "district": (
+                {"code": district.code, "name_th": district.name_th, "name_en": district.name_en}
+                if district
+                else None
+            ),
+            "received_at": _iso(complaint.created_at),
+            "routed_at": _iso(complaint.routed_at),
+            "ack_due_at": _iso(ack_due(complaint.routed_at, calendar)) if complaint.routed_at else None,
+            "acknowledged_at": _iso(acknowledged_at),
+            "first_progress_due_at": _iso(first_progress_due(acknowledged_at, calendar))
+            if acknowledged_at
+            else None,
+            "history": [
+                {
+                    "at": _iso(e.at),
+                    "kind": e.kind,
+                    **({"text": e.text} if PUBLIC_EVENTS[e.kind] and e.text else {}),
+                }
+                for e in events
+                if e.kind in PUBLIC_EVENTS
+            ],
+        }
+    return jsonify(body)
+
+
+def _iso(moment: datetime | None) -> str | None:
+    """Times in Bangkok, with their offset, to the second."""
+    return moment.astimezone(BANGKOK).isoformat(timespec="seconds") if moment else None
