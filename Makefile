@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PRISM_DIR ?= $(HOME)/.cache/rongtook-prism
 export PRISM_BIN ?= $(PRISM_DIR)/node_modules/.bin/prism
 
-.PHONY: run test lint bench-webhook bench-routing prism clean
+.PHONY: run test lint bench-webhook bench-routing bench-reminders bench-kpi prism clean
 
 $(BIN)/rongtook: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -27,6 +27,12 @@ bench-webhook: $(BIN)/rongtook
 
 bench-routing: $(BIN)/rongtook
 	$(BIN)/python -m bench.routing_bench $(BENCH_ARGS)
+
+bench-reminders: $(BIN)/rongtook
+	$(BIN)/python -m bench.reminders_bench $(BENCH_ARGS)
+
+bench-kpi: $(BIN)/rongtook
+	$(BIN)/python -m bench.kpi_bench $(BENCH_ARGS)
 
 # Prism (a mock of LINE's OpenAPI spec) for the contract tests, installed outside the repository.
 prism: $(PRISM_BIN)

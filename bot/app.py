@@ -23,11 +23,13 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     app.config.update(SECRET_KEY=services.settings.secret_key, MAX_CONTENT_LENGTH=MAX_BODY_BYTES)
     app.extensions["rongtook"] = services
 
+    from bot.photo_links import bp as photo_links_bp
     from bot.public_api import bp as public_api_bp
     from bot.webhook import bp as webhook_bp
 
     app.register_blueprint(webhook_bp)
     app.register_blueprint(public_api_bp)
+    app.register_blueprint(photo_links_bp)
     app.add_url_rule("/healthz", "healthz", healthz)
     app.add_url_rule("/", "index", index)
     if services.settings.sandbox:

@@ -13,9 +13,11 @@ from typing import Any
 
 from sqlalchemy.exc import OperationalError
 
+from bot import cli_admin, cli_kpi, cli_reminders, cli_reports
 from bot.settings import ConfigError, Settings, settings_from_env
 
 log = logging.getLogger("rongtook")
+SANDBOX_OFFICER = "สมหญิง (sandbox)"
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -38,6 +40,21 @@ def main(argv: list[str] | None = None) -> int:
     )
     imp.add_argument("file", type=Path)
     districts_sub.add_parser("list", help="list the districts and whether each has a boundary")
+    categories = sub.add_parser("categories", help="which section (ฝ่าย) answers which complaint category")
+    categories_sub = categories.add_subparsers(dest="action", required=True)
+    categories_sub.add_parser("list", help="every category and its section ('*' is the default)")
+    set_section = categories_sub.add_parser("set", help="route a category ('*' for the default) to a section")
+    set_section.add_argument("category")
+    set_section.add_argument("section")
+    remove_section = categories_sub.add_parser("remove", help="send a category to the default section again")
+    remove_section.add_argument("category")
+    cli_admin.add_parsers(sub)
+    cli_reminders.add_parser(sub)
+    cli_reports.add_parsers(sub)
+    cli_kpi.add_parser(sub)
+    dialogs = sub.add_parser("dialogs", help="the declared dialog tables")
+    dialogs.add_argument("action", choices=["diagram"], help="print a dialog table as a Mermaid diagram")
+    dialogs.add_argument("--kind", choices=["citizen", "officer"], default="citizen")
     args = parser.parse_args(argv)
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
@@ -110,6 +127,46 @@ def cmd_districts(settings: Settings, args: argparse.Namespace) -> int:
     with transaction(services.sessions) as session:
         for d in session.scalars(select(District).order_by(District.code)):
             print(f"{d.code}  {d.name_th}  {d.name_en}  {'boundary' if d.boundary else '-'}")
+    return 0
+
+
+def cmd_categories(settings: Settings, args: argparse.Namespace) -> int:
+    from datetime import UTC, datetime
+
+    from bot.services import Services
+    from handlers.categories import CATEGORIES
+    from models.db import transaction
+    from models.sections import DEFAULT_KEY, all_sections, remove_section, set_section
+
+    with transaction(Services.from_settings(settings).sessions) as session:
+        if args.action == "set":
+            row = set_section(session, args.category, args.section, datetime.now(UTC))
+            print(f"{row.category} → {row.section}")
+            return 0
+        if args.action == "remove":
+            try:
+                removed = remove_section(session, args.category)
+            except ValueError as exc:
+                print(f"rongtook: {exc}", file=sys.stderr)
+                return 1
+            print(f"{args.category}: {'now the default section' if removed else 'had no section of its own'}")
+            return 0
+        table = {row.category: row.section for row in all_sections(session)}
+    default = table.get(DEFAULT_KEY, "-")
+    print(f"{DEFAULT_KEY}  {default}  (anything without a row)")
+    labels = [c.label for c in CATEGORIES] + sorted(
+        set(table) - {c.label for c in CATEGORIES} - {DEFAULT_KEY}
+    )
+    for label in labels:
+        print(f"{label}  {table.get(label, default)}{'' if label in table else '  (default)'}")
+    return 0
+
+
+def cmd_dialogs(settings: Settings, args: argparse.Namespace) -> int:
+    from handlers.citizen_dialog import CITIZEN_DIALOG
+    from handlers.officer_dialog import OFFICER_DIALOG
+
+    print((CITIZEN_DIALOG if args.kind == "citizen" else OFFICER_DIALOG).mermaid(), end="")
     return 0
 
 
@@ -195,6 +252,10 @@ def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
         else f"\n  Rongtook is running: {where}  (webhook: {where}/callback)\n",
         flush=True,
     )
+    if settings.sandbox:
+        code = _sandbox_officer_code(services)
+        if code:
+            print(f"  An officer of เขตจตุจักร: send {code} to the bot as the officer to link.\n", flush=True)
     try:
         server.serve_forever()
     except KeyboardInterrupt:
@@ -204,6 +265,26 @@ def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
         scheduler.shutdown(wait=False)
         thread.join(timeout=5)
     return 0
+
+
+def _sandbox_officer_code(services: Any) -> str | None:
+    """In the sandbox, a demo officer to link, so the whole flow can be tried at once."""
+    from datetime import UTC, datetime
+
+    from sqlalchemy import select
+
+    from models import Officer
+    from models.db import transaction
+    from models.officer_links import add_officer, new_link_code
+
+    now = datetime.now(UTC)
+    with transaction(services.sessions) as session:
+        demo = session.scalar(select(Officer).where(Officer.name == SANDBOX_OFFICER))
+        if demo is None:
+            demo = add_officer(session, "1030", SANDBOX_OFFICER, "head", now)
+        if demo.line_user_id:
+            return None  # linked already
+        return new_link_code(session, demo, now).code
 
 
 def _stop_on_signals(stop: threading.Event, also: Any = None) -> None:
@@ -224,6 +305,14 @@ COMMANDS = {
     "db": cmd_db,
     "queues": cmd_queues,
     "districts": cmd_districts,
+    "categories": cmd_categories,
+    "dialogs": cmd_dialogs,
+    "officers": cli_admin.cmd_officers,
+    "holidays": cli_admin.cmd_holidays,
+    "reminders": cli_reminders.cmd_reminders,
+    "report": cli_reports.cmd_report,
+    "audit": cli_reports.cmd_audit,
+    "kpi": cli_kpi.cmd_kpi,
 }
 
 if __name__ == "__main__":

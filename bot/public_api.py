@@ -7,7 +7,7 @@ complaint, and when, is public.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -20,7 +20,7 @@ from models import Complaint, ComplaintEvent, District
 from models.db import transaction
 from models.tracking_codes import normalise_code
 from scheduler.calendar_store import load_calendar
-from scheduler.deadlines import ack_due, first_progress_due
+from scheduler.complaint_deadlines import deadlines_for
 
 bp = Blueprint("public_api", __name__, url_prefix="/api/v1")
 BANGKOK = ZoneInfo("Asia/Bangkok")
@@ -59,8 +59,7 @@ def complaint_status(code: str) -> ResponseReturnValue:
                 .order_by(ComplaintEvent.id)
             )
         )
-        calendar = load_calendar(session)
-        acknowledged_at = next((e.at for e in events if e.kind == "acknowledged"), None)
+        deadlines = deadlines_for(complaint, lambda: events, load_calendar(session))
         body: dict[str, Any] = {
             "code": complaint.tracking_code,
             "status": complaint.status,
@@ -72,11 +71,10 @@ def complaint_status(code: str) -> ResponseReturnValue:
             ),
             "received_at": _iso(complaint.created_at),
             "routed_at": _iso(complaint.routed_at),
-            "ack_due_at": _iso(ack_due(complaint.routed_at, calendar)) if complaint.routed_at else None,
-            "acknowledged_at": _iso(acknowledged_at),
-            "first_progress_due_at": _iso(first_progress_due(acknowledged_at, calendar))
-            if acknowledged_at
-            else None,
+            "ack_due_at": _iso(deadlines.ack_due_at),
+            "acknowledged_at": _iso(deadlines.acknowledged_at),
+            "first_progress_due_at": _iso(deadlines.first_progress_due_at),
+            "next_checkpoint_on": _day(complaint.next_checkpoint_on),
             "history": [
                 {
                     "at": _iso(e.at),
@@ -93,3 +91,7 @@ def complaint_status(code: str) -> ResponseReturnValue:
 def _iso(moment: datetime | None) -> str | None:
     """Times in Bangkok, with their offset, to the second."""
     return moment.astimezone(BANGKOK).isoformat(timespec="seconds") if moment else None
+
+
+def _day(value: date | None) -> str | None:
+    return value.isoformat() if value else None

@@ -35,6 +35,7 @@ class Settings:
     line_channel_access_token: str
     line_api_base_url: str | None  # None: the SDK's own hosts (api.line.me, api-data.line.me)
     secret_key: str
+    public_base_url: str | None  # where LINE fetches photos shown in cards; None: cards go without
     photo_dir: Path
     districts_geojson: Path | None
     sandbox: bool
@@ -105,6 +106,16 @@ def settings_from_env(env: Mapping[str, str] | None = None) -> Settings:
     elif not sandbox and len(secret_key) < 16:
         raise ConfigError("SECRET_KEY", "is too short; use at least 16 random characters")
 
+    public_base_url = get("PUBLIC_BASE_URL").rstrip("/") or None
+    if public_base_url is not None:
+        parsed = urlparse(public_base_url)
+        if parsed.scheme not in ("http", "https") or not parsed.netloc:
+            raise ConfigError("PUBLIC_BASE_URL", f"'{public_base_url}' is not an http(s) URL")
+        if not sandbox and parsed.scheme != "https":
+            raise ConfigError("PUBLIC_BASE_URL", "must be https: LINE shows images only from https URLs")
+    elif sandbox:
+        public_base_url = f"http://127.0.0.1:{port}"
+
     photo_dir = Path(get("PHOTO_DIR") or INSTANCE_DIR / "photos").resolve()
     try:
         photo_dir.mkdir(parents=True, exist_ok=True)
@@ -127,6 +138,7 @@ def settings_from_env(env: Mapping[str, str] | None = None) -> Settings:
         line_channel_access_token=token or SANDBOX_TOKEN,
         line_api_base_url=base_url,
         secret_key=secret_key,
+        public_base_url=public_base_url,
         photo_dir=photo_dir,
         districts_geojson=districts_geojson,
         sandbox=sandbox,

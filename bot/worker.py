@@ -156,6 +156,8 @@ class Worker:
                     locator=self.locator(session),
                     profile=profile,
                     content=content,
+                    signing_key=self.settings.secret_key.encode(),
+                    public_base_url=self.settings.public_base_url,
                 )
                 response = handle(event, ctx)
                 queue_response(session, event, response, now=now, inbox_id=row.id)

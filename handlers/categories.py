@@ -1,49 +1,41 @@
 """Complaint categories citizens already know (Bangkok's Traffy Fondue labels), with a keyword guess.
 
 The labels and their order come from the `type` column of Traffy's public export, most used
-first. Which section (ฝ่าย) of a district office answers each category is a default here; the
-intake issue makes that mapping data an admin can change.
+first. Which section (ฝ่าย) of a district office answers each category is data in the database
+(`models.sections`), seeded by migration 0003 and changed by admins.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-SECTION_WORKS = "ฝ่ายโยธา"
-SECTION_CLEANLINESS = "ฝ่ายรักษาความสะอาดและสวนสาธารณะ"
-SECTION_CITY_LAW = "ฝ่ายเทศกิจ"
-SECTION_ENVIRONMENT = "ฝ่ายสิ่งแวดล้อมและสุขาภิบาล"
-SECTION_ADMIN = "ฝ่ายปกครอง"
-DEFAULT_SECTION = "ฝ่ายปกครอง"
-
 
 @dataclass(frozen=True)
 class Category:
     label: str  # what the citizen sees and taps
     keywords: tuple[str, ...]  # words in a description that suggest it
-    section: str  # the default responsible section
 
 
 CATEGORIES: tuple[Category, ...] = (
-    Category("ถนน", ("ถนน", "หลุม", "บ่อ", "ผิวจราจร", "ยางมะตอย", "ทรุด"), SECTION_WORKS),
-    Category("ทางเท้า", ("ทางเท้า", "ฟุตบาท", "บาทวิถี", "กระเบื้อง"), SECTION_WORKS),
-    Category("ความปลอดภัย", ("อันตราย", "ปลอดภัย", "มิจฉาชีพ", "ลักขโมย"), SECTION_ADMIN),
-    Category("ความสะอาด", ("ขยะ", "สกปรก", "เหม็น", "ถังขยะ", "ทิ้ง"), SECTION_CLEANLINESS),
-    Category("แสงสว่าง", ("ไฟดับ", "ไฟฟ้า", "ไฟถนน", "เสาไฟ", "มืด", "ไฟส่องสว่าง"), SECTION_WORKS),
-    Category("ท่อระบายน้ำ", ("ท่อ", "ระบายน้ำ", "ฝาท่อ", "อุดตัน", "รางระบาย"), SECTION_WORKS),
-    Category("กีดขวาง", ("กีดขวาง", "จอดรถ", "แผงลอย", "หาบเร่", "วางของ", "รุกล้ำ"), SECTION_CITY_LAW),
-    Category("น้ำท่วม", ("น้ำท่วม", "ท่วม", "น้ำขัง", "น้ำรอการระบาย"), SECTION_WORKS),
-    Category("เสียงรบกวน", ("เสียงดัง", "เสียงรบกวน", "เสียง", "ดนตรี", "ก่อสร้างกลางคืน"), SECTION_ENVIRONMENT),
-    Category("จราจร", ("จราจร", "รถติด", "สัญญาณไฟ", "ทางม้าลาย"), SECTION_WORKS),
-    Category("ป้าย", ("ป้าย", "โฆษณา", "ป้ายผิดกฎหมาย"), SECTION_CITY_LAW),
-    Category("ต้นไม้", ("ต้นไม้", "กิ่งไม้", "ตัดแต่ง", "ไม้ล้ม", "หญ้า"), SECTION_CLEANLINESS),
-    Category("คลอง", ("คลอง", "ผักตบ", "น้ำเน่า"), SECTION_CLEANLINESS),
-    Category("สะพาน", ("สะพาน", "สะพานลอย"), SECTION_WORKS),
-    Category("สัตว์จรจัด", ("หมา", "สุนัข", "แมว", "สัตว์จรจัด"), SECTION_ENVIRONMENT),
-    Category("สายไฟ", ("สายไฟ", "สายสื่อสาร", "สายห้อย", "สายระโยง"), SECTION_WORKS),
-    Category("PM2.5", ("ฝุ่น", "pm2.5", "ควัน", "เผา"), SECTION_ENVIRONMENT),
-    Category("คนจรจัด", ("คนจรจัด", "คนไร้บ้าน", "ขอทาน"), SECTION_ADMIN),
-    Category("อื่น ๆ", (), DEFAULT_SECTION),
+    Category("ถนน", ("ถนน", "หลุม", "บ่อ", "ผิวจราจร", "ยางมะตอย", "ทรุด")),
+    Category("ทางเท้า", ("ทางเท้า", "ฟุตบาท", "บาทวิถี", "กระเบื้อง")),
+    Category("ความปลอดภัย", ("อันตราย", "ปลอดภัย", "มิจฉาชีพ", "ลักขโมย")),
+    Category("ความสะอาด", ("ขยะ", "สกปรก", "เหม็น", "ถังขยะ", "ทิ้ง")),
+    Category("แสงสว่าง", ("ไฟดับ", "ไฟฟ้า", "ไฟถนน", "เสาไฟ", "มืด", "ไฟส่องสว่าง")),
+    Category("ท่อระบายน้ำ", ("ท่อ", "ระบายน้ำ", "ฝาท่อ", "อุดตัน", "รางระบาย")),
+    Category("กีดขวาง", ("กีดขวาง", "จอดรถ", "แผงลอย", "หาบเร่", "วางของ", "รุกล้ำ")),
+    Category("น้ำท่วม", ("น้ำท่วม", "ท่วม", "น้ำขัง", "น้ำรอการระบาย")),
+    Category("เสียงรบกวน", ("เสียงดัง", "เสียงรบกวน", "เสียง", "ดนตรี", "ก่อสร้างกลางคืน")),
+    Category("จราจร", ("จราจร", "รถติด", "สัญญาณไฟ", "ทางม้าลาย")),
+    Category("ป้าย", ("ป้าย", "โฆษณา", "ป้ายผิดกฎหมาย")),
+    Category("ต้นไม้", ("ต้นไม้", "กิ่งไม้", "ตัดแต่ง", "ไม้ล้ม", "หญ้า")),
+    Category("คลอง", ("คลอง", "ผักตบ", "น้ำเน่า")),
+    Category("สะพาน", ("สะพาน", "สะพานลอย")),
+    Category("สัตว์จรจัด", ("หมา", "สุนัข", "แมว", "สัตว์จรจัด")),
+    Category("สายไฟ", ("สายไฟ", "สายสื่อสาร", "สายห้อย", "สายระโยง")),
+    Category("PM2.5", ("ฝุ่น", "pm2.5", "ควัน", "เผา")),
+    Category("คนจรจัด", ("คนจรจัด", "คนไร้บ้าน", "ขอทาน")),
+    Category("อื่น ๆ", ()),
 )
 BY_LABEL = {c.label: c for c in CATEGORIES}
 OTHER = CATEGORIES[-1]

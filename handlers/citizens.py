@@ -8,7 +8,7 @@ import mimetypes
 from datetime import datetime
 
 from PIL import Image
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from handlers.context import Content, HandlerContext, Profile
@@ -41,7 +41,9 @@ def image_type(data: bytes) -> str | None:
         return None
 
 
-def store_photo(ctx: HandlerContext, citizen: Citizen, line_message_id: str, content: Content) -> Photo:
+def store_photo(
+    ctx: HandlerContext, citizen: Citizen | None, line_message_id: str, content: Content
+) -> Photo:
     """Write the photo under PHOTO_DIR (named by its hash, so a retry rewrites the same file)."""
     existing = ctx.session.scalar(select(Photo).where(Photo.line_message_id == line_message_id))
     if existing is not None:
@@ -56,7 +58,7 @@ def store_photo(ctx: HandlerContext, citizen: Citizen, line_message_id: str, con
         tmp.write_bytes(content.data)
         tmp.replace(target)  # atomic: a half-written file never carries the final name
     photo = Photo(
-        citizen_id=citizen.id,
+        citizen_id=citizen.id if citizen else None,  # None: an officer's photo
         line_message_id=line_message_id,
         path=relative,
         content_type=content.content_type,
@@ -69,10 +71,13 @@ def store_photo(ctx: HandlerContext, citizen: Citizen, line_message_id: str, con
     return photo
 
 
-def photos_without_complaint(session: Session, citizen: Citizen) -> int:
-    return (
-        session.scalar(
-            select(func.count(Photo.id)).where(Photo.citizen_id == citizen.id, Photo.complaint_id.is_(None))
-        )
-        or 0
-    )
+def checked_photo(ctx: HandlerContext) -> tuple[Content | None, str | None]:
+    """The downloaded photo if it can be kept, else the text key of the polite refusal."""
+    if ctx.content is None:
+        return None, "photo_unavailable"
+    if len(ctx.content.data) > MAX_PHOTO_BYTES:
+        return None, "photo_too_large"
+    kind = image_type(ctx.content.data)
+    if kind is None:
+        return None, "photo_not_image"
+    return Content(ctx.content.data, kind), None

@@ -35,6 +35,8 @@ class HandlerContext:
     # Fetched from LINE by the worker before the transaction, so no network call holds a lock.
     profile: Profile | None = None
     content: Content | None = None
+    signing_key: bytes = b"rongtook-unsigned"  # signs postback data and photo links (SECRET_KEY)
+    public_base_url: str | None = None  # for photo links in cards; None leaves photos out
 
 
 @dataclass

@@ -1,19 +1,18 @@
-"""The first behaviour of the bot: welcome on follow, answer text, photos and locations.
+"""Which handler answers which LINE event.
 
-Each function takes one parsed LINE event and the context, changes the database through
-the session it is given, and returns what to send. The citizen's full complaint dialog
-replaces `on_text`/`on_image`/`on_location` when intake lands.
+Follow and unfollow are answered here. A message or postback from a linked officer goes through
+the officer's dialog table (`handlers.officer_dialog`), from anyone else through the citizen's
+(`handlers.citizen_dialog`); a link code sent by someone not yet linked links them.
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 
 from linebot.v3.webhooks import (
     Event,
     FollowEvent,
-    ImageMessageContent,
-    LocationMessageContent,
     MessageEvent,
     PostbackEvent,
     TextMessageContent,
@@ -22,12 +21,15 @@ from linebot.v3.webhooks import (
 )
 
 from handlers import replies
-from handlers.citizens import MAX_PHOTO_BYTES, citizen_for, image_type, photos_without_complaint, store_photo
-from handlers.context import Content, HandlerContext, Response
+from handlers.citizen_dialog import handle_citizen
+from handlers.citizens import citizen_for
+from handlers.context import HandlerContext, Response
+from handlers.officer_dialog import handle_officer
 from handlers.texts import say
 from models import District
+from models.officer_links import LinkResult, link_account, looks_like_link_code, officer_by_line_user
 
-EXCERPT_CHARS = 60
+log = logging.getLogger(__name__)
 
 
 def user_id_of(event: Event) -> str | None:
@@ -51,7 +53,17 @@ def on_follow(event: Event, user_id: str, ctx: HandlerContext) -> Response:
     citizen.following = True
     lang = citizen.language
     name = say("welcome_name", lang, name=citizen.display_name) if citizen.display_name else ""
-    return Response(reply=[replies.text(say("welcome", lang, name=name), _start_items(lang))])
+    return Response(reply=[replies.text(say("welcome", lang, name=name), welcome_items(lang))])
+
+
+def welcome_items(lang: str) -> list[dict[str, object]]:
+    """Ways to start: a complaint by words, photo or place, or a look at earlier ones."""
+    return [
+        replies.quick_message(say("qr_report", lang)),
+        replies.quick_message(say("qr_track", lang)),
+        replies.quick_camera(say("qr_camera", lang)),
+        replies.quick_location(say("qr_send_location", lang)),
+    ]
 
 
 def on_unfollow(event: Event, user_id: str, ctx: HandlerContext) -> Response:
@@ -61,58 +73,33 @@ def on_unfollow(event: Event, user_id: str, ctx: HandlerContext) -> Response:
     return Response()  # a blocked account cannot be messaged
 
 
-def on_message(event: Event, user_id: str, ctx: HandlerContext) -> Response:
-    assert isinstance(event, MessageEvent)
-    citizen = citizen_for(ctx.session, user_id, ctx.at)
-    lang = citizen.language
-    message = event.message
-    if isinstance(message, TextMessageContent):
-        excerpt = message.text.strip()
-        if len(excerpt) > EXCERPT_CHARS:
-            excerpt = excerpt[:EXCERPT_CHARS] + "…"
-        return Response(reply=[replies.text(say("text_received", lang, excerpt=excerpt), _start_items(lang))])
-    if isinstance(message, ImageMessageContent):
-        if ctx.content is None:
-            return Response(reply=[replies.text(say("photo_unavailable", lang))])
-        if len(ctx.content.data) > MAX_PHOTO_BYTES:
-            return Response(reply=[replies.text(say("photo_too_large", lang))])
-        kind = image_type(ctx.content.data)
-        if kind is None:
-            return Response(reply=[replies.text(say("photo_not_image", lang))])
-        store_photo(ctx, citizen, message.id, Content(ctx.content.data, kind))
-        count = photos_without_complaint(ctx.session, citizen)
-        return Response(reply=[replies.text(say("photo_received", lang, count=count))])
-    if isinstance(message, LocationMessageContent):
-        return Response(reply=[replies.text(_where(message.latitude, message.longitude, lang, ctx))])
-    return Response(reply=[replies.text(say("unsupported_message", lang))])
+def on_user_event(event: Event, user_id: str, ctx: HandlerContext) -> Response:
+    officer = officer_by_line_user(ctx.session, user_id)
+    if officer is not None:
+        if not officer.active:
+            return Response(reply=[replies.text(say("officer_inactive"))])
+        return handle_officer(event, officer, ctx)
+    message = event.message if isinstance(event, MessageEvent) else None
+    if isinstance(message, TextMessageContent) and looks_like_link_code(message.text):
+        return _link(message.text, user_id, ctx)
+    return handle_citizen(event, user_id, ctx)
 
 
-def on_postback(event: Event, user_id: str, ctx: HandlerContext) -> Response:
-    citizen = citizen_for(ctx.session, user_id, ctx.at)
-    return Response(reply=[replies.text(say("stale_button", citizen.language))])
-
-
-def _where(latitude: float, longitude: float, lang: str, ctx: HandlerContext) -> str:
-    if not ctx.locator.enabled:
-        return say("location_no_routing", lang)
-    code = ctx.locator.locate(latitude, longitude)
-    district = ctx.session.get(District, code) if code else None
-    if district is None:
-        return say("location_outside", lang)
-    return say("location_in_district", lang, district=district.name_th if lang == "th" else district.name_en)
-
-
-def _start_items(lang: str) -> list[dict[str, object]]:
-    return [
-        replies.quick_camera(say("qr_camera", lang)),
-        replies.quick_camera_roll(say("qr_camera_roll", lang)),
-        replies.quick_location(say("qr_send_location", lang)),
-    ]
+def _link(typed: str, user_id: str, ctx: HandlerContext) -> Response:
+    result, officer = link_account(ctx.session, typed, user_id, ctx.at)
+    if result == LinkResult.PAUSED:
+        return Response(reply=[replies.text(say("link_paused"))])
+    if result == LinkResult.WRONG or officer is None:
+        log.warning("wrong officer link code from %s", user_id)
+        return Response(reply=[replies.text(say("link_wrong"))])
+    district = ctx.session.get(District, officer.district_code)
+    text = say("link_ok", name=officer.name, district=district.name_th if district else officer.district_code)
+    return Response(reply=[replies.text(text, [replies.quick_message(say("qr_worklist"))])])
 
 
 HANDLERS: tuple[tuple[type[Event], Callable[[Event, str, HandlerContext], Response]], ...] = (
     (FollowEvent, on_follow),
     (UnfollowEvent, on_unfollow),
-    (MessageEvent, on_message),
-    (PostbackEvent, on_postback),
+    (MessageEvent, on_user_event),
+    (PostbackEvent, on_user_event),
 )

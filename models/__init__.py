@@ -3,28 +3,43 @@
 Import the tables from here; nothing in this package knows of Flask or LINE.
 """
 
+from models.audits import AuditDraw, AuditFinding, AuditItem
 from models.base import Base
 from models.calendar import CalendarOverride, OverrideKind
 from models.complaints import Complaint, ComplaintEvent, ComplaintStatus, Photo
+from models.dialogs import Dialog
+from models.officer_links import LinkAttempts, OfficerLinkCode
 from models.people import Citizen, Officer
 from models.places import District
 from models.queues import InboxEvent, OutboxMessage, QueueStatus
+from models.reminders import Lease, MonthlyReport, ReminderSent
 from models.sandbox import SandboxContent, SandboxMessage, SandboxReplyToken, SandboxRetryKey, SandboxUser
+from models.sections import CategorySection
 
 __all__ = [
+    "AuditDraw",
+    "AuditFinding",
+    "AuditItem",
     "Base",
     "CalendarOverride",
+    "CategorySection",
     "Citizen",
     "Complaint",
     "ComplaintEvent",
     "ComplaintStatus",
+    "Dialog",
     "District",
     "InboxEvent",
+    "Lease",
+    "LinkAttempts",
+    "MonthlyReport",
     "Officer",
+    "OfficerLinkCode",
     "OutboxMessage",
     "OverrideKind",
     "Photo",
     "QueueStatus",
+    "ReminderSent",
     "SandboxContent",
     "SandboxMessage",
     "SandboxReplyToken",

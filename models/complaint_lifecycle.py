@@ -18,6 +18,8 @@ from sqlalchemy.orm import Session
 from models.complaints import Complaint, ComplaintEvent, ComplaintStatus, Photo
 from models.people import Citizen
 from models.tracking_codes import new_tracking_code
+from scheduler.calendar import WorkingCalendar
+from scheduler.deadlines import ack_due
 
 S = ComplaintStatus
 OPEN = (S.ROUTED, S.ACKNOWLEDGED, S.IN_PROGRESS)
@@ -63,13 +65,22 @@ def file_complaint(
     longitude: float | None,
     photos: list[Photo],
     at: datetime,
+    section: str | None = None,
+    routed_by: str = "location",
+    possible_duplicates: list[Complaint] | None = None,
     data: dict[str, Any] | None = None,
+    calendar: WorkingCalendar | None = None,
 ) -> Complaint:
     """File a complaint received at `at` (the LINE event's time) and route it to its district.
 
     The complaint, its "filed" and "routed" events and the photo links are one unit: the caller's
     transaction. A tracking-code clash (one in a billion a year) is retried with a fresh code.
+    `routed_by` says how the district was found: "location" (the point's polygon) or "citizen"
+    (picked by the citizen, e.g. when the location could not be shared). `possible_duplicates`
+    (nearest first) are open complaints nearby that officers should look at. With a `calendar` the
+    acknowledgement deadline is stored on the row (RULES §2).
     """
+    duplicates = possible_duplicates or []
     complaint = _with_unique_code(
         session,
         lambda code: Complaint(
@@ -83,6 +94,9 @@ def file_complaint(
             status=S.ROUTED.value,
             created_at=at,
             routed_at=at if district_code else None,
+            ack_due_at=ack_due(at, calendar) if district_code and calendar else None,
+            section=section,
+            possible_duplicate_of_id=duplicates[0].id if duplicates else None,
         ),
         at.astimezone(BANGKOK).date(),  # the code's year is the Thai year of the moment in Bangkok
     )
@@ -93,7 +107,13 @@ def file_complaint(
         actor_kind="citizen",
         actor_id=citizen.id,
         text=description,
-        data=dict(data or {}, category=category, latitude=latitude, longitude=longitude),
+        data=dict(
+            data or {},
+            category=category,
+            latitude=latitude,
+            longitude=longitude,
+            possible_duplicates=[d.tracking_code for d in duplicates],
+        ),
     )
     session.add(filed)
     if district_code:
@@ -104,7 +124,7 @@ def file_complaint(
                 at=at,
                 actor_kind="system",
                 district_code=district_code,
-                data={"how": "location"},
+                data={"how": routed_by, "section": section},
             )
         )
     session.flush()

@@ -143,4 +143,6 @@ def insert_or_ignore(session: Session, model: type[Any], key: list[str], **value
     """Insert a row unless one with the same unique `key` exists. Returns 1 if inserted, 0 if not."""
     builder = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
     stmt = builder(model).values(**values).on_conflict_do_nothing(index_elements=key)
-    return int(session.execute(stmt).rowcount or 0)  # type: ignore[attr-defined]
+    # RETURNING, not rowcount: psycopg reports -1 for ON CONFLICT DO NOTHING whatever happened.
+    returned = session.execute(stmt.returning(*model.__table__.primary_key.columns)).first()
+    return 0 if returned is None else 1

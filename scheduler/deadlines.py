@@ -61,3 +61,41 @@ def first_progress_due(
 ) -> datetime:
     n = settings.first_progress_working_days if working_days is None else working_days
     return due_after(acknowledged_at, cal, n, settings)
+
+
+def month_checkpoints(year: int, month: int) -> tuple[date, date]:
+    """The 15th and the 30th; in February the last day instead of the 30th (RULES §3)."""
+    second = (date(year, 3, 1) - date.resolution).day if month == 2 else 30
+    return date(year, month, 15), date(year, month, second)
+
+
+def next_checkpoint(day: date) -> date:
+    """The first 15th/30th checkpoint on or after `day` (the 31st rolls over to next month's 15th)."""
+    for checkpoint in month_checkpoints(day.year, day.month):
+        if checkpoint >= day:
+            return checkpoint
+    year, month = (day.year + 1, 1) if day.month == 12 else (day.year, day.month + 1)
+    return month_checkpoints(year, month)[0]
+
+
+def next_due_checkpoint(
+    first_progress_due_at: datetime | None,
+    last_progress_at: datetime | None,
+    not_before: date | None = None,
+    settings: DeadlineSettings = DEFAULT_DEADLINES,
+) -> date | None:
+    """The next 15th/30th checkpoint a complaint must still meet (RULES §3, readings).
+
+    A checkpoint is due only after the first-progress deadline; an update met the first checkpoint on
+    or after its day, so the next one due is the checkpoint after that. `not_before` (a reopening)
+    keeps checkpoints that passed while the complaint was closed from counting.
+    """
+    if first_progress_due_at is None:
+        return None
+    day = date.resolution
+    candidates = [next_checkpoint(local_date(first_progress_due_at, settings) + day)]
+    if last_progress_at is not None:
+        candidates.append(next_checkpoint(next_checkpoint(local_date(last_progress_at, settings)) + day))
+    if not_before is not None:
+        candidates.append(next_checkpoint(not_before))
+    return max(candidates)

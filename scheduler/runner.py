@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+import os
+import socket
 from collections.abc import Callable
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
@@ -11,6 +13,9 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.cli_reminders import sweep_job
+from bot.worker import enqueue
+from handlers.citizen_dialog import expire_idle_drafts
 from models.db import transaction
 from scheduler.housekeeping import checkpoint_sqlite, purge_done_inbox, queue_counts
 
@@ -36,5 +41,26 @@ def build_scheduler(
                 "queues: %d rows failed for good; see last_error on inbox_events/outbox_messages", failed
             )
 
+    def expire_drafts() -> None:
+        expire_drafts_once(sessions, now())
+
     scheduler.add_job(housekeeping, "cron", minute=17, id="housekeeping", replace_existing=True)
+    scheduler.add_job(expire_drafts, "interval", minutes=1, id="expire_drafts", replace_existing=True)
+    holder = f"{socket.gethostname()}:{os.getpid()}"
+
+    def reminders() -> None:
+        sweep_job(sessions, now, holder)  # only the holder of the "scheduler" lease sweeps
+
+    scheduler.add_job(reminders, "interval", minutes=1, id="reminders", replace_existing=True)
     return scheduler
+
+
+def expire_drafts_once(sessions: sessionmaker[Session], now: datetime) -> int:
+    """Cancel complaint drafts idle for 30 minutes and tell each citizen (one push each)."""
+    with transaction(sessions) as session:
+        pushes = expire_idle_drafts(session, now)
+        for user_id, messages in pushes:
+            enqueue(session, user_id, messages, now=now)
+    if pushes:
+        log.info("expired %d idle complaint drafts", len(pushes))
+    return len(pushes)

@@ -28,3 +28,8 @@ def buddhist_year(d: date) -> int:
 def thai_date(d: date) -> str:
     """`8 ธ.ค. 2569` for 2026-12-08 (no leading zero, as Thai offices write it)."""
     return f"{d.day} {THAI_MONTHS_SHORT[d.month - 1]} {buddhist_year(d)}"
+
+
+def date_in(d: date, lang: str) -> str:
+    """A date for a reader of `lang`: Thai readers get the Buddhist Era, others `24 Nov 2026`."""
+    return thai_date(d) if lang == "th" else f"{d.day} {d:%b} {d.year}"

@@ -11,6 +11,7 @@ import shutil
 import threading
 import uuid
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +30,10 @@ from models import Base
 from models.db import make_engine, transaction
 from models.districts import ensure_districts
 from models.migrate import upgrade
+from models.sections import ensure_sections
+from tests.line_stub import LineStub
+
+pytest_plugins = ["tests.sandbox_page"]
 
 PG_URL = os.environ.get("TEST_DATABASE_URL", "").strip()
 BACKENDS = ["sqlite", "postgresql"] if PG_URL else ["sqlite"]
@@ -43,6 +48,7 @@ def _sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     upgrade(engine)
     with transaction(sessionmaker(engine)) as session:
         ensure_districts(session)
+        ensure_sections(session, datetime.now(UTC))
     engine.dispose()
     return path
 
@@ -90,6 +96,7 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
         conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
     with transaction(sessionmaker(engine)) as session:
         ensure_districts(session)
+        ensure_sections(session, datetime.now(UTC))
     engine.dispose()
     return url
 
@@ -162,3 +169,19 @@ def require_or_skip(reason: str) -> None:
     if os.environ.get("CI", "").lower() == "true":
         pytest.fail(f"required in CI: {reason}")
     pytest.skip(reason)
+
+
+@pytest.fixture
+def stub() -> Iterator[LineStub]:
+    """A scripted stand-in for LINE's Messaging API (tests/line_stub.py)."""
+    line = LineStub()
+    yield line
+    line.stop()
+
+
+@pytest.fixture
+def chat(client: FlaskClient, services: Services, stub: LineStub) -> Any:
+    """A citizen talking to the bot through the webhook and the worker (tests/citizen_chat.py)."""
+    from tests.citizen_chat import Chat
+
+    return Chat(client, services, stub)

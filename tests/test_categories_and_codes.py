@@ -18,7 +18,10 @@ def test_codes_look_like_69_K7M2QX_and_avoid_look_alikes():
     assert all(CODE_PATTERN.match(c) for c in codes)
     assert all(c.startswith("69-") for c in codes)  # 2026 CE = 2569 BE
     assert not set("01OI") & set("".join(c[3:] for c in codes))
-    assert len(set(codes)) == len(codes)  # no clash in a day's worth of complaints
+    # 32**6 ≈ 1.07e9 codes: 5,000 draws clash about once in 86 runs (birthday bound), so a rare
+    # clash is expected and filing draws again (test_a_tracking_code_clash_draws_again); four or
+    # more clashes would mean a broken generator (chance < 1e-9).
+    assert len(codes) - len(set(codes)) <= 3
     assert new_tracking_code(date(2027, 1, 2)).startswith("70-")
     assert len(ALPHABET) == 32
 

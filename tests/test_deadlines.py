@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from scheduler.calendar import WorkingCalendar
-from scheduler.deadlines import DeadlineSettings, ack_due, first_progress_due, local_date
+from scheduler.deadlines import DeadlineSettings, ack_due, first_progress_due, local_date, next_due_checkpoint
 
 BKK = ZoneInfo("Asia/Bangkok")
 
@@ -91,3 +91,44 @@ def test_naive_datetimes_are_refused(cal: WorkingCalendar) -> None:
         ack_due(datetime(2026, 12, 4, 10, 0), cal)
     with pytest.raises(ValueError):
         first_progress_due(datetime(2026, 12, 8, 10, 0), cal)
+
+
+def test_new_year_holidays_push_both_deadlines(cal: WorkingCalendar) -> None:
+    # Wed 30 Dec: Thu 31 (New Year's Eve) and Fri 1 Jan are holidays, then the weekend.
+    assert ack_due(datetime(2026, 12, 30, 10, 0, tzinfo=BKK), cal) == end_of(date(2027, 1, 4))
+    # Tue 29 Dec acknowledged: Wed 30 (1), Mon 4 (2), Tue 5 (3).
+    assert first_progress_due(datetime(2026, 12, 29, 10, 0, tzinfo=BKK), cal) == end_of(date(2027, 1, 5))
+
+
+@pytest.mark.parametrize(
+    ("acknowledged", "due"),
+    [
+        (date(2027, 2, 25), date(2027, 3, 2)),  # Fri 26 (1), Mon 1 Mar (2), Tue 2 (3): no 29th in 2027
+        (date(2028, 2, 24), date(2028, 2, 29)),  # Fri 25 (1), Mon 28 (2), Tue 29 (3): leap year
+    ],
+)
+def test_first_progress_across_the_end_of_february(
+    cal: WorkingCalendar, acknowledged: date, due: date
+) -> None:
+    at = datetime.combine(acknowledged, time(10, 0), tzinfo=BKK)
+    assert first_progress_due(at, WorkingCalendar(years=[acknowledged.year])) == end_of(due)
+
+
+@pytest.mark.parametrize(
+    ("first_progress_due_on", "last_update", "reopened", "checkpoint"),
+    [
+        (date(2026, 12, 14), None, None, date(2026, 12, 15)),  # the first checkpoint after the deadline
+        (date(2026, 12, 15), None, None, date(2026, 12, 30)),  # "after": the 15th itself is not due yet
+        (date(2026, 12, 14), date(2026, 12, 15), None, date(2026, 12, 30)),  # the update met the 15th
+        (date(2026, 12, 14), date(2026, 12, 16), None, date(2027, 1, 15)),  # it met the 30th early
+        (date(2027, 2, 26), None, None, date(2027, 2, 28)),  # February's second checkpoint is its last day
+        (date(2028, 2, 20), None, None, date(2028, 2, 29)),
+        (date(2028, 2, 29), None, None, date(2028, 3, 15)),
+        (date(2026, 12, 14), date(2026, 12, 15), date(2027, 3, 3), date(2027, 3, 15)),  # after a reopening
+    ],
+)
+def test_next_checkpoint_due(
+    first_progress_due_on: date, last_update: date | None, reopened: date | None, checkpoint: date
+) -> None:
+    update = datetime.combine(last_update, time(11, 0), tzinfo=BKK) if last_update else None
+    assert next_due_checkpoint(end_of(first_progress_due_on), update, reopened) == checkpoint

@@ -29,7 +29,7 @@ from pydantic.v1 import ValidationError
 from bot import line_gateway
 from bot.line_gateway import Content, LineCallError, LineGateway, Profile
 from handlers import replies
-from handlers.dispatch import _start_items
+from handlers.dispatch import welcome_items
 from handlers.texts import say
 from tests.conftest import require_or_skip
 from tests.prism import PrismServer, prism_bin, start_prism
@@ -112,22 +112,22 @@ def test_reply_welcome_with_every_quick_reply_type(
 
 
 @pytest.mark.parametrize("lang", ["th", "en"])
-def test_reply_with_the_handlers_start_items(prism: PrismServer, gateway: LineGateway, lang: str) -> None:
-    message = replies.text(say("welcome", lang, name=" สมชาย"), _start_items(lang))
+def test_reply_with_the_handlerswelcome_items(prism: PrismServer, gateway: LineGateway, lang: str) -> None:
+    message = replies.text(say("welcome", lang, name=" สมชาย"), welcome_items(lang))
     conforms(prism, lambda: gateway.reply(REPLY_TOKEN, [message]))
 
 
 def test_reply_long_thai_text(prism: PrismServer, gateway: LineGateway) -> None:
     body = (say("welcome", name="") + "\n") * 40  # > 5000 characters, Thai with emoji and curly quotes
     assert len(body) > 5000
-    message = replies.text(body, _start_items("th"))
+    message = replies.text(body, welcome_items("th"))
     assert len(message["text"]) == 5000
     conforms(prism, lambda: gateway.reply(REPLY_TOKEN, [message]))
 
 
 def test_reply_with_five_messages(prism: PrismServer, gateway: LineGateway) -> None:
     messages = [
-        replies.text(say("photo_received", count=3)),
+        replies.text(say("photo_added", count=3)),
         replies.text(say("location_in_district", district="บางรัก")),
         replies.text(say("location_outside")),
         replies.text(say("stale_button", "en")),
@@ -137,7 +137,7 @@ def test_reply_with_five_messages(prism: PrismServer, gateway: LineGateway) -> N
 
 
 def test_push_with_retry_key(prism: PrismServer, gateway: LineGateway) -> None:
-    message = replies.text(say("text_received", excerpt="ถนนชำรุดหน้าซอย 5"), _start_items("th"))
+    message = replies.text(say("detail_added"), welcome_items("th"))
     conforms(prism, lambda: gateway.push(USER_ID, [message], str(uuid.uuid4())))
 
 

@@ -6,38 +6,29 @@ and the fake LINE API, so these tests check what a user of the sandbox would see
 
 from __future__ import annotations
 
-import json
 import re
 import struct
-import threading
 import uuid
 import zlib
-from collections.abc import Iterator
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
 import pytest
-from playwright.sync_api import Browser, Locator, Page, Playwright, Request, expect, sync_playwright
+from playwright.sync_api import expect
 
 from bot.line_gateway import LineGateway
 from bot.services import Services
-from bot.worker import Worker
 from models import SandboxContent
 from models.db import transaction
-from models.districts import DistrictBoundary, import_boundaries, read_boundaries
-from tests.conftest import SHARED_GEOJSON, LiveServer, require_or_skip
+from tests.conftest import LiveServer
+from tests.sandbox_page import CITIZEN, OFFICER, Chat
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-    "--disable-component-update", "--disable-sync",
-]
-TIMEOUT_MS = 10_000
-CITIZEN, OFFICER = "ประชาชน สมชาย", "เจ้าหน้าที่ สมหญิง"
+# The bot's answers the tests wait for (handlers/texts/th.py): a first text starts a draft and is
+# asked for photos; a postback the bot did not sign for this user is refused.
+PHOTO_QUESTION = "ส่งรูปภาพของปัญหาได้สูงสุด 4 รูปค่ะ"
+REFUSED_BUTTON = "ขออภัยค่ะ ปุ่มนี้ใช้งานไม่ได้ค่ะ"
 
 
 def tiny_png(width: int = 8, height: int = 8) -> bytes:
@@ -53,116 +44,10 @@ def tiny_png(width: int = 8, height: int = 8) -> bytes:
     return b"\x89PNG\r\n\x1a\n" + body
 
 
-@pytest.fixture(scope="module")
-def playwright_instance() -> Iterator[Playwright]:
-    with sync_playwright() as pw:
-        yield pw
-
-
-@pytest.fixture(scope="module")
-def browser(playwright_instance: Playwright) -> Iterator[Browser]:
-    if not CHROMIUM.exists():
-        require_or_skip(f"Chromium not found at {CHROMIUM}")
-    browser = playwright_instance.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-    yield browser
-    browser.close()
-
-
-@pytest.fixture(scope="module")
-def boundaries() -> list[DistrictBoundary]:
-    if not SHARED_GEOJSON.is_file():
-        pytest.skip(f"district boundaries not found at {SHARED_GEOJSON}")
-    return read_boundaries(SHARED_GEOJSON)
-
-
 @pytest.fixture
-def districts(services: Services, boundaries: list[DistrictBoundary]) -> None:
-    """District boundaries in the database, as the release step loads them (routing by location)."""
-    with transaction(services.sessions) as session:
-        import_boundaries(session, boundaries)
-
-
-@pytest.fixture
-def worker(services: Services, live_server: LiveServer) -> Iterator[Worker]:
-    """The bot's worker, sending through the live server's fake LINE API."""
-    stop = threading.Event()
-    gateway = LineGateway(services.settings.line_channel_access_token, f"{live_server.url}/sandbox/line")
-    worker = Worker(services, gateway)
-    thread = threading.Thread(target=worker.run, args=(stop,), daemon=True)
-    thread.start()
-    try:
-        yield worker
-    finally:
-        stop.set()
-        services.wake.set()
-        thread.join(5)
-
-
-@dataclass
-class Chat:
-    """The sandbox page, with the locators a user's eyes would use."""
-
-    page: Page
-    url: str
-    sent: list[str] = field(default_factory=list)  # the page's POSTs to the event builder and the webhook
-    events: list[dict[str, Any]] = field(default_factory=list)  # what the page asked the event builder for
-    errors: list[str] = field(default_factory=list)  # uncaught script errors
-
-    def record(self, request: Request) -> None:
-        path = request.url.split("?", 1)[0]
-        if request.method != "POST" or not path.endswith(("/callback", "/sandbox/api/events")):
-            return
-        self.sent.append(path)
-        if path.endswith("/sandbox/api/events"):
-            self.events.append(json.loads(request.post_data or "{}"))
-
-    @property
-    def bubbles(self) -> Locator:
-        return self.page.get_by_test_id("messages").locator(".bubble")
-
-    def bot(self, text: str) -> Locator:
-        return self.bubbles.and_(self.page.locator("[data-direction=bot]")).filter(has_text=text)
-
-    def user(self, text: str) -> Locator:
-        return self.bubbles.and_(self.page.locator("[data-direction=user]")).filter(has_text=text)
-
-    def chip(self, label: str) -> Locator:
-        return self.page.get_by_test_id("quick-replies").get_by_role("button", name=label)
-
-    def open(self) -> str:
-        """Open the page; the id of the LINE user it acts as."""
-        self.page.goto(f"{self.url}/sandbox")
-        select = self.page.get_by_test_id("user-select")
-        expect(select).to_have_value(re.compile(r"^U[0-9a-f]{32}$"))
-        return select.input_value()
-
-    def select_user(self, name: str) -> None:
-        self.page.get_by_test_id("user-select").select_option(label=name)
-
-    def send_text(self, text: str) -> None:
-        box = self.page.get_by_test_id("text-input")
-        box.fill(text)
-        box.press("Enter")
-
-    def follow(self) -> None:
-        self.page.get_by_test_id("follow-button").click()
-        expect(self.bot("ยินดีต้อนรับ")).to_be_visible()
-
-
-@pytest.fixture
-def chat(browser: Browser, live_server: LiveServer, worker: Worker) -> Iterator[Chat]:
-    context = browser.new_context(viewport={"width": 390, "height": 780}, locale="th-TH")
-    context.set_default_timeout(TIMEOUT_MS)
-    expect.set_options(timeout=TIMEOUT_MS)
-    page = context.new_page()
-    chat = Chat(page, live_server.url)
-    page.on("request", chat.record)
-    page.on("pageerror", lambda exc: chat.errors.append(str(exc)))
-    try:
-        yield chat
-        assert not chat.errors, f"script errors on the page: {chat.errors}"
-    finally:
-        context.close()
+def chat(sandbox_chat: Chat) -> Chat:
+    """The sandbox page (tests/sandbox_page.py); each test loads the districts it needs itself."""
+    return sandbox_chat
 
 
 def test_follow_shows_the_welcome_with_quick_replies(chat: Chat, tmp_path: Path) -> None:
@@ -174,8 +59,9 @@ def test_follow_shows_the_welcome_with_quick_replies(chat: Chat, tmp_path: Path)
     welcome = chat.bot("ยินดีต้อนรับ")
     expect(welcome).to_be_visible()
     expect(welcome).to_contain_text("สมชาย")  # the name from the (fake) LINE profile
-    for label in ("ถ่ายรูป", "เลือกรูป", "ส่งตำแหน่ง"):
-        expect(chat.chip(label)).to_be_visible()
+    expect(chat.page.get_by_test_id("quick-replies").get_by_role("button")).to_have_text(
+        ["แจ้งเรื่อง", "ติดตามเรื่อง", "ถ่ายรูป", "ส่งตำแหน่ง"]
+    )
     # Through the real path: one signed event, one delivery to /callback.
     assert [u.rsplit("/", 1)[-1] for u in chat.sent] == ["events", "callback"]
     chat.page.screenshot(path=str(tmp_path / "sandbox-follow.png"), full_page=True)
@@ -190,11 +76,16 @@ def test_text_is_shown_and_answered(chat: Chat) -> None:
     chat.send_text("ไฟถนนดับหน้าซอย 5")
 
     expect(chat.user("ไฟถนนดับหน้าซอย 5")).to_be_visible()
-    answer = chat.bot("ได้รับข้อความแล้ว")
-    expect(answer).to_be_visible()
-    expect(answer).to_contain_text("ไฟถนนดับหน้าซอย 5")
+    expect(chat.bot(PHOTO_QUESTION)).to_be_visible()  # a first text starts a draft: photos next
     expect(chat.page.get_by_test_id("text-input")).to_have_value("")
+    expect(chat.page.get_by_test_id("quick-replies").get_by_role("button")).to_have_text(
+        ["ถ่ายรูป", "เลือกรูป", "ไม่มีรูป", "ยกเลิก"]
+    )
     # The answer's quick replies, and a newline in the text kept as a line break.
+    chat.chip("ไม่มีรูป").click()
+    expect(chat.user("ไม่มีรูป")).to_be_visible()
+    answer = chat.bot("กรุณาส่งตำแหน่ง")
+    expect(answer).to_be_visible()
     expect(chat.chip("ส่งตำแหน่ง")).to_be_visible()
     assert "\n" in answer.inner_text()
 
@@ -259,56 +150,149 @@ def test_a_file_that_is_not_a_photo_is_refused(chat: Chat) -> None:
     expect(chat.bubbles).to_have_count(0)
 
 
-def test_templates_flex_and_their_actions(chat: Chat, services: Services, live_server: LiveServer,
-                                          tmp_path: Path) -> None:
+def test_templates_flex_and_their_actions(
+    chat: Chat, services: Services, live_server: LiveServer, tmp_path: Path
+) -> None:
     """What the bot may send besides text, and what tapping each kind of action does."""
     user_id = chat.open()
     with transaction(services.sessions) as session:
-        session.add(SandboxContent(message_id="PIC1", content_type="image/png", data=tiny_png(48, 32),
-                                   created_at=datetime.now(UTC)))
+        session.add(
+            SandboxContent(
+                message_id="PIC1",
+                content_type="image/png",
+                data=tiny_png(48, 32),
+                created_at=datetime.now(UTC),
+            )
+        )
     picture = f"{live_server.url}/sandbox/content/PIC1"
     gateway = LineGateway(services.settings.line_channel_access_token, f"{live_server.url}/sandbox/line")
-    gateway.push(user_id, [
-        {"type": "location", "title": "สำนักงานเขตจตุจักร", "address": "ถนนพหลโยธิน",
-         "latitude": 13.8283, "longitude": 100.5601},
-        {"type": "template", "altText": "เรื่องของคุณ", "template": {"type": "carousel", "columns": [
-            {"title": f"เรื่อง #{n}", "text": "รอดำเนินการ", "thumbnailImageUrl": picture,
-             "actions": [{"type": "postback", "label": "ดูเรื่อง", "data": f"view={n}"}]} for n in (1, 2)]}},
-    ], str(uuid.uuid4()))
-    gateway.push(user_id, [
-        {"type": "template", "altText": "เรื่องร้องเรียน", "template": {
-            "type": "buttons", "title": "เรื่องร้องเรียน #12", "text": "ไฟถนนดับ\nซอย 5",
-            "thumbnailImageUrl": picture, "actions": [
-                {"type": "postback", "label": "ยืนยันเรื่อง", "data": "confirm=12", "displayText": "ยืนยันค่ะ"},
-                {"type": "uri", "label": "เปิดลิงก์", "uri": f"{live_server.url}/healthz"},
-            ]}},
-        {"type": "template", "altText": "ปิดเรื่อง", "template": {
-            "type": "confirm", "text": "ปิดเรื่องนี้ไหมคะ", "actions": [
-                {"type": "postback", "label": "ปิดเลย", "data": "close=12"},
-                {"type": "message", "label": "ยังก่อน", "text": "ยังไม่ปิดค่ะ"},
-            ]}},
-        {"type": "flex", "altText": "สถานะ", "contents": {
-            "type": "bubble",
-            "hero": {"type": "image", "url": picture, "size": "full"},
-            "body": {"type": "box", "layout": "vertical", "contents": [
-                {"type": "text", "text": "สถานะเรื่อง", "weight": "bold"},
-                {"type": "box", "layout": "horizontal", "contents": [
-                    {"type": "text", "text": "เขต"}, {"type": "text", "text": "จตุจักร"}]},
-            ]},
-            "footer": {"type": "box", "layout": "vertical", "contents": [
-                {"type": "button", "style": "primary",
-                 "action": {"type": "message", "label": "ติดตามเรื่อง", "text": "ติดตามเรื่อง 12"}},
-                {"type": "button", "action": {"type": "clipboard", "label": "คัดลอกเลขเรื่อง",
-                                              "clipboardText": "12"}},
-            ]},
-        }},
-        {"type": "sticker", "packageId": "446", "stickerId": "1988"},
-        {"type": "text", "text": "เลือกได้เลยค่ะ", "quickReply": {"items": [
-            {"type": "action", "action": {"type": "camera", "label": "ถ่ายรูป"}},
-            {"type": "action", "action": {"type": "datetimepicker", "label": "เลือกวันที่", "data": "day",
-                                          "mode": "date"}},
-        ]}},
-    ], str(uuid.uuid4()))
+    gateway.push(
+        user_id,
+        [
+            {
+                "type": "location",
+                "title": "สำนักงานเขตจตุจักร",
+                "address": "ถนนพหลโยธิน",
+                "latitude": 13.8283,
+                "longitude": 100.5601,
+            },
+            {
+                "type": "template",
+                "altText": "เรื่องของคุณ",
+                "template": {
+                    "type": "carousel",
+                    "columns": [
+                        {
+                            "title": f"เรื่อง #{n}",
+                            "text": "รอดำเนินการ",
+                            "thumbnailImageUrl": picture,
+                            "actions": [{"type": "postback", "label": "ดูเรื่อง", "data": f"view={n}"}],
+                        }
+                        for n in (1, 2)
+                    ],
+                },
+            },
+        ],
+        str(uuid.uuid4()),
+    )
+    gateway.push(
+        user_id,
+        [
+            {
+                "type": "template",
+                "altText": "เรื่องร้องเรียน",
+                "template": {
+                    "type": "buttons",
+                    "title": "เรื่องร้องเรียน #12",
+                    "text": "ไฟถนนดับ\nซอย 5",
+                    "thumbnailImageUrl": picture,
+                    "actions": [
+                        {
+                            "type": "postback",
+                            "label": "ยืนยันเรื่อง",
+                            "data": "confirm=12",
+                            "displayText": "ยืนยันค่ะ",
+                        },
+                        {"type": "uri", "label": "เปิดลิงก์", "uri": f"{live_server.url}/healthz"},
+                    ],
+                },
+            },
+            {
+                "type": "template",
+                "altText": "ปิดเรื่อง",
+                "template": {
+                    "type": "confirm",
+                    "text": "ปิดเรื่องนี้ไหมคะ",
+                    "actions": [
+                        {"type": "postback", "label": "ปิดเลย", "data": "close=12"},
+                        {"type": "message", "label": "ยังก่อน", "text": "ยังไม่ปิดค่ะ"},
+                    ],
+                },
+            },
+            {
+                "type": "flex",
+                "altText": "สถานะ",
+                "contents": {
+                    "type": "bubble",
+                    "hero": {"type": "image", "url": picture, "size": "full"},
+                    "body": {
+                        "type": "box",
+                        "layout": "vertical",
+                        "contents": [
+                            {"type": "text", "text": "สถานะเรื่อง", "weight": "bold"},
+                            {
+                                "type": "box",
+                                "layout": "horizontal",
+                                "contents": [
+                                    {"type": "text", "text": "เขต"},
+                                    {"type": "text", "text": "จตุจักร"},
+                                ],
+                            },
+                        ],
+                    },
+                    "footer": {
+                        "type": "box",
+                        "layout": "vertical",
+                        "contents": [
+                            {
+                                "type": "button",
+                                "style": "primary",
+                                "action": {"type": "message", "label": "ติดตามเรื่อง", "text": "ติดตามเรื่อง 12"},
+                            },
+                            {
+                                "type": "button",
+                                "action": {
+                                    "type": "clipboard",
+                                    "label": "คัดลอกเลขเรื่อง",
+                                    "clipboardText": "12",
+                                },
+                            },
+                        ],
+                    },
+                },
+            },
+            {"type": "sticker", "packageId": "446", "stickerId": "1988"},
+            {
+                "type": "text",
+                "text": "เลือกได้เลยค่ะ",
+                "quickReply": {
+                    "items": [
+                        {"type": "action", "action": {"type": "camera", "label": "ถ่ายรูป"}},
+                        {
+                            "type": "action",
+                            "action": {
+                                "type": "datetimepicker",
+                                "label": "เลือกวันที่",
+                                "data": "day",
+                                "mode": "date",
+                            },
+                        },
+                    ]
+                },
+            },
+        ],
+        str(uuid.uuid4()),
+    )
     gateway.close()
 
     bot = chat.bubbles.and_(chat.page.locator("[data-direction=bot]"))
@@ -334,14 +318,14 @@ def test_templates_flex_and_their_actions(chat: Chat, services: Services, live_s
     expect(chat.user("ปิดเลย")).to_be_visible()
     chat.bot("สถานะเรื่อง").get_by_role("button", name="ติดตามเรื่อง").click()
     expect(chat.user("ติดตามเรื่อง 12")).to_be_visible()
-    expect(chat.bot("ได้รับข้อความแล้ว")).to_contain_text("ติดตามเรื่อง 12")
+    expect(chat.bot(PHOTO_QUESTION)).to_be_visible()  # the text reached the bot: it starts a draft
     chat.bot("สถานะเรื่อง").get_by_role("button", name="คัดลอกเลขเรื่อง").click()
     expect(chat.page.get_by_test_id("notice")).to_contain_text("ยังไม่รองรับ")
     with chat.page.context.expect_page() as opened:
         chat.bot("เรื่องร้องเรียน #12").get_by_role("button", name="เปิดลิงก์").click()
     assert opened.value.url.endswith("/healthz")
 
-    expect(chat.bot("ปุ่มนี้ใช้งานไม่ได้แล้ว")).to_have_count(3)  # the bot's answer to each postback
+    expect(chat.bot(REFUSED_BUTTON)).to_have_count(3)  # the bot's answer to each postback it did not sign
     assert [e for e in chat.events if e["type"] != "text"] == [
         {"user_id": user_id, "type": "postback", "data": "day", "display_text": "2026-01-15"},
         {"user_id": user_id, "type": "postback", "data": "confirm=12", "display_text": "ยืนยันค่ะ"},
@@ -352,12 +336,13 @@ def test_templates_flex_and_their_actions(chat: Chat, services: Services, live_s
 def test_each_user_sees_only_their_own_conversation(chat: Chat) -> None:
     chat.open()
     chat.send_text("ข้อความจากประชาชน")
-    expect(chat.bot("ข้อความจากประชาชน")).to_be_visible()
+    expect(chat.bot(PHOTO_QUESTION)).to_be_visible()
 
     chat.select_user(OFFICER)
     expect(chat.bubbles).to_have_count(0)
     chat.send_text("ข้อความจากเจ้าหน้าที่")
-    expect(chat.bot("ข้อความจากเจ้าหน้าที่")).to_be_visible()
+    expect(chat.bot(PHOTO_QUESTION)).to_be_visible()  # this user's own answer: the page was empty
+    expect(chat.bubbles).to_have_count(2)
     expect(chat.page.get_by_test_id("messages")).not_to_contain_text("ประชาชน")
 
     chat.page.reload()  # the chosen user is remembered
@@ -366,7 +351,7 @@ def test_each_user_sees_only_their_own_conversation(chat: Chat) -> None:
 
     chat.select_user(CITIZEN)
     expect(chat.user("ข้อความจากประชาชน")).to_be_visible()
-    expect(chat.bot("ข้อความจากประชาชน")).to_be_visible()
+    expect(chat.bot(PHOTO_QUESTION)).to_be_visible()
     expect(chat.page.get_by_test_id("messages")).not_to_contain_text("เจ้าหน้าที่")
     expect(chat.bubbles).to_have_count(2)
 
@@ -374,7 +359,7 @@ def test_each_user_sees_only_their_own_conversation(chat: Chat) -> None:
 def test_a_new_user_starts_with_an_empty_chat(chat: Chat) -> None:
     chat.open()
     chat.send_text("สวัสดีค่ะ")
-    expect(chat.bot("สวัสดีค่ะ")).to_be_visible()
+    expect(chat.bot("วิธีใช้งาน")).to_be_visible()  # a greeting is answered with the help
 
     chat.page.get_by_test_id("new-user-input").fill("ผู้ทดสอบ ใหม่")
     chat.page.get_by_test_id("add-user-button").click()
@@ -409,14 +394,24 @@ def test_a_refused_delivery_is_reported_and_the_text_kept(chat: Chat) -> None:
 
     chat.page.unroute("**/callback")
     chat.page.get_by_test_id("send-button").click()  # sending again works, and clears the box
-    expect(chat.bot("ถนนเป็นหลุม")).to_be_visible()
+    expect(chat.bot(PHOTO_QUESTION)).to_be_visible()
+    expect(chat.user("ถนนเป็นหลุม")).to_have_count(1)  # the refused delivery is not in the chat
     expect(chat.page.get_by_test_id("text-input")).to_have_value("")
 
 
-def test_the_page_escapes_what_it_shows(chat: Chat) -> None:
-    chat.open()
+def test_the_page_escapes_what_it_shows(chat: Chat, services: Services, live_server: LiveServer) -> None:
+    user_id = chat.open()
     chat.send_text('<img src=x onerror="window.pwned=1"><b>หนา</b>')
-    expect(chat.bot("<b>หนา</b>")).to_be_visible()
+    expect(chat.user("<b>หนา</b>")).to_be_visible()
+    expect(chat.bot(PHOTO_QUESTION)).to_be_visible()
+    # The bot no longer repeats what it was sent: markup in its own text comes through the fake LINE API.
+    gateway = LineGateway(services.settings.line_channel_access_token, f"{live_server.url}/sandbox/line")
+    gateway.push(
+        user_id,
+        [{"type": "text", "text": '<img src=x onerror="window.pwned=2"><b>บอท</b>'}],
+        str(uuid.uuid4()),
+    )
+    gateway.close()
+    expect(chat.bot("<b>บอท</b>")).to_be_visible()
     expect(chat.page.get_by_test_id("messages").locator("b, img")).to_have_count(0)
     assert chat.page.evaluate("window.pwned") is None
-

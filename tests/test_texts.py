@@ -19,11 +19,30 @@ def test_every_language_has_every_text_with_the_same_placeholders():
             assert placeholders(template) == placeholders(th[key]), (lang, key)
 
 
+FRAGMENT_PREFIXES = ("qr_", "label_", "status_", "event_", "next_", "card_", "due_", "worklist_", "reject_")
+FRAGMENTS = {
+    "welcome_name",
+    "duplicate_item",
+    "photos_count",
+    "no_photos",
+    "location_pinned",
+    "location_not_pinned",
+    "district_office",
+    "summary_duplicate_note",
+    "track_item",
+    "history_item",
+    "time_suffix",
+    "new_complaint_title",
+    "to_centre",
+    "detail_header",
+}
+
+
 def test_thai_sentences_are_polite_with_kha():
     for key, template in CATALOGUES["th"].items():
-        if key.startswith("qr_") or key == "welcome_name":
-            continue  # button labels
-        assert "ค่ะ" in template, key
+        if key.startswith(FRAGMENT_PREFIXES) or key in FRAGMENTS:
+            continue  # button labels and parts of a sentence
+        assert "ค่ะ" in template or template.rstrip().endswith("คะ"), key  # คะ for questions
         assert "ครับ" not in template, key
 
 
@@ -32,4 +51,4 @@ def test_language_follows_the_line_profile():
     assert language_of("th") == "th"
     assert language_of(None) == "th"
     assert language_of("ja") == "th"
-    assert say("photo_received", "en", count=2) == "Photo received (2 so far)."
+    assert say("photo_added", "en", count=2) == "Photo received (2/4)."

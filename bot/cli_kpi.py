@@ -1,0 +1,80 @@
+"""`rongtook kpi score`: each district's KPI score for a fiscal year, with every lost point explained."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from datetime import UTC, date, datetime, time
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from bot.settings import Settings
+
+BANGKOK = ZoneInfo("Asia/Bangkok")
+
+
+def add_parser(sub: Any) -> None:
+    kpi = sub.add_parser("kpi", help="KPI scores computed from the complaint records")
+    k = kpi.add_subparsers(dest="action", required=True)
+    score = k.add_parser("score", help="score districts for a fiscal year (BE), e.g. --fy 2570")
+    score.add_argument("--fy", type=int, required=True, help="fiscal year in the Buddhist Era, e.g. 2570")
+    score.add_argument(
+        "--district", action="append", help="a district code; repeat for several (default: all)"
+    )
+    score.add_argument("--as-of", type=_as_of, help="score as at the end of this day (default: now)")
+    score.add_argument("--scheme", default="kpi32", help="a scheme name in kpi/schemes or a TOML file")
+    score.add_argument("--format", choices=["table", "json", "csv"], default="table")
+    score.add_argument("--explain", action="store_true", help="list each failing complaint and its reason")
+
+
+def _as_of(text: str) -> datetime:
+    try:
+        if "T" in text:
+            moment = datetime.fromisoformat(text)
+            return moment if moment.tzinfo else moment.replace(tzinfo=BANGKOK)
+        return datetime.combine(date.fromisoformat(text), time(23, 59, 59, 999999), tzinfo=BANGKOK)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a date like 2027-03-31") from None
+
+
+def cmd_kpi(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.services import Services
+    from kpi.output import explain, to_csv, to_json, to_table
+    from kpi.schemes import SchemeError, load_kpi32
+    from kpi.scoring import score_units
+    from kpi.source import district_facts
+    from models.db import transaction
+    from scheduler.calendar_store import load_calendar
+
+    try:
+        scheme = load_kpi32(args.scheme)
+    except (SchemeError, OSError) as exc:
+        print(f"rongtook: scheme {args.scheme}: {exc}", file=sys.stderr)
+        return 1
+    as_of = (args.as_of or datetime.now(UTC)).astimezone(UTC)
+    first, last = scheme.window_bounds(args.fy)
+    start = datetime.combine(first, time.min, tzinfo=BANGKOK).astimezone(UTC)
+    end = min(datetime.combine(last, time(23, 59, 59, 999999), tzinfo=BANGKOK).astimezone(UTC), as_of)
+    with transaction(Services.from_settings(settings).sessions) as session:
+        calendar = load_calendar(session)
+        try:
+            facts = district_facts(session, start, max(start, end), args.district)
+            results = score_units(facts, scheme, calendar, as_of, args.fy)
+        except ValueError as exc:
+            print(f"rongtook: {exc}", file=sys.stderr)
+            return 1
+    if args.format == "json":
+        print(
+            json.dumps(
+                to_json(results, args.fy, scheme, as_of, failures=args.explain), ensure_ascii=False, indent=2
+            )
+        )
+        return 0
+    if args.format == "csv":
+        sys.stdout.write(to_csv(results, args.fy, scheme, as_of))
+    else:
+        print(to_table(results, args.fy, scheme, as_of))
+    if args.explain:
+        print(explain(results, args.fy, scheme, as_of))
+    return 0

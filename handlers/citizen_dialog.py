@@ -1,0 +1,152 @@
+"""The citizen's complaint dialog as one table: (state, input) → step → where it may land.
+
+Read this file to know everything a citizen can do and what follows. `any` rows apply in every
+state that has no row of its own for that input. The steps and the questions each state asks
+are in `handlers.citizen_steps`; the inputs are named by `handlers.citizen_inputs`. The
+diagram in docs/dialogs.md is `rongtook dialogs diagram` and is checked against this table.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+from pathlib import Path
+
+from linebot.v3.webhooks import Event
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from handlers import citizen_steps as s
+from handlers.citizen_inputs import classify
+from handlers.citizens import citizen_for
+from handlers.context import HandlerContext, LineMessage, Response
+from handlers.dialog import (
+    ANY,
+    SAME,
+    Action,
+    DialogTable,
+    Received,
+    Step,
+    Turn,
+    expired_dialogs,
+    not_now,
+    say_and_stay,
+)
+from models import Citizen
+from models.dialogs import IDLE
+from models.districts import DistrictLocator
+
+log = logging.getLogger(__name__)
+
+KIND = "citizen"
+IDLE_TIMEOUT = timedelta(minutes=30)
+
+DRAFTING = (s.DESCRIBE, s.PHOTOS, s.LOCATE, s.OUTSIDE, s.PICK_DISTRICT, s.CATEGORY, s.CONFIRM, s.EDIT)
+PLACE_STATES = (s.LOCATE, s.OUTSIDE, s.PICK_DISTRICT)
+AFTER_PLACE = (*s.NEXT_SLOT, s.PICK_DISTRICT)
+
+
+def _step(action: Action, *goes_to: str) -> Step:
+    return Step(action, goes_to)
+
+
+STEPS: dict[tuple[str, str], Step] = {
+    # ---- anywhere: commands, lookups and inputs the bot cannot use
+    (ANY, "start"): _step(s.already_drafting, SAME),
+    (ANY, "cancel"): _step(s.cancel, IDLE),
+    (ANY, "expired"): _step(s.expire, IDLE),
+    (ANY, "track"): _step(s.track, SAME),
+    (ANY, "code"): _step(s.show_code, SAME),
+    (ANY, "help"): _step(s.help_, SAME),
+    (ANY, "thanks"): _step(s.thanks, SAME),
+    (ANY, "sticker"): _step(say_and_stay("sticker"), SAME),
+    (ANY, "media"): _step(say_and_stay("unsupported_message"), SAME),
+    (ANY, "too_long"): _step(say_and_stay("text_too_long"), SAME),
+    (ANY, "no_words"): _step(say_and_stay("text_no_words"), SAME),
+    (ANY, "bad_location"): _step(say_and_stay("location_invalid"), SAME),
+    (ANY, "refused"): _step(s.refused, SAME),
+    (ANY, "stale"): _step(not_now, SAME),
+    (ANY, "changed"): _step(say_and_stay("changed_since_card"), SAME),
+    (ANY, "already_filed"): _step(s.already_filed, SAME),
+    (ANY, "photo"): _step(s.photo, SAME, *s.NEXT_SLOT),
+    (ANY, "location"): _step(s.location, *AFTER_PLACE),
+    (ANY, "text"): _step(s.add_detail, SAME),
+    # ---- no draft: anything about a problem starts one
+    (IDLE, "start"): _step(s.start, s.DESCRIBE),
+    (IDLE, "cancel"): _step(s.nothing_to_cancel, IDLE),
+    (IDLE, "text"): _step(s.start_with_text, *s.NEXT_SLOT),
+    (IDLE, "photo"): _step(s.start_with_photo, *s.NEXT_SLOT),
+    (IDLE, "location"): _step(s.start_with_location, *AFTER_PLACE),
+    (IDLE, "no_words"): _step(s.help_, SAME),  # a greeting emoji
+    # ---- the draft, slot by slot
+    (s.DESCRIBE, "text"): _step(s.describe, *s.NEXT_SLOT),
+    (s.PHOTOS, "photos_done"): _step(s.photos_done, *s.NEXT_SLOT),
+    **{(state, "text"): _step(s.district_by_name, state, *AFTER_PLACE) for state in PLACE_STATES},
+    **{(state, "pick_district"): _step(s.pick_district, s.PICK_DISTRICT) for state in PLACE_STATES},
+    **{(state, "district"): _step(s.district, *AFTER_PLACE) for state in PLACE_STATES},
+    (s.CATEGORY, "category"): _step(s.category, *s.NEXT_SLOT),
+    (s.CATEGORY, "text"): _step(s.category_by_name, *s.NEXT_SLOT),
+    # ---- the summary: confirm, edit a part, or cancel (an `any` row)
+    (s.CONFIRM, "confirm"): _step(s.confirm, IDLE, *s.NEXT_SLOT),
+    (s.CONFIRM, "edit"): _step(s.edit, s.EDIT),
+    (s.EDIT, "edit_field"): _step(s.edit_field, s.EDIT, *s.NEXT_SLOT),
+    (s.EDIT, "text"): _step(s.edit_by_name, s.EDIT, *s.NEXT_SLOT),
+    (s.EDIT, "back"): _step(s.back_to_summary, *s.NEXT_SLOT),
+    (s.EDIT, "confirm"): _step(s.confirm, IDLE, *s.NEXT_SLOT),
+    # ---- after the district resolved it: a rating, or "not fixed" with a comment (reopens it)
+    (ANY, "rate"): _step(s.rate, SAME),
+    (ANY, "not_fixed"): _step(say_and_stay("draft_in_progress"), SAME),
+    (IDLE, "not_fixed"): _step(s.not_fixed, IDLE, s.REOPEN),
+    (s.REOPEN, "text"): _step(s.reopen_with_comment, IDLE),
+}
+
+PROMPTS = {
+    IDLE: s.remind_idle,
+    s.DESCRIBE: s.ask_description,
+    s.PHOTOS: s.ask_photos,
+    s.LOCATE: s.ask_location,
+    s.OUTSIDE: s.say_outside,
+    s.PICK_DISTRICT: s.ask_district,
+    s.CATEGORY: s.ask_category,
+    s.CONFIRM: s.show_summary,
+    s.EDIT: s.ask_edit,
+    s.REOPEN: s.ask_reopen_comment,
+}
+
+CITIZEN_DIALOG = DialogTable(
+    kind=KIND,
+    states=s.STATES,
+    steps=STEPS,
+    prompts=PROMPTS,
+    fallback=_step(not_now, SAME),
+    idle_timeout=IDLE_TIMEOUT,
+    choices={"next_missing": s.NEXT_SLOT},
+)
+
+
+def handle_citizen(event: Event, user_id: str, ctx: HandlerContext) -> Response:
+    """One LINE message or postback from a citizen, through the table; the reply comes back."""
+    citizen = citizen_for(ctx.session, user_id, ctx.at)
+    return CITIZEN_DIALOG.answer(
+        ctx, user_id, citizen.language, lambda dialog: classify(event, user_id, dialog, ctx.signing_key)
+    )
+
+
+def expire_idle_drafts(session: Session, now: datetime) -> list[tuple[str, list[LineMessage]]]:
+    """Drafts idle for 30 minutes: cancel each and say so (the worker's scheduler pushes the text)."""
+    pushes: list[tuple[str, list[LineMessage]]] = []
+    for dialog in expired_dialogs(session, KIND, now):
+        language = session.scalar(select(Citizen.language).where(Citizen.line_user_id == dialog.line_user_id))
+        ctx = HandlerContext(session=session, at=now, photo_dir=Path("."), locator=DistrictLocator([]))
+        turn = Turn(
+            ctx=ctx,
+            user_id=dialog.line_user_id,
+            lang=language or "th",
+            dialog=dialog,
+            got=Received("expired"),
+        )
+        turn.data = dict(dialog.data or {})
+        CITIZEN_DIALOG.run(turn)
+        pushes.append((dialog.line_user_id, turn.out))
+    session.flush()
+    return pushes

@@ -1,0 +1,615 @@
+"""The citizen's dialog: the states, what each step does, and what each state asks.
+
+The table that ties inputs to these steps is `handlers.citizen_dialog.CITIZEN_DIALOG`; read it
+first. A draft's slots are kept in `Turn.data`: description, photo_ids, photos_asked,
+latitude/longitude/address, outside, district, routed_by, category, and `rev`, which goes up
+whenever the content changes so a summary card that is no longer current cannot be confirmed.
+"""
+
+from __future__ import annotations
+
+import re
+
+from sqlalchemy import select
+
+from handlers import cards, replies
+from handlers.categories import BY_LABEL, CATEGORIES, guess_categories
+from handlers.citizens import checked_photo, citizen_for, store_photo
+from handlers.context import LineMessage
+from handlers.dialog import Turn
+from handlers.notices import Links, for_event, officer_cards
+from handlers.signing import Postback, encode_postback, photo_token
+from handlers.tracking import code_detail, track_list
+from models import Complaint, District, Photo
+from models.complaint_actions import ActionRefused
+from models.complaint_actions import rate as rate_complaint
+from models.complaint_actions import reopen as reopen_complaint
+from models.complaint_lifecycle import distance_m, file_complaint, open_complaints_near
+from models.dialogs import IDLE
+from models.sections import section_for
+from scheduler.calendar_store import load_calendar
+from scheduler.deadlines import local_date
+from scheduler.thai_dates import date_in
+
+DESCRIBE = "describe"
+PHOTOS = "photos"
+LOCATE = "locate"
+OUTSIDE = "outside"
+PICK_DISTRICT = "pick_district"
+CATEGORY = "category"
+CONFIRM = "confirm"
+EDIT = "edit"
+REOPEN = "reopen"  # the citizen said "not fixed" and is asked what is still wrong
+STATES = (IDLE, DESCRIBE, PHOTOS, LOCATE, OUTSIDE, PICK_DISTRICT, CATEGORY, CONFIRM, EDIT, REOPEN)
+# Where a step that fills a slot can land: the next slot still missing.
+NEXT_SLOT = (DESCRIBE, PHOTOS, LOCATE, OUTSIDE, CATEGORY, CONFIRM)
+
+MAX_PHOTOS = 4
+MAX_DESCRIPTION = 5000
+DUPLICATE_RADIUS_M = 50.0
+EDIT_FIELDS = ("description", "photos", "location", "category")
+
+
+# ---- slots -----------------------------------------------------------------------------------
+
+
+def next_slot(t: Turn) -> str:
+    """The first thing the draft still lacks; the dialog only ever asks for what is missing."""
+    d = t.data
+    if not d.get("description"):
+        return DESCRIBE
+    if not d.get("photo_ids") and not d.get("photos_asked"):
+        return PHOTOS
+    if not d.get("district"):
+        return OUTSIDE if d.get("outside") else LOCATE
+    if not d.get("category"):
+        return CATEGORY
+    return CONFIRM
+
+
+def _changed(t: Turn) -> None:
+    t.data["rev"] = int(t.data.get("rev", 0)) + 1
+
+
+def _begin(t: Turn) -> None:
+    """A new draft: buttons of any earlier draft stop working."""
+    t.dialog.draft_no += 1
+    t.data = {"rev": 0}
+
+
+def _button(t: Turn, action: str, arg: str = "") -> str:
+    postback = Postback(action, t.dialog.draft_no, int(t.data.get("rev", 0)), arg)
+    return encode_postback(t.ctx.signing_key, t.user_id, postback)
+
+
+def _reply(t: Turn, key: str, quick: list[dict[str, object]] | None = None, **values: object) -> None:
+    t.out.append(replies.text(t.say(key, **values), quick))
+
+
+def _district_name(t: Turn, code: str | None) -> str:
+    district = t.ctx.session.get(District, code) if code else None
+    if district is None:
+        return "-"
+    return district.name_th if t.lang == "th" else district.name_en
+
+
+# ---- steps that start, stop and look up ------------------------------------------------------
+
+
+def start(t: Turn) -> str:
+    _begin(t)
+    return DESCRIBE
+
+
+def already_drafting(t: Turn) -> str:
+    _reply(t, "draft_in_progress")
+    return t.state
+
+
+def cancel(t: Turn) -> str:
+    t.data = {k: v for k, v in t.data.items() if k == "last_filed"}
+    _reply(t, "cancelled", _idle_items(t))
+    return IDLE
+
+
+def nothing_to_cancel(t: Turn) -> str:
+    _reply(t, "nothing_to_cancel", _idle_items(t))
+    return IDLE
+
+
+def expire(t: Turn) -> str:
+    t.data = {k: v for k, v in t.data.items() if k == "last_filed"}
+    _reply(t, "draft_expired", _idle_items(t))
+    return IDLE
+
+
+def track(t: Turn) -> str:
+    citizen = citizen_for(t.ctx.session, t.user_id, t.ctx.at)
+    t.out.extend(track_list(t.ctx.session, citizen, t.lang, t.ctx.at))
+    return t.state
+
+
+def show_code(t: Turn) -> str:
+    citizen = citizen_for(t.ctx.session, t.user_id, t.ctx.at)
+    t.out.extend(code_detail(t.ctx.session, citizen, t.got.text, t.lang, t.ctx.at))
+    return t.state
+
+
+def help_(t: Turn) -> str:
+    _reply(t, "help", _idle_items(t) if t.state == IDLE else None)
+    return t.state
+
+
+def thanks(t: Turn) -> str:
+    _reply(t, "you_are_welcome", _idle_items(t) if t.state == IDLE else None)
+    return t.state
+
+
+def refused(t: Turn) -> str:
+    _reply(t, "refused_button")
+    return t.state
+
+
+def already_filed(t: Turn) -> str:
+    code = (t.data.get("last_filed") or {}).get("code", "-")
+    _reply(t, "already_filed", [replies.quick_message(t.say("qr_track"))], code=code)
+    return t.state
+
+
+# ---- steps that fill the draft ---------------------------------------------------------------
+
+
+def start_with_text(t: Turn) -> str:
+    _begin(t)
+    return describe(t)
+
+
+def describe(t: Turn) -> str:
+    t.data["description"] = t.got.text
+    _changed(t)
+    return next_slot(t)
+
+
+def add_detail(t: Turn) -> str:
+    current = t.data.get("description", "")
+    combined = f"{current}\n{t.got.text}" if current else t.got.text
+    if len(combined) > MAX_DESCRIPTION:
+        _reply(t, "description_full")
+        return t.state
+    t.data["description"] = combined
+    _changed(t)
+    _reply(t, "detail_added")
+    return t.state
+
+
+def start_with_photo(t: Turn) -> str:
+    _begin(t)
+    return photo(t)
+
+
+def photo(t: Turn) -> str:
+    content, problem = checked_photo(t.ctx)
+    if problem is not None or content is None:
+        _reply(t, problem or "photo_unavailable")
+        return _stay_or_next(t)
+    ids: list[int] = list(t.data.get("photo_ids", []))
+    if len(ids) >= MAX_PHOTOS:
+        t.quiet = not t.got.last_of_set  # a set past the limit: one answer, for its last photo
+        _reply(t, "photos_full")
+        if t.state == PHOTOS:
+            t.data["photos_asked"] = True
+            return next_slot(t)
+        return _stay_or_next(t)
+    citizen = citizen_for(t.ctx.session, t.user_id, t.ctx.at)
+    stored = store_photo(t.ctx, citizen, t.got.message_id or "", content)
+    if stored.id not in ids:
+        ids.append(stored.id)
+    t.data["photo_ids"] = ids
+    _changed(t)
+    t.quiet = not t.got.last_of_set  # one answer for a set of photos sent together
+    _reply(t, "photo_added", count=len(ids))
+    if t.state == PHOTOS and len(ids) < MAX_PHOTOS:
+        return PHOTOS
+    if t.state == PHOTOS:  # the fourth: nothing more to ask about photos
+        t.data["photos_asked"] = True
+        return next_slot(t)
+    return _stay_or_next(t)
+
+
+def _stay_or_next(t: Turn) -> str:
+    """After a photo: a question still open stays open; from idle, the draft's first gap."""
+    return next_slot(t) if t.state in (IDLE, EDIT) else t.state
+
+
+def photos_done(t: Turn) -> str:
+    t.data["photos_asked"] = True
+    return next_slot(t)
+
+
+def start_with_location(t: Turn) -> str:
+    _begin(t)
+    return location(t)
+
+
+def location(t: Turn) -> str:
+    lat, lon = t.got.latitude, t.got.longitude
+    assert lat is not None and lon is not None  # the classifier only names plausible points "location"
+    t.data.update(latitude=lat, longitude=lon, address=t.got.address, outside=False, district=None)
+    if t.state == PHOTOS:
+        t.data["photos_asked"] = True  # sending the place means the photos are done
+    _changed(t)
+    locator = t.ctx.locator
+    if not locator.enabled:
+        _reply(t, "location_no_routing")
+        return PICK_DISTRICT
+    code = locator.locate(lat, lon)
+    if code is None or t.ctx.session.get(District, code) is None:
+        t.data["outside"] = True
+        return OUTSIDE
+    t.data.update(district=code, routed_by="location")
+    _reply(t, "location_in_district", district=_district_name(t, code))
+    return next_slot(t)
+
+
+def pick_district(t: Turn) -> str:
+    return PICK_DISTRICT
+
+
+def district(t: Turn) -> str:
+    code = t.got.text
+    if t.ctx.session.get(District, code) is None:
+        _reply(t, "refused_button")
+        return PICK_DISTRICT
+    return _choose_district(t, code)
+
+
+def district_by_name(t: Turn) -> str:
+    matches = match_districts(t.ctx.session.scalars(select(District)).all(), t.got.text)
+    if len(matches) == 1:
+        return _choose_district(t, matches[0].code)
+    if len(matches) > 1:
+        items = [
+            replies.quick_postback(name, _button(t, "district", d.code), name)
+            for d in matches[:12]
+            for name in [d.name_th if t.lang == "th" else d.name_en]
+        ]
+        _reply(t, "district_ambiguous", items, name=t.got.text[:50])
+        t.prompt = False
+        return PICK_DISTRICT
+    if t.state == PICK_DISTRICT:
+        _reply(t, "district_unknown", name=t.got.text[:50])
+        return PICK_DISTRICT
+    return add_detail(t)  # asked for a place, a citizen may well type the address: keep it
+
+
+def _choose_district(t: Turn, code: str) -> str:
+    if t.data.get("outside"):
+        # The pin is in no district, so it cannot place the problem (nor find duplicates near it);
+        # it is kept in the filed event for officers, not as the complaint's location.
+        t.data["outside_point"] = [t.data.get("latitude"), t.data.get("longitude")]
+        t.data.update(latitude=None, longitude=None)
+    t.data.update(district=code, routed_by="citizen", outside=False)
+    _changed(t)
+    _reply(t, "district_chosen", district=_district_name(t, code))
+    return next_slot(t)
+
+
+def match_districts(districts: list[District], typed: str) -> list[District]:
+    """Districts whose name is what was typed ("เขตบางรัก", "bang rak"), else those containing it."""
+    wanted = _plain(typed)
+    if not wanted:
+        return []
+    exact = [d for d in districts if wanted in (_plain(d.name_th), _plain(d.name_en))]
+    if exact:
+        return exact
+    return [d for d in districts if wanted in _plain(d.name_th) or wanted in _plain(d.name_en)]
+
+
+def _plain(name: str) -> str:
+    squashed = re.sub(r"[\s\-.]+", "", name.lower())
+    for prefix in ("สำนักงานเขต", "เขต", "district"):
+        squashed = squashed.removeprefix(prefix)
+    return squashed.removesuffix("district")
+
+
+def category(t: Turn) -> str:
+    index = t.got.text
+    if not index.isdigit() or int(index) >= len(CATEGORIES):
+        _reply(t, "refused_button")
+        return CATEGORY
+    return _choose_category(t, CATEGORIES[int(index)].label)
+
+
+def category_by_name(t: Turn) -> str:
+    typed = re.sub(r"\s+", "", t.got.text)
+    label = next((c for c in BY_LABEL if re.sub(r"\s+", "", c) == typed), None)
+    if label is None:
+        _reply(t, "category_unknown", name=t.got.text[:50])
+        return CATEGORY
+    return _choose_category(t, label)
+
+
+def _choose_category(t: Turn, label: str) -> str:
+    t.data["category"] = label
+    _changed(t)
+    return next_slot(t)
+
+
+def edit(t: Turn) -> str:
+    return EDIT
+
+
+def edit_field(t: Turn) -> str:
+    field = t.got.text
+    if field not in EDIT_FIELDS:
+        _reply(t, "refused_button")
+        return EDIT
+    if field == "description":
+        t.data["description"] = ""
+    elif field == "photos":
+        t.data.update(photo_ids=[], photos_asked=False)
+        _reply(t, "photos_cleared")
+    elif field == "location":
+        t.data.update(latitude=None, longitude=None, address=None, district=None, outside=False)
+    else:
+        t.data["category"] = None
+    _changed(t)
+    return next_slot(t)
+
+
+def edit_by_name(t: Turn) -> str:
+    typed = t.got.text.strip().lower()
+    for field in EDIT_FIELDS:
+        if typed == t.say(f"qr_edit_{field}").lower():
+            t.got.text = field
+            return edit_field(t)
+    _reply(t, "not_now")
+    return EDIT
+
+
+def back_to_summary(t: Turn) -> str:
+    return next_slot(t)
+
+
+# ---- filing --------------------------------------------------------------------------------
+
+
+def confirm(t: Turn) -> str:
+    missing = next_slot(t)
+    if missing != CONFIRM:
+        return missing  # cannot happen through the buttons; a typed "ยืนยัน" too early lands here
+    session, d = t.ctx.session, t.data
+    citizen = citizen_for(session, t.user_id, t.ctx.at)
+    photos = list(
+        session.scalars(
+            select(Photo)
+            .where(Photo.id.in_(d.get("photo_ids", [])), Photo.citizen_id == citizen.id)
+            .where(Photo.complaint_id.is_(None))
+            .order_by(Photo.id)
+        )
+    )
+    section = section_for(session, d["category"])
+    complaint = file_complaint(
+        session,
+        citizen,
+        description=d["description"],
+        category=d["category"],
+        district_code=d["district"],
+        latitude=d.get("latitude"),
+        longitude=d.get("longitude"),
+        photos=photos,
+        at=t.ctx.at,  # the time of the LINE event that confirmed it
+        section=section,
+        routed_by=d.get("routed_by", "location"),
+        possible_duplicates=nearby_duplicates(t),
+        data={k: d[k] for k in ("address", "outside_point") if d.get(k)} or None,
+        calendar=load_calendar(session),
+    )
+    due = complaint.ack_due_at
+    assert due is not None
+    t.pushes.extend(
+        officer_cards(session, complaint, Links(t.ctx.signing_key, t.ctx.public_base_url), note=None)
+    )
+    t.data = {"last_filed": {"draft": t.dialog.draft_no, "code": complaint.tracking_code}}
+    _reply(
+        t,
+        "filed",
+        _idle_items(t),
+        code=complaint.tracking_code,
+        district=_district_name(t, complaint.district_code),
+        section=section,
+        ack_due=date_in(local_date(due), t.lang),
+    )
+    return IDLE
+
+
+def nearby_duplicates(t: Turn) -> list[Complaint]:
+    d = t.data
+    if d.get("latitude") is None or d.get("longitude") is None or not d.get("category"):
+        return []
+    found = open_complaints_near(
+        t.ctx.session,
+        category=d["category"],
+        latitude=d["latitude"],
+        longitude=d["longitude"],
+        radius_m=DUPLICATE_RADIUS_M,
+    )
+    return sorted(found, key=lambda c: distance_m(d["latitude"], d["longitude"], c.latitude, c.longitude))
+
+
+# ---- after resolution: rating and "not fixed" ---------------------------------------------------
+
+
+def _own_complaint(t: Turn, complaint_id: str) -> Complaint | None:
+    citizen = citizen_for(t.ctx.session, t.user_id, t.ctx.at)
+    complaint = t.ctx.session.get(Complaint, int(complaint_id)) if complaint_id.isdigit() else None
+    return complaint if complaint is not None and complaint.citizen_id == citizen.id else None
+
+
+def rate(t: Turn) -> str:
+    complaint_id, _, stars = t.got.text.partition(".")
+    complaint = _own_complaint(t, complaint_id)
+    if complaint is None or not stars.isdigit():
+        _reply(t, "refused_button")
+        return t.state
+    citizen = citizen_for(t.ctx.session, t.user_id, t.ctx.at)
+    try:
+        rate_complaint(t.ctx.session, complaint, citizen, t.ctx.at, int(stars))
+    except ActionRefused:
+        _reply(t, "cannot_rate")
+        return t.state
+    _reply(t, "rating_thanks", _idle_items(t) if t.state == IDLE else None, stars=int(stars))
+    return t.state
+
+
+def not_fixed(t: Turn) -> str:
+    complaint = _own_complaint(t, t.got.text)
+    if complaint is None or complaint.status != "resolved":
+        _reply(t, "cannot_rate")
+        return t.state
+    t.data = {k: v for k, v in t.data.items() if k == "last_filed"}
+    t.data["reopen"] = complaint.id
+    return REOPEN
+
+
+def reopen_with_comment(t: Turn) -> str:
+    complaint = _own_complaint(t, str(t.data.get("reopen", "")))
+    t.data.pop("reopen", None)
+    if complaint is None:
+        _reply(t, "cannot_rate")
+        return IDLE
+    citizen = citizen_for(t.ctx.session, t.user_id, t.ctx.at)
+    try:
+        event = reopen_complaint(t.ctx.session, complaint, citizen, t.ctx.at, t.got.text)
+    except ActionRefused:
+        _reply(t, "cannot_rate")
+        return IDLE
+    t.pushes.extend(
+        for_event(t.ctx.session, complaint, event, Links(t.ctx.signing_key, t.ctx.public_base_url))
+    )
+    _reply(
+        t,
+        "reopened",
+        _idle_items(t),
+        code=complaint.tracking_code,
+        district=_district_name(t, complaint.district_code),
+    )
+    return IDLE
+
+
+def ask_reopen_comment(t: Turn) -> list[LineMessage]:
+    return [replies.text(t.say("ask_reopen_comment"), [_cancel_item(t)])]
+
+
+# ---- what each state asks --------------------------------------------------------------------
+
+
+def _cancel_item(t: Turn) -> dict[str, object]:
+    return replies.quick_message(t.say("qr_cancel"))
+
+
+def _idle_items(t: Turn) -> list[dict[str, object]]:
+    return [replies.quick_message(t.say("qr_report")), replies.quick_message(t.say("qr_track"))]
+
+
+def ask_description(t: Turn) -> list[LineMessage]:
+    return [replies.text(t.say("ask_description"), [_cancel_item(t)])]
+
+
+def ask_photos(t: Turn) -> list[LineMessage]:
+    count = len(t.data.get("photo_ids", []))
+    key, done = ("ask_more_photos", "qr_photos_done") if count else ("ask_photos", "qr_no_photos")
+    items = [
+        replies.quick_camera(t.say("qr_camera")),
+        replies.quick_camera_roll(t.say("qr_camera_roll")),
+        replies.quick_postback(t.say(done), _button(t, "photos_done")),
+        _cancel_item(t),
+    ]
+    return [replies.text(t.say(key, left=MAX_PHOTOS - count), items)]
+
+
+def _place_items(t: Turn, location_key: str) -> list[dict[str, object]]:
+    return [
+        replies.quick_location(t.say(location_key)),
+        replies.quick_postback(t.say("qr_pick_district"), _button(t, "pick_district")),
+        _cancel_item(t),
+    ]
+
+
+def ask_location(t: Turn) -> list[LineMessage]:
+    return [replies.text(t.say("ask_location"), _place_items(t, "qr_send_location"))]
+
+
+def say_outside(t: Turn) -> list[LineMessage]:
+    return [replies.text(t.say("location_outside"), _place_items(t, "qr_new_location"))]
+
+
+def ask_district(t: Turn) -> list[LineMessage]:
+    districts = list(t.ctx.session.scalars(select(District)))
+    picker = cards.district_picker(districts, t.lang, lambda d: _button(t, "district", d.code))
+    items = [replies.quick_location(t.say("qr_send_location")), _cancel_item(t)]
+    return [picker, replies.text(t.say("ask_district"), items)]
+
+
+def ask_category(t: Turn) -> list[LineMessage]:
+    index = {c.label: i for i, c in enumerate(CATEGORIES)}
+    items = [
+        replies.quick_postback(c.label, _button(t, "category", str(index[c.label])))
+        for c in guess_categories(t.data.get("description", ""), limit=12)
+    ]
+    return [replies.text(t.say("ask_category"), [*items, _cancel_item(t)])]
+
+
+def show_summary(t: Turn) -> list[LineMessage]:
+    d = t.data
+    messages: list[LineMessage] = []
+    duplicates = nearby_duplicates(t)
+    if duplicates:
+        items = "\n".join(
+            t.say(
+                "duplicate_item",
+                code=c.tracking_code,
+                status=t.say(f"status_{c.status}"),
+                metres=round(distance_m(d["latitude"], d["longitude"], c.latitude, c.longitude)),
+            )
+            for c in duplicates[:5]
+        )
+        messages.append(replies.text(t.say("duplicates_found", items=items)))
+    photo_ids = d.get("photo_ids", [])
+    base = t.ctx.public_base_url
+    photo_url = (
+        f"{base}/media/photos/{photo_ids[0]}/{photo_token(t.ctx.signing_key, photo_ids[0])}"
+        if base and photo_ids
+        else None
+    )
+    summary = cards.Summary(
+        description=d.get("description", ""),
+        category=d.get("category") or "-",
+        district_name=_district_name(t, d.get("district")),
+        photo_count=len(photo_ids),
+        photo_url=photo_url,
+        latitude=d.get("latitude"),
+        longitude=d.get("longitude"),
+        possible_duplicate=bool(duplicates),
+    )
+    card = cards.summary_card(summary, t.lang, _button(t, "confirm"), _button(t, "edit"))
+    quick = [
+        replies.quick_postback(t.say("qr_confirm"), _button(t, "confirm")),
+        replies.quick_postback(t.say("qr_edit"), _button(t, "edit")),
+        _cancel_item(t),
+    ]
+    messages.append(replies.with_quick_replies(card, quick))
+    return messages
+
+
+def ask_edit(t: Turn) -> list[LineMessage]:
+    items = [
+        replies.quick_postback(t.say(f"qr_edit_{field}"), _button(t, "edit_field", field))
+        for field in EDIT_FIELDS
+    ]
+    items.append(replies.quick_postback(t.say("qr_back_to_summary"), _button(t, "back")))
+    return [replies.text(t.say("ask_edit"), [*items, _cancel_item(t)])]
+
+
+def remind_idle(t: Turn) -> list[LineMessage]:
+    return []

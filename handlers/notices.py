@@ -1,0 +1,287 @@
+"""Who is told what when a complaint moves (RULES §5), as LINE pushes: one place for both doors.
+
+`for_event` turns one complaint event into pushes: the district's officers get a card for a new
+or transferred-in or reopened complaint; the citizen hears of acknowledgement, progress (with
+photos), transfer, resolution (result, "after" photos, then a rating question) and rejection.
+The LINE officer dialog and the admin web both call it after the domain operation.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from handlers import replies
+from handlers.context import LineMessage
+from handlers.signing import Postback, encode_postback, photo_token
+from handlers.texts import say
+from models import Citizen, Complaint, ComplaintEvent, District, Officer, Photo
+from scheduler.deadlines import local_date
+from scheduler.thai_dates import date_in, thai_date
+
+Push = tuple[str, list[LineMessage]]
+MAX_IMAGES = 4
+EXCERPT = 400
+MAPS = "https://www.google.com/maps/search/?api=1&query={lat},{lon}"
+
+
+@dataclass(frozen=True)
+class Links:
+    """What it takes to make buttons and photo URLs: the signing key and the public address."""
+
+    signing_key: bytes
+    public_base_url: str | None
+
+    def button(self, user_id: str, action: str, arg: str = "", draft: int = 0) -> str:
+        return encode_postback(self.signing_key, user_id, Postback(action, draft, 0, arg))
+
+    def photo_url(self, photo_id: int) -> str | None:
+        if not self.public_base_url:
+            return None
+        return f"{self.public_base_url}/media/photos/{photo_id}/{photo_token(self.signing_key, photo_id)}"
+
+
+def for_event(session: Session, complaint: Complaint, event: ComplaintEvent, links: Links) -> list[Push]:
+    kind = event.kind
+    if kind == "filed":
+        return officer_cards(session, complaint, links, note=None)
+    if kind == "transferred":
+        pushes = _to_citizen(
+            session,
+            complaint,
+            "notice_transferred",
+            target=_target_name(session, event),
+            reason=event.text or "",
+        )
+        if complaint.district_code:
+            pushes += officer_cards(session, complaint, links, note=None)
+        return pushes
+    if kind == "acknowledged":
+        assert complaint.first_progress_due_at is not None
+        return _to_citizen(session, complaint, "notice_acknowledged", due=complaint.first_progress_due_at)
+    if kind == "progress":
+        return _to_citizen(
+            session,
+            complaint,
+            "notice_progress",
+            text=event.text or "",
+            photos=_photos(session, event),
+            links=links,
+        )
+    if kind == "resolved":
+        return _resolved(session, complaint, event, links)
+    if kind == "rejected":
+        return _to_citizen(session, complaint, "notice_rejected", reason=event.text or "")
+    if kind == "reopened":
+        note = say(
+            "officer_reopened",
+            "th",
+            code=complaint.tracking_code,
+            count=complaint.reopen_count,
+            comment=event.text or "",
+        )
+        return officer_cards(session, complaint, links, note=note)
+    return []
+
+
+def officer_cards(session: Session, complaint: Complaint, links: Links, note: str | None) -> list[Push]:
+    """Every active, linked officer of the complaint's district gets a card (buttons signed for them)."""
+    officers = session.scalars(
+        select(Officer).where(
+            Officer.district_code == complaint.district_code,
+            Officer.active.is_(True),
+            Officer.line_user_id.is_not(None),
+        )
+    )
+    pushes: list[Push] = []
+    for officer in officers:
+        assert officer.line_user_id is not None
+        messages = [replies.text(note)] if note else []
+        messages.append(complaint_card(session, complaint, officer.line_user_id, links))
+        pushes.append((officer.line_user_id, messages))
+    return pushes
+
+
+def complaint_card(
+    session: Session, complaint: Complaint, user_id: str, links: Links, lang: str = "th"
+) -> LineMessage:
+    """The officer's card: what, where, when due, and the buttons that fit the complaint's status."""
+    district = session.get(District, complaint.district_code) if complaint.district_code else None
+    before = session.scalar(
+        select(Photo).where(Photo.complaint_id == complaint.id).order_by(Photo.id).limit(1)
+    )
+    rows: list[dict[str, Any]] = [
+        {
+            "type": "text",
+            "text": say("new_complaint_title", lang, code=complaint.tracking_code),
+            "weight": "bold",
+            "size": "md",
+        },
+        {"type": "text", "text": _excerpt(complaint.description), "wrap": True, "size": "sm"},
+        _line(f"{complaint.category or '-'} · {district.name_th if district else '-'}"),
+        _line(say("card_status", lang, status=say(f"status_{complaint.status}", lang))),
+    ]
+    if complaint.status == "routed" and complaint.ack_due_at:
+        rows.append(_line(say("card_due", lang, date=_date(complaint.ack_due_at)), color="#b91c1c"))
+    if complaint.status == "acknowledged" and complaint.first_progress_due_at:
+        rows.append(
+            _line(
+                say("card_first_progress_due", lang, date=_date(complaint.first_progress_due_at)),
+                color="#b91c1c",
+            )
+        )
+    if complaint.possible_duplicate_of_id:
+        other = session.get(Complaint, complaint.possible_duplicate_of_id)
+        if other is not None:
+            rows.append(
+                _line("⚠ " + say("card_possible_duplicate", lang, codes=other.tracking_code), color="#b45309")
+            )
+    code = str(complaint.id)
+    buttons: list[dict[str, Any]] = []
+    if complaint.status == "routed":
+        buttons.append(
+            replies.postback_button(
+                say("qr_acknowledge", lang),
+                links.button(user_id, "ack", code),
+                say("qr_acknowledge", lang),
+                "primary",
+            )
+        )
+    if complaint.status in ("acknowledged", "in_progress"):
+        buttons.append(
+            replies.postback_button(
+                say("qr_progress", lang),
+                links.button(user_id, "progress", code),
+                say("qr_progress", lang),
+                "primary",
+            )
+        )
+        buttons.append(
+            replies.postback_button(
+                say("qr_resolve", lang), links.button(user_id, "resolve", code), say("qr_resolve", lang)
+            )
+        )
+    if complaint.status in ("routed", "acknowledged", "in_progress"):
+        buttons.append(
+            replies.postback_button(
+                say("qr_transfer", lang), links.button(user_id, "transfer", code), say("qr_transfer", lang)
+            )
+        )
+        buttons.append(
+            replies.postback_button(
+                say("qr_reject", lang), links.button(user_id, "reject", code), say("qr_reject", lang)
+            )
+        )
+    buttons.append(
+        replies.postback_button(
+            say("qr_details", lang), links.button(user_id, "detail", code), say("qr_details", lang), "link"
+        )
+    )
+    if complaint.latitude is not None and complaint.longitude is not None:
+        maps = MAPS.format(lat=complaint.latitude, lon=complaint.longitude)
+        buttons.append(
+            {
+                "type": "button",
+                "style": "link",
+                "height": "sm",
+                "action": {"type": "uri", "label": say("card_map", lang), "uri": maps},
+            }
+        )
+    bubble: dict[str, Any] = {
+        "type": "bubble",
+        "body": {"type": "box", "layout": "vertical", "spacing": "sm", "contents": rows},
+        "footer": {"type": "box", "layout": "vertical", "spacing": "sm", "contents": buttons},
+    }
+    url = links.photo_url(before.id) if before is not None else None
+    if url:
+        bubble["hero"] = {
+            "type": "image",
+            "url": url,
+            "size": "full",
+            "aspectRatio": "20:13",
+            "aspectMode": "cover",
+        }
+    alt = say(
+        "card_alt", lang, code=complaint.tracking_code, description=_excerpt(complaint.description, 200)
+    )
+    return replies.flex(alt, bubble)
+
+
+def _resolved(session: Session, complaint: Complaint, event: ComplaintEvent, links: Links) -> list[Push]:
+    pushes = _to_citizen(
+        session,
+        complaint,
+        "notice_resolved",
+        text=event.text or "",
+        photos=_photos(session, event),
+        links=links,
+    )
+    citizen = session.get(Citizen, complaint.citizen_id)
+    if not pushes or citizen is None:
+        return pushes
+    lang, user = citizen.language, citizen.line_user_id
+    arg = str(complaint.id)
+    items = [
+        replies.quick_postback(
+            say("qr_stars", lang, stars=n), links.button(user, "rate", f"{arg}.{n}"), "⭐" * n
+        )
+        for n in range(5, 0, -1)
+    ]
+    items.append(replies.quick_postback(say("qr_not_fixed", lang), links.button(user, "not_fixed", arg)))
+    pushes[0][1].append(replies.text(say("ask_rating", lang, code=complaint.tracking_code), items))
+    return pushes
+
+
+def _to_citizen(
+    session: Session,
+    complaint: Complaint,
+    key: str,
+    photos: list[Photo] | None = None,
+    links: Links | None = None,
+    **values: Any,
+) -> list[Push]:
+    citizen = session.get(Citizen, complaint.citizen_id)
+    if citizen is None or not citizen.following:
+        return []  # a citizen who blocked the account cannot be messaged
+    lang = citizen.language
+    district = session.get(District, complaint.district_code) if complaint.district_code else None
+    name = (district.name_th if lang == "th" else district.name_en) if district else "-"
+    if "due" in values:  # a moment: written as its reader reads dates
+        values["date"] = date_in(local_date(values.pop("due")), lang)
+    messages: list[LineMessage] = [
+        replies.text(say(key, lang, code=complaint.tracking_code, district=name, **values))
+    ]
+    shown = 0
+    for photo in (photos or [])[:MAX_IMAGES]:
+        url = links.photo_url(photo.id) if links else None
+        if url:
+            messages.append({"type": "image", "originalContentUrl": url, "previewImageUrl": url})
+            shown += 1
+    if photos and shown < len(photos[:MAX_IMAGES]):
+        messages.append(replies.text(say("notice_photos_omitted", lang, count=len(photos))))
+    return [(citizen.line_user_id, messages)]
+
+
+def _photos(session: Session, event: ComplaintEvent) -> list[Photo]:
+    return list(session.scalars(select(Photo).where(Photo.event_id == event.id).order_by(Photo.id)))
+
+
+def _target_name(session: Session, event: ComplaintEvent) -> str:
+    code = (event.data or {}).get("to_district")
+    district = session.get(District, code) if code else None
+    return f"สำนักงานเขต{district.name_th}" if district else say("to_centre", "th")
+
+
+def _date(moment: Any) -> str:
+    return thai_date(local_date(moment))
+
+
+def _excerpt(text: str, limit: int = EXCERPT) -> str:
+    return text if len(text) <= limit else text[:limit] + "…"
+
+
+def _line(text: str, color: str = "#555555") -> dict[str, Any]:
+    return {"type": "text", "text": text, "size": "sm", "color": color, "wrap": True}

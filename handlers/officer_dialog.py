@@ -1,0 +1,113 @@
+"""The officer's dialog as one table, like the citizen's: (state, input) → step → where it may land.
+
+Card buttons (acknowledge, details, progress, resolve, transfer, reject) carry the complaint id
+and work from any state, any time, as long as the complaint still allows the action; buttons
+inside a multi-step action (send, target, reject kind) belong to that action only.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from linebot.v3.webhooks import Event, PostbackEvent
+
+from handlers import officer_steps as s
+from handlers.citizen_inputs import classify_message, decode_or_refuse
+from handlers.context import HandlerContext, Response
+from handlers.dialog import ANY, SAME, Action, DialogTable, Received, Step, not_now, say_and_stay
+from models import Officer
+from models.dialogs import IDLE, Dialog
+from models.officer_links import looks_like_link_code
+
+KIND = "officer"
+IDLE_TIMEOUT = timedelta(hours=2)  # an officer may start a report on site and finish it later
+CARD_ACTIONS = frozenset({"ack", "detail", "progress", "resolve", "transfer", "reject"})
+ACTION_BUTTONS = frozenset({"send", "target", "reject_kind"})
+STARTS = tuple(s.STARTS.values())
+
+
+def _step(action: Action, *goes_to: str) -> Step:
+    return Step(action, goes_to)
+
+
+STEPS: dict[tuple[str, str], Step] = {
+    (ANY, "ack"): _step(s.ack, SAME),
+    (ANY, "detail"): _step(s.detail, SAME),
+    (ANY, "code"): _step(s.show_code, SAME),
+    (ANY, "worklist"): _step(s.worklist, SAME),
+    (ANY, "help"): _step(s.help_, SAME),
+    (ANY, "link_code"): _step(s.already_linked, SAME),
+    **{(ANY, action): _step(s.start, SAME, target) for action, target in s.STARTS.items()},
+    (ANY, "cancel"): _step(s.cancel, IDLE),
+    (ANY, "expired"): _step(s.expire, IDLE),
+    (ANY, "sticker"): _step(say_and_stay("sticker"), SAME),
+    (ANY, "media"): _step(say_and_stay("unsupported_message"), SAME),
+    (ANY, "too_long"): _step(say_and_stay("text_too_long"), SAME),
+    (ANY, "refused"): _step(say_and_stay("refused_button"), SAME),
+    (ANY, "stale"): _step(not_now, SAME),
+    (IDLE, "text"): _step(s.help_, SAME),
+    (IDLE, "photo"): _step(s.help_, SAME),
+    (s.PROGRESS_TEXT, "text"): _step(s.take_text, s.PROGRESS_PHOTOS),
+    (s.PROGRESS_TEXT, "photo"): _step(s.take_photo, SAME),
+    (s.PROGRESS_PHOTOS, "photo"): _step(s.take_photo, SAME),
+    (s.PROGRESS_PHOTOS, "send"): _step(s.send, IDLE),
+    (s.RESULT_TEXT, "text"): _step(s.take_text, s.AFTER_PHOTOS),
+    (s.RESULT_TEXT, "photo"): _step(s.take_photo, SAME),
+    (s.AFTER_PHOTOS, "photo"): _step(s.take_photo, SAME),
+    (s.AFTER_PHOTOS, "send"): _step(s.send, IDLE, SAME),
+    (s.TRANSFER_TARGET, "target"): _step(s.target, s.TRANSFER_TARGET, s.TRANSFER_REASON),
+    (s.TRANSFER_TARGET, "text"): _step(s.target_by_name, s.TRANSFER_TARGET, s.TRANSFER_REASON),
+    (s.TRANSFER_REASON, "text"): _step(s.transfer_with_reason, IDLE, s.TRANSFER_TARGET),
+    (s.REJECT_KIND, "reject_kind"): _step(s.reject_kind, s.REJECT_REASON, s.DUPLICATE_CODE),
+    (s.REJECT_REASON, "text"): _step(s.reject_with_reason, IDLE),
+    (s.DUPLICATE_CODE, "text"): _step(s.reject_duplicate, IDLE, s.DUPLICATE_CODE),
+    (s.DUPLICATE_CODE, "code"): _step(s.reject_duplicate, IDLE, s.DUPLICATE_CODE),
+}
+
+OFFICER_DIALOG = DialogTable(
+    kind=KIND,
+    states=s.STATES,
+    steps=STEPS,
+    prompts={
+        IDLE: s.nothing,
+        s.PROGRESS_TEXT: s.ask_progress_text,
+        s.PROGRESS_PHOTOS: s.ask_progress_photos,
+        s.RESULT_TEXT: s.ask_result_text,
+        s.AFTER_PHOTOS: s.ask_after_photos,
+        s.TRANSFER_TARGET: s.ask_target,
+        s.TRANSFER_REASON: s.ask_transfer_reason,
+        s.REJECT_KIND: s.ask_reject_kind,
+        s.REJECT_REASON: s.ask_reject_reason,
+        s.DUPLICATE_CODE: s.ask_duplicate_code,
+    },
+    fallback=_step(not_now, SAME),
+    idle_timeout=IDLE_TIMEOUT,
+)
+
+
+def classify(event: Event, user_id: str, dialog: Dialog, key: bytes) -> Received:
+    if not isinstance(event, PostbackEvent):
+        got = classify_message(event)
+        if got.kind == "text" and looks_like_link_code(got.text):
+            return Received("link_code", text=got.text)
+        if got.kind == "photos_done" or (got.kind == "confirm" and dialog.active):
+            return Received("send", text=got.text)  # a typed "เสร็จ"/"ส่ง" means the send button
+        return got
+    postback = decode_or_refuse(event.postback.data, user_id, key)
+    if isinstance(postback, Received):
+        return postback
+    if postback.action in CARD_ACTIONS:
+        return Received(postback.action, postback=postback, text=postback.arg)
+    if postback.action in ACTION_BUTTONS:
+        if postback.draft != dialog.draft_no or not dialog.active:
+            return Received("stale", postback=postback)
+        return Received(postback.action, postback=postback, text=postback.arg)
+    return Received("refused", note="unknown action")
+
+
+def handle_officer(event: Event, officer: Officer, ctx: HandlerContext) -> Response:
+    assert officer.line_user_id is not None
+    user_id = officer.line_user_id
+    return OFFICER_DIALOG.answer(
+        ctx, user_id, "th", lambda dialog: classify(event, user_id, dialog, ctx.signing_key)
+    )

@@ -1,0 +1,477 @@
+"""The officer's dialog: what each step does and what each state asks.
+
+The table is `handlers.officer_dialog.OFFICER_DIALOG`. One-tap actions (acknowledge, details)
+answer at once and leave any action in progress alone; multi-step actions (progress, resolve,
+transfer, reject) keep the complaint id, the text and photo ids in `Turn.data` until sent.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from handlers import cards, replies
+from handlers.citizen_steps import match_districts
+from handlers.citizens import checked_photo, store_photo
+from handlers.context import LineMessage
+from handlers.dialog import Turn
+from handlers.notices import Links, complaint_card, for_event
+from handlers.signing import Postback, encode_postback
+from handlers.tracking import BANGKOK, events_of
+from models import Complaint, ComplaintEvent, District, Officer, Photo
+from models.complaint_actions import (
+    ActionRefused,
+    Actor,
+    acknowledge,
+    reject,
+    report_progress,
+    resolve,
+    transfer,
+)
+from models.complaint_lifecycle import OPEN, TransitionRefused, next_status
+from models.dialogs import IDLE
+from models.officer_links import officer_by_line_user
+from models.tracking_codes import normalise_code
+from scheduler.calendar_store import load_calendar
+from scheduler.complaint_deadlines import deadlines_for, next_deadline
+from scheduler.deadlines import local_date
+from scheduler.thai_dates import thai_date
+
+PROGRESS_TEXT = "progress_text"
+PROGRESS_PHOTOS = "progress_photos"
+RESULT_TEXT = "result_text"
+AFTER_PHOTOS = "after_photos"
+TRANSFER_TARGET = "transfer_target"
+TRANSFER_REASON = "transfer_reason"
+REJECT_KIND = "reject_kind"
+REJECT_REASON = "reject_reason"
+DUPLICATE_CODE = "duplicate_code"
+STATES = (
+    IDLE,
+    PROGRESS_TEXT,
+    PROGRESS_PHOTOS,
+    RESULT_TEXT,
+    AFTER_PHOTOS,
+    TRANSFER_TARGET,
+    TRANSFER_REASON,
+    REJECT_KIND,
+    REJECT_REASON,
+    DUPLICATE_CODE,
+)
+MAX_PHOTOS = 4
+WORKLIST_LIMIT = 15
+CENTRE = "centre"
+# The action each multi-step start needs the complaint's status to allow.
+STARTS = {
+    "progress": PROGRESS_TEXT,
+    "resolve": RESULT_TEXT,
+    "transfer": TRANSFER_TARGET,
+    "reject": REJECT_KIND,
+}
+
+
+# ---- helpers -----------------------------------------------------------------------------------
+
+
+def officer(t: Turn) -> Officer:
+    found = officer_by_line_user(t.ctx.session, t.user_id)
+    assert found is not None  # dispatch sends only linked, active officers here
+    return found
+
+
+def links(t: Turn) -> Links:
+    return Links(t.ctx.signing_key, t.ctx.public_base_url)
+
+
+def _reply(t: Turn, key: str, quick: list[dict[str, object]] | None = None, **values: object) -> None:
+    t.out.append(replies.text(t.say(key, **values), quick))
+
+
+def _button(t: Turn, action: str, arg: str = "") -> str:
+    return encode_postback(t.ctx.signing_key, t.user_id, Postback(action, t.dialog.draft_no, 0, arg))
+
+
+def _complaint(t: Turn, complaint_id: object) -> Complaint | None:
+    text = str(complaint_id or "")
+    return t.ctx.session.get(Complaint, int(text)) if text.isdigit() else None
+
+
+def _current(t: Turn) -> Complaint:
+    complaint = _complaint(t, t.data.get("complaint_id"))
+    assert complaint is not None
+    return complaint
+
+
+def _refuse(t: Turn, exc: ActionRefused | TransitionRefused, complaint: Complaint) -> None:
+    reason = getattr(exc, "reason", "")
+    if reason == "not_your_district":
+        _reply(t, "refused_not_your_district")
+    elif reason.startswith("cannot_") or isinstance(exc, TransitionRefused):
+        _reply(t, "refused_status", code=complaint.tracking_code, status=t.say(f"status_{complaint.status}"))
+    elif reason in ("same_district", "text_too_long", "duplicate_of_itself"):
+        _reply(t, f"refused_{reason}")
+    else:
+        _reply(t, "refused_other", reason=reason or str(exc))
+
+
+def _notify(t: Turn, complaint: Complaint, event: ComplaintEvent) -> None:
+    t.pushes.extend(for_event(t.ctx.session, complaint, event, links(t)))
+
+
+def _clear(t: Turn) -> None:
+    t.data = {}
+
+
+# ---- one-tap actions ----------------------------------------------------------------------------
+
+
+def ack(t: Turn) -> str:
+    complaint = _complaint(t, t.got.text)
+    if complaint is None:
+        _reply(t, "refused_button")
+        return t.state
+    try:
+        event = acknowledge(
+            t.ctx.session, complaint, Actor.officer(officer(t)), t.ctx.at, load_calendar(t.ctx.session)
+        )
+    except ActionRefused as exc:
+        _refuse(t, exc, complaint)
+        return t.state
+    _notify(t, complaint, event)
+    assert complaint.first_progress_due_at is not None
+    _reply(
+        t,
+        "acknowledged_ok",
+        code=complaint.tracking_code,
+        date=thai_date(local_date(complaint.first_progress_due_at)),
+    )
+    t.out.append(complaint_card(t.ctx.session, complaint, t.user_id, links(t)))
+    return t.state
+
+
+def detail(t: Turn) -> str:
+    complaint = _complaint(t, t.got.text)
+    if complaint is None:
+        _reply(t, "refused_button")
+        return t.state
+    _show(t, complaint)
+    return t.state
+
+
+def _show(t: Turn, complaint: Complaint) -> None:
+    if complaint.district_code != officer(t).district_code:
+        _reply(t, "refused_not_your_district")
+        return
+    filed = complaint.created_at.astimezone(BANGKOK)
+    header = t.say(
+        "detail_header",
+        code=complaint.tracking_code,
+        status=t.say(f"status_{complaint.status}"),
+        category=complaint.category or "-",
+        filed=f"{thai_date(filed.date())} {filed:%H:%M}",
+        description=complaint.description[:3000],
+    )
+    t.out.append(replies.text(header))
+    link = links(t)
+    for photo in t.ctx.session.scalars(
+        select(Photo).where(Photo.complaint_id == complaint.id).order_by(Photo.id).limit(2)
+    ):
+        url = link.photo_url(photo.id)
+        if url:
+            t.out.append({"type": "image", "originalContentUrl": url, "previewImageUrl": url})
+    t.out.append(complaint_card(t.ctx.session, complaint, t.user_id, link))
+
+
+def show_code(t: Turn) -> str:
+    complaint = t.ctx.session.scalar(select(Complaint).where(Complaint.tracking_code == t.got.text))
+    if complaint is None:
+        _reply(t, "code_not_found", code=t.got.text)
+    else:
+        _show(t, complaint)
+    return t.state
+
+
+def worklist(t: Turn) -> str:
+    me = officer(t)
+    session = t.ctx.session
+    district = session.get(District, me.district_code)
+    name = district.name_th if district else me.district_code
+    open_ones = list(
+        session.scalars(
+            select(Complaint).where(
+                Complaint.district_code == me.district_code,
+                Complaint.status.in_([s.value for s in OPEN]),
+            )
+        )
+    )
+    if not open_ones:
+        _reply(t, "worklist_none", district=name)
+        return t.state
+    calendar = load_calendar(session)
+    rows = []
+    for complaint in open_ones:
+        deadlines = deadlines_for(complaint, lambda c=complaint: events_of(session, c), calendar)
+        upcoming = next_deadline(complaint, deadlines, t.ctx.at)
+        rows.append((upcoming.due_at if upcoming else None, upcoming.kind if upcoming else "", complaint))
+    rows.sort(key=lambda r: (r[0] is None, r[0] or t.ctx.at))  # overdue (earliest due) first
+    lines = [t.say("worklist_header", district=name, count=len(rows))]
+    for n, (due_at, kind, complaint) in enumerate(rows[:WORKLIST_LIMIT], start=1):
+        due = t.say(f"due_{kind}", date=thai_date(local_date(due_at))) if due_at else ""
+        late = t.say("worklist_late") if due_at is not None and due_at < t.ctx.at else ""
+        lines.append(
+            t.say(
+                "worklist_item",
+                n=n,
+                code=complaint.tracking_code,
+                category=complaint.category or "-",
+                status=t.say(f"status_{complaint.status}"),
+                due=due,
+                late=late,
+            )
+        )
+    if len(rows) > WORKLIST_LIMIT:
+        lines.append(t.say("worklist_more", count=len(rows) - WORKLIST_LIMIT))
+    codes = [replies.quick_message(c.tracking_code) for _, _, c in rows[:12]]
+    t.out.append(replies.text("\n".join(lines), codes))
+    return t.state
+
+
+def help_(t: Turn) -> str:
+    _reply(t, "officer_help", [replies.quick_message(t.say("qr_worklist"))])
+    return t.state
+
+
+def already_linked(t: Turn) -> str:
+    _reply(t, "link_already", name=officer(t).name)
+    return t.state
+
+
+# ---- multi-step actions ---------------------------------------------------------------------------
+
+
+def start(t: Turn) -> str:
+    """Progress, resolve, transfer or reject: check it is possible now, then ask for what it needs."""
+    action = t.got.kind
+    complaint = _complaint(t, t.got.text)
+    if complaint is None:
+        _reply(t, "refused_button")
+        return t.state
+    if complaint.district_code != officer(t).district_code:
+        _reply(t, "refused_not_your_district")
+        return t.state
+    try:
+        next_status(action, complaint.status)
+    except TransitionRefused as exc:
+        _refuse(t, exc, complaint)
+        return t.state
+    if t.dialog.active and t.data.get("complaint_code"):
+        _reply(t, "action_replaced", code=t.data["complaint_code"])
+    t.dialog.draft_no += 1
+    t.data = {"complaint_id": complaint.id, "complaint_code": complaint.tracking_code, "photo_ids": []}
+    return STARTS[action]
+
+
+def take_text(t: Turn) -> str:
+    t.data["text"] = t.got.text
+    return PROGRESS_PHOTOS if t.state == PROGRESS_TEXT else AFTER_PHOTOS
+
+
+def take_photo(t: Turn) -> str:
+    content, problem = checked_photo(t.ctx)
+    if problem is not None or content is None:
+        _reply(t, problem or "photo_unavailable")
+        return t.state
+    ids: list[int] = list(t.data.get("photo_ids", []))
+    if len(ids) >= MAX_PHOTOS:
+        _reply(t, "photos_full")
+        return t.state
+    stored = store_photo(t.ctx, None, t.got.message_id or "", content)
+    if stored.id not in ids:
+        ids.append(stored.id)
+    t.data["photo_ids"] = ids
+    t.quiet = not t.got.last_of_set
+    _reply(t, "photo_added", count=len(ids))
+    return t.state
+
+
+def _photos(t: Turn) -> list[Photo]:
+    ids = t.data.get("photo_ids", [])
+    return list(t.ctx.session.scalars(select(Photo).where(Photo.id.in_(ids), Photo.complaint_id.is_(None))))
+
+
+def send(t: Turn) -> str:
+    complaint = _current(t)
+    actor = Actor.officer(officer(t))
+    session = t.ctx.session
+    if t.state == AFTER_PHOTOS and not t.data.get("photo_ids"):
+        _reply(t, "after_photo_required")
+        return t.state
+    try:
+        if t.state == PROGRESS_PHOTOS:
+            event = report_progress(session, complaint, actor, t.ctx.at, t.data.get("text", ""), _photos(t))
+            done = "progress_ok"
+        else:
+            event = resolve(session, complaint, actor, t.ctx.at, t.data.get("text", ""), _photos(t))
+            done = "resolved_ok"
+    except ActionRefused as exc:
+        _refuse(t, exc, complaint)
+        _clear(t)
+        return IDLE
+    _notify(t, complaint, event)
+    _reply(t, done, code=complaint.tracking_code)
+    _clear(t)
+    return IDLE
+
+
+def target(t: Turn) -> str:
+    choice = t.got.text
+    if choice != CENTRE and t.ctx.session.get(District, choice) is None:
+        _reply(t, "refused_button")
+        return TRANSFER_TARGET
+    t.data["target"] = choice
+    return TRANSFER_REASON
+
+
+def target_by_name(t: Turn) -> str:
+    matches = match_districts(list(t.ctx.session.scalars(select(District))), t.got.text)
+    if len(matches) != 1:
+        _reply(t, "district_unknown" if not matches else "district_ambiguous", name=t.got.text[:50])
+        return TRANSFER_TARGET
+    t.data["target"] = matches[0].code
+    return TRANSFER_REASON
+
+
+def transfer_with_reason(t: Turn) -> str:
+    complaint = _current(t)
+    to = None if t.data.get("target") == CENTRE else t.data.get("target")
+    session = t.ctx.session
+    try:
+        event = transfer(
+            session, complaint, Actor.officer(officer(t)), t.ctx.at, to, t.got.text, load_calendar(session)
+        )
+    except ActionRefused as exc:
+        _refuse(t, exc, complaint)
+        if exc.reason == "same_district":
+            return TRANSFER_TARGET
+        _clear(t)
+        return IDLE
+    _notify(t, complaint, event)
+    district = session.get(District, to) if to else None
+    name = f"สำนักงานเขต{district.name_th}" if district else t.say("to_centre")
+    _reply(t, "transferred_ok", code=complaint.tracking_code, target=name)
+    _clear(t)
+    return IDLE
+
+
+def reject_kind(t: Turn) -> str:
+    t.data["reject_kind"] = t.got.text
+    return DUPLICATE_CODE if t.got.text == "duplicate" else REJECT_REASON
+
+
+def reject_with_reason(t: Turn) -> str:
+    return _reject(t, t.got.text, None)
+
+
+def reject_duplicate(t: Turn) -> str:
+    code = normalise_code(t.got.text) or t.got.text.strip().upper()
+    other = t.ctx.session.scalar(select(Complaint).where(Complaint.tracking_code == code))
+    if other is None:
+        _reply(t, "duplicate_not_found", code=t.got.text[:20])
+        return DUPLICATE_CODE
+    return _reject(t, f"{t.say('reject_duplicate')} {other.tracking_code}", other)
+
+
+def _reject(t: Turn, reason: str, duplicate_of: Complaint | None) -> str:
+    complaint = _current(t)
+    try:
+        event = reject(t.ctx.session, complaint, Actor.officer(officer(t)), t.ctx.at, reason, duplicate_of)
+    except ActionRefused as exc:
+        _refuse(t, exc, complaint)
+        if exc.reason == "duplicate_of_itself":
+            return DUPLICATE_CODE
+        _clear(t)
+        return IDLE
+    _notify(t, complaint, event)
+    _reply(t, "rejected_ok", code=complaint.tracking_code)
+    _clear(t)
+    return IDLE
+
+
+def cancel(t: Turn) -> str:
+    _reply(t, "action_cancelled" if t.dialog.active else "nothing_to_cancel")
+    _clear(t)
+    return IDLE
+
+
+def expire(t: Turn) -> str:
+    _reply(t, "action_cancelled")
+    _clear(t)
+    return IDLE
+
+
+# ---- what each state asks ----------------------------------------------------------------------
+
+
+def _cancel_item(t: Turn) -> dict[str, object]:
+    return replies.quick_message(t.say("qr_cancel"))
+
+
+def _code(t: Turn) -> str:
+    return str(t.data.get("complaint_code", ""))
+
+
+def ask_progress_text(t: Turn) -> list[LineMessage]:
+    return [replies.text(t.say("ask_progress_text", code=_code(t)), [_cancel_item(t)])]
+
+
+def _photo_items(t: Turn) -> list[dict[str, object]]:
+    return [
+        replies.quick_postback(t.say("qr_send"), _button(t, "send")),
+        replies.quick_camera(t.say("qr_camera")),
+        replies.quick_camera_roll(t.say("qr_camera_roll")),
+        _cancel_item(t),
+    ]
+
+
+def ask_progress_photos(t: Turn) -> list[LineMessage]:
+    return [replies.text(t.say("ask_progress_photos"), _photo_items(t))]
+
+
+def ask_result_text(t: Turn) -> list[LineMessage]:
+    return [replies.text(t.say("ask_result_text", code=_code(t)), [_cancel_item(t)])]
+
+
+def ask_after_photos(t: Turn) -> list[LineMessage]:
+    return [replies.text(t.say("ask_after_photos"), _photo_items(t))]
+
+
+def ask_target(t: Turn) -> list[LineMessage]:
+    mine = officer(t).district_code
+    districts = [d for d in t.ctx.session.scalars(select(District)) if d.code != mine]
+    picker = cards.district_picker(districts, t.lang, lambda d: _button(t, "target", d.code))
+    items = [replies.quick_postback(t.say("qr_to_centre"), _button(t, "target", CENTRE)), _cancel_item(t)]
+    return [picker, replies.text(t.say("ask_transfer_target", code=_code(t)), items)]
+
+
+def ask_transfer_reason(t: Turn) -> list[LineMessage]:
+    return [replies.text(t.say("ask_transfer_reason"), [_cancel_item(t)])]
+
+
+def ask_reject_kind(t: Turn) -> list[LineMessage]:
+    items = [
+        replies.quick_postback(t.say("reject_not_complaint"), _button(t, "reject_kind", "not_complaint")),
+        replies.quick_postback(t.say("reject_duplicate"), _button(t, "reject_kind", "duplicate")),
+        _cancel_item(t),
+    ]
+    return [replies.text(t.say("ask_reject_kind", code=_code(t)), items)]
+
+
+def ask_reject_reason(t: Turn) -> list[LineMessage]:
+    return [replies.text(t.say("ask_reject_reason"), [_cancel_item(t)])]
+
+
+def ask_duplicate_code(t: Turn) -> list[LineMessage]:
+    return [replies.text(t.say("ask_duplicate_code"), [_cancel_item(t)])]
+
+
+def nothing(t: Turn) -> list[LineMessage]:
+    return []

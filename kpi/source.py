@@ -1,0 +1,600 @@
+"""The database adapter of the scorer: the event log aggregated in SQL into `kpi.facts`, streamed.
+
+`district_facts(session, start, end)` yields one `DistrictFacts` per district (all of them, by code,
+when `districts` is None). Its `complaints` is lazy: nothing is read until it is iterated; then one
+query per district streams one row per complaint, `FETCH_ROWS` at a time, each turned into a
+`ComplaintFacts` as it is taken. A year of a million complaints is never a list in Python, nor a
+million lists of event objects: the events are grouped by complaint in SQL. Memory is bounded by a
+few batches of rows, whatever the size of the year.
+
+Which complaints: those whose *current* routing (RULES §2: a transfer restarts the clocks for the unit
+that receives it) lies in the window: `Complaint.district_code` is the district and
+`start <= Complaint.routed_at <= end` (both ends included, as the scorer's window: pass the last
+moment of the last day). Which events count for it: those recorded for that district
+(`ComplaintEvent.district_code`) at or after its `routed_at`, so the unit that gave a complaint away
+is not credited with the receiver's work, nor the other way round:
+
+- `acknowledged_at`: the first acknowledgement;
+- `progress_at`: every progress update, in order; `first_progress_at`: the first of them at or after
+  the acknowledgement (the first of them at all when it was never acknowledged);
+- `resolved_at`: the last resolution, unless the citizen reopened the complaint after it (then None);
+  `result_text`: that resolution's text is not blank;
+- `rejected_at`: the first rejection.
+
+The aggregate is one GROUP BY complaint over the district's events with conditional aggregates
+(`min(at) FILTER (WHERE kind = 'acknowledged')`, …); the progress times come as `array_agg` on
+PostgreSQL and `group_concat` on SQLite, ordered in Python. A complaint routed to the same district
+twice (sent away and back) is recomputed from its events (`facts_from_events`), which also serves as
+the reference the aggregate is tested against. Whether a result text is blank needs the texts, which
+the covering index does not hold: one query per call lists the (rare) blank resolutions.
+
+On PostgreSQL (psycopg) the rows come from a server-side cursor in the caller's transaction, the next
+batch fetched by a thread while the caller works on the current one (`_prefetched_rows`), in binary,
+with moments in `datetime.UTC`. At the scale of a large city the per-district queries want the two
+covering indexes in `SUGGESTED_INDEXES` (each district's rows are then two contiguous index ranges,
+read without visiting the tables); without them the answers are the same, only much slower.
+
+The session must stay open while the complaints are iterated; iterating a `complaints` stream again
+runs its query again. Close (or finish) an iterator you abandon early.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import itertools
+import queue
+import threading
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import DateTime, String, and_, func, literal_column, select, text, type_coerce
+from sqlalchemy.orm import Session
+from sqlalchemy.sql import ColumnElement, Select
+from sqlalchemy.types import NullType
+
+from kpi.facts import AuditResult, ComplaintFacts, DistrictFacts, MonthlySubmission
+from models.base import UtcDateTime
+from models.complaints import Complaint, ComplaintEvent
+from models.places import District
+from models.reminders import MonthlyReport
+
+BANGKOK = ZoneInfo("Asia/Bangkok")
+BE_OFFSET = 543
+FETCH_ROWS = 2000  # rows per fetch from the server-side cursor (yield_per)
+# The event kinds the facts are made of; the others (filed, routed, transferred, rated) are not read.
+KINDS = ("acknowledged", "progress", "resolved", "reopened", "rejected")
+BLANK = " \t\r\n\f\v\u00a0"  # what a result text may consist of and still be empty
+
+# What the per-district queries read on PostgreSQL, as index ranges (not in a migration: see the module
+# docstring). The first serves the aggregate, the second the complaints of one district in a window.
+# Declared on the models and created by migration 0007; kept here as SQL for the benchmark.
+SUGGESTED_INDEXES = (
+    "CREATE INDEX ix_complaint_events_district_complaint_at "
+    "ON complaint_events (district_code, complaint_id, at) INCLUDE (kind)",
+    "CREATE INDEX ix_complaints_district_id_cover "
+    "ON complaints (district_code, id) INCLUDE (routed_at, tracking_code, category)",
+)
+
+
+# ---- districts ---------------------------------------------------------------------------------------
+
+
+def district_facts(
+    session: Session,
+    window_start: datetime,
+    window_end: datetime,
+    districts: Sequence[str] | str | None = None,
+) -> Iterator[DistrictFacts]:
+    """One `DistrictFacts` per district (all, by code, when None; else in the order given).
+
+    `complaints` is a lazy `ComplaintStream` (see the module docstring); `submissions` lists every
+    month the window touches (`submissions`); `audits` are `kpi.audit.audit_results` for those months
+    when that module is there, else empty. Unknown district codes raise ValueError before anything is
+    yielded.
+    """
+    _check_window(window_start, window_end)
+    names = _district_names(session, districts)
+    codes = list(names)
+    by_district: dict[str, list[MonthlySubmission]] = {code: [] for code in codes}
+    for s in submissions(session, window_start, window_end, codes):
+        by_district[s.district].append(s)
+    audits = _audits(session, window_start, window_end, codes)
+    blanks = _BlankResults(session, window_start, window_end, codes)
+    for code in codes:
+        yield DistrictFacts(
+            district=code,
+            name_th=names[code],
+            complaints=ComplaintStream(session, code, window_start, window_end, blanks),  # type: ignore[arg-type]
+            submissions=tuple(by_district[code]),
+            audits=tuple(audits.get(code, ())),
+        )
+
+
+def _check_window(start: datetime, end: datetime) -> None:
+    for moment in (start, end):
+        if moment.tzinfo is None or moment.utcoffset() is None:
+            raise ValueError(f"a timezone-aware window is required, got {moment!r}")
+    if end < start:
+        raise ValueError(f"the window ends ({end.isoformat()}) before it starts ({start.isoformat()})")
+
+
+def _district_names(session: Session, districts: Sequence[str] | str | None) -> dict[str, str]:
+    if isinstance(districts, str):
+        districts = [districts]
+    rows = session.execute(select(District.code, District.name_th).order_by(District.code)).all()
+    names = {code: name for code, name in rows}
+    if districts is None:
+        return names
+    unknown = [d for d in districts if d not in names]
+    if unknown:
+        raise ValueError(f"unknown district code(s): {', '.join(unknown)}")
+    return {d: names[d] for d in dict.fromkeys(districts)}
+
+
+# ---- complaints ----------------------------------------------------------------------------------------
+
+
+class ComplaintStream(Iterable[ComplaintFacts]):
+    """The complaints of one district in one window, read when iterated (each time: a new query)."""
+
+    def __init__(
+        self,
+        session: Session,
+        district: str,
+        window_start: datetime,
+        window_end: datetime,
+        blanks: _BlankResults | None = None,
+    ) -> None:
+        self.session = session
+        self.district = district
+        self.window = (window_start, window_end)
+        self.blanks = blanks
+
+    def __repr__(self) -> str:
+        start, end = self.window
+        return f"<ComplaintStream {self.district} {start.isoformat()}..{end.isoformat()}>"
+
+    def __iter__(self) -> Iterator[ComplaintFacts]:
+        return stream_complaints(self.session, self.district, *self.window, blanks=self.blanks)
+
+
+def stream_complaints(
+    session: Session,
+    district: str,
+    window_start: datetime,
+    window_end: datetime,
+    *,
+    blanks: _BlankResults | None = None,
+) -> Iterator[ComplaintFacts]:
+    """A generator of the district's `ComplaintFacts` by complaint id, fetched `FETCH_ROWS` rows at a time."""
+    _check_window(window_start, window_end)
+    dialect = session.get_bind().dialect
+    postgres = dialect.name == "postgresql"
+    to_utc = _utc_moments(session) if postgres else None
+    blank = (blanks or _BlankResults(session, window_start, window_end, [district])).pairs()
+    stmt = complaints_query(district, window_start, window_end, postgres)
+    rows: Iterator[Sequence[Any]]
+    if postgres and dialect.driver == "psycopg":
+        rows = _prefetched_rows(session, stmt)
+    else:
+        rows = _streamed_rows(session, stmt)
+    try:
+        for cid, code, category, routed, ack, resolved, reopened, rejected, progress, routings in rows:
+            if routings is not None and routings > 1:
+                # Routed to this district more than once (sent away and back): only the events of the
+                # current stint count, which the aggregate over all of the district's events cannot tell.
+                yield _one_complaint(session, cid, code, category, district, routed)
+                continue
+            if to_utc is not None:
+                routed, ack, resolved, reopened, rejected = map(
+                    to_utc, (routed, ack, resolved, reopened, rejected)
+                )
+                progress = [to_utc(t) for t in progress] if progress else None
+            if not progress:
+                times: tuple[datetime, ...] = ()
+            elif postgres:
+                progress.sort()
+                times = tuple(progress)
+            else:
+                times = tuple(sorted(_sqlite_moment(v) for v in progress.split(",")))
+            first = None
+            if times:
+                if ack is None:
+                    first = times[0]
+                else:
+                    for t in times:
+                        if t >= ack:
+                            first = t
+                            break
+            has_text = False
+            if resolved is not None:
+                if reopened is not None and reopened >= resolved:
+                    resolved = None  # reopened after its last resolution: open again
+                else:
+                    has_text = (cid, resolved) not in blank
+            yield make_facts(
+                code, district, routed, ack, first, resolved, has_text, rejected, times, category
+            )
+    finally:
+        close = getattr(rows, "close", None)
+        if close is not None:
+            close()
+
+
+def _constructor() -> Callable[..., ComplaintFacts]:
+    """`ComplaintFacts(...)` with positional fields, twice as fast for a plain frozen dataclass.
+
+    A frozen dataclass's `__init__` sets each field through `object.__setattr__`, about 2 µs for ten
+    fields: a second of a million-complaint year. When `ComplaintFacts` is still a plain frozen
+    dataclass (no `__post_init__`, no slots, exactly the fields below), the instance's `__dict__` is
+    filled at once instead; the object is the same (equality, hash, repr). Otherwise the real
+    constructor is used.
+    """
+    names = (
+        "code",
+        "district",
+        "routed_at",
+        "acknowledged_at",
+        "first_progress_at",
+        "resolved_at",
+        "result_text",
+        "rejected_at",
+        "progress_at",
+        "category",
+    )
+    plain = (
+        tuple(f.name for f in dataclasses.fields(ComplaintFacts)) == names
+        and not hasattr(ComplaintFacts, "__post_init__")
+        and "__slots__" not in vars(ComplaintFacts)
+    )
+    if not plain:
+        return ComplaintFacts
+    new = object.__new__
+
+    def make(*values: Any) -> ComplaintFacts:
+        facts = new(ComplaintFacts)
+        facts.__dict__.update(zip(names, values, strict=True))
+        return facts
+
+    return make
+
+
+make_facts = _constructor()
+
+
+def _streamed_rows(session: Session, stmt: Select[Any]) -> Iterator[Sequence[Any]]:
+    """Rows through SQLAlchemy, `FETCH_ROWS` at a time (a server-side cursor where the driver has one)."""
+    result = session.execute(stmt, execution_options={"stream_results": True, "yield_per": FETCH_ROWS})
+    try:
+        yield from result
+    finally:
+        result.close()
+
+
+_cursor_numbers = itertools.count(1)
+
+
+def _prefetched_rows(session: Session, stmt: Select[Any]) -> Iterator[Sequence[Any]]:
+    """Rows of a psycopg server-side cursor in the session's transaction, the next batch fetched ahead.
+
+    PostgreSQL computes a cursor's rows only when they are fetched, so fetching batch k+1 in a
+    thread while the caller works on batch k lets the server's aggregation and the Python scoring run
+    side by side (two CPUs) instead of one after the other. Each FETCH takes the connection's lock for
+    its own duration only, so the session stays usable between batches; at most three batches are in
+    memory. Rows are plain tuples (no SQLAlchemy row objects on the hot path).
+    """
+    connection = session.connection()
+    driver = connection.connection.driver_connection
+    compiled = stmt.compile(dialect=connection.dialect)
+    # Binary rows: no timestamp text to print on the server and parse here.
+    cursor = driver.cursor(name=f"kpi_facts_{next(_cursor_numbers)}", binary=True)  # type: ignore[union-attr]
+    try:
+        cursor.execute(str(compiled), compiled.construct_params())
+        fetcher = _Prefetcher(cursor, FETCH_ROWS)
+        try:
+            yield from fetcher
+        finally:
+            fetcher.stop()
+    finally:
+        cursor.close()
+
+
+class _Prefetcher:
+    """A thread fetching `size` rows at a time from `cursor` into a queue two batches deep."""
+
+    def __init__(self, cursor: Any, size: int) -> None:
+        self.cursor, self.size = cursor, size
+        self.batches: queue.Queue[Any] = queue.Queue(maxsize=2)
+        self.stopping = threading.Event()
+        self.thread = threading.Thread(target=self._run, name="kpi-facts-prefetch", daemon=True)
+        self.thread.start()
+
+    def _run(self) -> None:
+        try:
+            while not self.stopping.is_set():
+                batch = self.cursor.fetchmany(self.size)
+                self._put(batch)
+                if not batch:
+                    return
+        except BaseException as exc:  # handed to the consumer, raised there
+            self._put(exc)
+
+    def _put(self, item: Any) -> None:
+        while not self.stopping.is_set():
+            try:
+                self.batches.put(item, timeout=0.05)
+                return
+            except queue.Full:
+                continue
+
+    def __iter__(self) -> Iterator[Sequence[Any]]:
+        while True:
+            batch = self.batches.get()
+            if isinstance(batch, BaseException):
+                raise batch
+            if not batch:
+                return
+            yield from batch
+
+    def stop(self) -> None:
+        self.stopping.set()
+        self.thread.join()
+
+
+def _sqlite_moment(value: str) -> datetime:
+    return datetime.fromisoformat(value).replace(tzinfo=UTC)
+
+
+def _to_utc(moment: datetime | None) -> datetime | None:
+    return None if moment is None else moment.astimezone(UTC)
+
+
+UTC_ZONES = frozenset({"utc", "etc/utc", "etc/universal", "universal", "zulu", "etc/zulu", "uct", "etc/uct"})
+
+
+def _utc_moments(session: Session) -> Callable[[datetime | None], datetime | None] | None:
+    """Make PostgreSQL hand back moments in `datetime.UTC`; returns a converter when it cannot.
+
+    psycopg gives timestamptz values the session zone's tzinfo: a ZoneInfo for 'Etc/UTC' (the server
+    default here), which costs zone arithmetic per value in psycopg and again in every comparison the
+    scorer makes. When the session zone is UTC under another name, naming it 'UTC' for the rest of
+    the transaction (SET LOCAL) changes no answer of any query and yields `datetime.UTC` moments. In
+    any other zone the setting is left alone and the moments are converted in Python.
+    """
+    zone = session.execute(text("SHOW TimeZone")).scalar_one()
+    if zone == "UTC":
+        return None
+    if str(zone).lower() in UTC_ZONES:
+        session.execute(text("SET LOCAL TIME ZONE 'UTC'"))
+        return None
+    return _to_utc
+
+
+def complaints_query(
+    district: str, window_start: datetime, window_end: datetime, postgres: bool
+) -> Select[Any]:
+    """One row per complaint of `district` routed there in [start, end], its events grouped in SQL.
+
+    Columns: id, tracking code, category, routed_at, then over the events recorded for the district:
+    the first acknowledgement, the last resolution, the last reopening, the first rejection, the
+    progress times (unordered: an array on PostgreSQL, comma-separated text on SQLite) and the number
+    of times it was routed there. The events are read as one range of the district's events between
+    the window's first and last complaint id (`SUGGESTED_INDEXES`), grouped in index order.
+    """
+    c = Complaint.__table__.alias("c")
+    e = ComplaintEvent.__table__.alias("e")
+    moment_type = DateTime(timezone=True) if postgres else UtcDateTime()
+
+    def when(kind: str) -> ColumnElement[bool]:
+        return e.c.kind == kind
+
+    def moment(expr: Any) -> ColumnElement[Any]:
+        return type_coerce(expr, moment_type)
+
+    if postgres:
+        progress: ColumnElement[Any] = type_coerce(
+            func.array_agg(e.c.at).filter(when("progress")), NullType()
+        )
+    else:
+        progress = type_coerce(
+            func.group_concat(e.c.at, literal_column("','")).filter(when("progress")), String()
+        )
+    in_window = and_(
+        c.c.district_code == district, c.c.routed_at >= window_start, c.c.routed_at <= window_end
+    )
+    ids = Complaint.__table__.alias("ids")
+    id_window = and_(
+        ids.c.district_code == district, ids.c.routed_at >= window_start, ids.c.routed_at <= window_end
+    )
+    lowest = select(func.min(ids.c.id)).where(id_window).scalar_subquery()
+    highest = select(func.max(ids.c.id)).where(id_window).scalar_subquery()
+    grouped = (
+        select(
+            e.c.complaint_id.label("cid"),
+            moment(func.min(e.c.at).filter(when("acknowledged"))).label("ack"),
+            moment(func.max(e.c.at).filter(when("resolved"))).label("resolved"),
+            moment(func.max(e.c.at).filter(when("reopened"))).label("reopened"),
+            moment(func.min(e.c.at).filter(when("rejected"))).label("rejected"),
+            progress.label("progress"),
+            func.count().filter(when("routed")).label("routings"),
+        )
+        .where(e.c.district_code == district, e.c.complaint_id.between(lowest, highest))
+        .group_by(e.c.complaint_id)
+        .subquery("a")
+    )
+    return (
+        select(
+            c.c.id,
+            c.c.tracking_code,
+            c.c.category,
+            moment(c.c.routed_at),
+            grouped.c.ack,
+            grouped.c.resolved,
+            grouped.c.reopened,
+            grouped.c.rejected,
+            grouped.c.progress,
+            grouped.c.routings,
+        )
+        .select_from(c)
+        .outerjoin(grouped, grouped.c.cid == c.c.id)
+        .where(in_window)
+        .order_by(c.c.id)
+    )
+
+
+def _one_complaint(
+    session: Session, cid: int, code: str, category: str | None, district: str, routed_at: datetime
+) -> ComplaintFacts:
+    """The facts of one complaint from its events, in Python (complaints routed to a district twice)."""
+    e = ComplaintEvent.__table__
+    rows = session.execute(
+        select(e.c.kind, e.c.at, e.c.text)
+        .where(
+            e.c.complaint_id == cid,
+            e.c.district_code == district,
+            e.c.at >= routed_at,
+            e.c.kind.in_(KINDS),
+        )
+        .order_by(e.c.at, e.c.id)
+    ).all()
+    return facts_from_events(code, district, routed_at.astimezone(UTC), rows, category)
+
+
+def facts_from_events(
+    code: str,
+    district: str,
+    routed_at: datetime,
+    events: Iterable[tuple[str, datetime, str | None]],
+    category: str | None = None,
+) -> ComplaintFacts:
+    """The same facts as the SQL aggregate, from (kind, at, text) events of the unit holding it, in order.
+
+    The reference the aggregate is tested against, and the path for the rare complaint the aggregate
+    cannot tell apart (routed to the same district twice).
+    """
+    ack = resolved = reopened = rejected = None
+    text_ok = False
+    progress: list[datetime] = []
+    for kind, at, body in events:
+        at = at.astimezone(UTC)
+        if at < routed_at:
+            continue
+        if kind == "acknowledged" and ack is None:
+            ack = at
+        elif kind == "progress":
+            progress.append(at)
+        elif kind == "resolved" and (resolved is None or at >= resolved):
+            resolved, text_ok = at, bool((body or "").strip(BLANK))
+        elif kind == "reopened" and (reopened is None or at >= reopened):
+            reopened = at
+        elif kind == "rejected" and rejected is None:
+            rejected = at
+    if resolved is not None and reopened is not None and reopened >= resolved:
+        resolved, text_ok = None, False
+    progress.sort()
+    first = next((t for t in progress if ack is None or t >= ack), None)
+    return ComplaintFacts(
+        code, district, routed_at, ack, first, resolved, text_ok, rejected, tuple(progress), category
+    )
+
+
+class _BlankResults:
+    """The (complaint id, moment) of resolutions without a result text, read once when first asked.
+
+    The bot refuses a resolution without a text, so this is normally empty; texts are not in the
+    covering index, and one query for the exceptions costs less than reading every event row.
+    """
+
+    def __init__(self, session: Session, start: datetime, end: datetime, districts: Sequence[str]) -> None:
+        self.session, self.start, self.end, self.districts = session, start, end, list(districts)
+        self._pairs: set[tuple[int, datetime]] | None = None
+
+    def pairs(self) -> set[tuple[int, datetime]]:
+        if self._pairs is None:
+            self._pairs = self._read()
+        return self._pairs
+
+    def _read(self) -> set[tuple[int, datetime]]:
+        e = ComplaintEvent.__table__
+        blank = func.coalesce(func.trim(e.c.text, BLANK), "") == ""
+        stmt = select(e.c.complaint_id, type_coerce(e.c.at, UtcDateTime())).where(
+            e.c.kind == "resolved",
+            blank,
+            e.c.at >= self.start,
+            e.c.district_code.in_(self.districts),
+        )
+        return {(cid, at) for cid, at in self.session.execute(stmt)}
+
+
+# ---- monthly submissions and audits --------------------------------------------------------------------
+
+
+def window_months(window_start: datetime, window_end: datetime) -> list[date]:
+    """The first days of the Bangkok months that overlap the window [start, end]."""
+    start = window_start.astimezone(BANGKOK)
+    end = window_end.astimezone(BANGKOK)
+    month = date(start.year, start.month, 1)
+    months = []
+    while datetime.combine(month, time(0), tzinfo=BANGKOK) <= end:
+        months.append(month)
+        month = (month + timedelta(days=32)).replace(day=1)
+    return months
+
+
+def month_key(month: date) -> str:
+    return f"{month.year:04d}-{month.month:02d}"
+
+
+def submissions(
+    session: Session,
+    window_start: datetime,
+    window_end: datetime,
+    districts: Sequence[str] | None = None,
+) -> list[MonthlySubmission]:
+    """One `MonthlySubmission` per district and month the window touches (by district, then month).
+
+    `submitted_at` is None for a month never submitted; whether it was due yet is the scorer's call.
+    """
+    _check_window(window_start, window_end)
+    codes = list(_district_names(session, districts))
+    months = window_months(window_start, window_end)
+    if not months or not codes:
+        return []
+    stmt = select(MonthlyReport.district_code, MonthlyReport.month, MonthlyReport.submitted_at).where(
+        MonthlyReport.month.in_([month_key(m) for m in months])
+    )
+    if districts is not None:
+        stmt = stmt.where(MonthlyReport.district_code.in_(codes))
+    found = {(d, m): at for d, m, at in session.execute(stmt)}
+    return [
+        MonthlySubmission(district=d, month=m, submitted_at=found.get((d, month_key(m))))
+        for d in codes
+        for m in months
+    ]
+
+
+def fiscal_year_of(month: date) -> int:
+    """The Thai fiscal year (BE) of a month: October 2026 .. September 2027 is 2570."""
+    return month.year + BE_OFFSET + (1 if month.month >= 10 else 0)
+
+
+def _audits(
+    session: Session, window_start: datetime, window_end: datetime, districts: Sequence[str]
+) -> dict[str, list[AuditResult]]:
+    """`kpi.audit.audit_results` of the months the window touches, by district (empty without kpi.audit)."""
+    try:
+        from kpi.audit import audit_results
+    except ImportError:
+        return {}
+    months = window_months(window_start, window_end)
+    wanted, in_window = set(districts), set(months)
+    found: dict[str, list[AuditResult]] = {}
+    for fy in sorted({fiscal_year_of(m) for m in months}):
+        for result in audit_results(session, fy):
+            if result.district in wanted and result.month in in_window:
+                found.setdefault(result.district, []).append(result)
+    for results in found.values():
+        results.sort(key=lambda r: r.month)
+    return found

@@ -1,0 +1,271 @@
+"""What officers, admins and citizens do to a filed complaint: one implementation for every door.
+
+The LINE officer dialog and the admin web both call these. Each checks who may act (an officer
+only on their own district's complaints), checks the lifecycle table, appends one event with the
+time given (a LINE event's timestamp, or the web request's moment) and keeps the deadline columns
+in step (RULES §2). Telling people about it is the caller's job (`handlers.notices`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from models.complaint_lifecycle import OPEN, next_status
+from models.complaints import Complaint, ComplaintEvent, ComplaintStatus, Photo
+from models.people import Citizen, Officer
+from scheduler.calendar import WorkingCalendar
+from scheduler.deadlines import ack_due, first_progress_due, local_date, next_due_checkpoint
+
+S = ComplaintStatus
+MAX_TEXT = 5000
+
+
+@dataclass(frozen=True)
+class Actor:
+    kind: str  # officer | admin | citizen | system
+    id: int | None
+    district_code: str | None = None  # None for the centre (admins), who may act anywhere
+    name: str = ""
+
+    @classmethod
+    def officer(cls, officer: Officer) -> Actor:
+        return cls("officer", officer.id, officer.district_code, officer.name)
+
+    @classmethod
+    def citizen(cls, citizen: Citizen) -> Actor:
+        return cls("citizen", citizen.id, None, citizen.display_name or "")
+
+
+class ActionRefused(ValueError):
+    """Why an action cannot be done; `reason` is a stable key the doors turn into their own words."""
+
+    def __init__(self, reason: str, detail: str = "") -> None:
+        super().__init__(f"{reason}{': ' + detail if detail else ''}")
+        self.reason = reason
+
+
+def _may_act(complaint: Complaint, actor: Actor) -> None:
+    if actor.kind == "officer" and complaint.district_code != actor.district_code:
+        raise ActionRefused("not_your_district")
+
+
+def _move(complaint: Complaint, action: str) -> None:
+    try:
+        complaint.status = next_status(action, complaint.status).value
+    except ValueError:
+        raise ActionRefused(f"cannot_{action}", complaint.status) from None
+
+
+def _event(
+    session: Session,
+    complaint: Complaint,
+    kind: str,
+    actor: Actor,
+    at: datetime,
+    text: str | None = None,
+    photos: Sequence[Photo] = (),
+    **data: Any,
+) -> ComplaintEvent:
+    event = ComplaintEvent(
+        complaint_id=complaint.id,
+        kind=kind,
+        at=at,
+        actor_kind=actor.kind,
+        actor_id=actor.id,
+        district_code=complaint.district_code,
+        text=text,
+        data=data,
+    )
+    session.add(event)
+    session.flush()
+    for photo in photos:
+        photo.complaint_id, photo.event_id = complaint.id, event.id
+    session.flush()
+    return event
+
+
+def _clean(text: str | None, what: str) -> str:
+    cleaned = (text or "").strip()
+    if not cleaned:
+        raise ActionRefused(f"needs_{what}")
+    if len(cleaned) > MAX_TEXT:
+        raise ActionRefused("text_too_long")
+    return cleaned
+
+
+def acknowledge(
+    session: Session, complaint: Complaint, actor: Actor, at: datetime, cal: WorkingCalendar
+) -> ComplaintEvent:
+    _may_act(complaint, actor)
+    _move(complaint, "acknowledge")
+    complaint.acknowledged_at = at
+    complaint.first_progress_due_at = first_progress_due(at, cal)
+    complaint.next_checkpoint_on = next_due_checkpoint(complaint.first_progress_due_at, None)
+    return _event(session, complaint, "acknowledged", actor, at)
+
+
+def report_progress(
+    session: Session,
+    complaint: Complaint,
+    actor: Actor,
+    at: datetime,
+    text: str,
+    photos: Sequence[Photo] = (),
+) -> ComplaintEvent:
+    _may_act(complaint, actor)
+    body = _clean(text, "progress_text")
+    _move(complaint, "progress")
+    if complaint.first_progress_at is None:
+        complaint.first_progress_at = at
+    complaint.last_progress_at = at
+    complaint.next_checkpoint_on = next_due_checkpoint(complaint.first_progress_due_at, at)
+    return _event(session, complaint, "progress", actor, at, body, photos)
+
+
+def resolve(
+    session: Session, complaint: Complaint, actor: Actor, at: datetime, text: str, photos: Sequence[Photo]
+) -> ComplaintEvent:
+    """Resolved with an answer the citizen can be given and at least one "after" photo (both required)."""
+    _may_act(complaint, actor)
+    body = _clean(text, "result_text")
+    if not photos:
+        raise ActionRefused("needs_after_photo")
+    _move(complaint, "resolve")
+    complaint.resolved_at = at
+    complaint.next_checkpoint_on = None
+    return _event(session, complaint, "resolved", actor, at, body, photos)
+
+
+def transfer(
+    session: Session,
+    complaint: Complaint,
+    actor: Actor,
+    at: datetime,
+    to_district: str | None,
+    reason: str,
+    cal: WorkingCalendar,
+) -> ComplaintEvent:
+    """Hand the complaint to another district, or back to the centre (`to_district=None`).
+
+    Both clocks restart for the unit that receives it (RULES §2, reading); the one that gave it
+    away keeps the event as its record.
+    """
+    _may_act(complaint, actor)
+    body = _clean(reason, "reason")
+    if to_district is not None and to_district == complaint.district_code:
+        raise ActionRefused("same_district")
+    _move(complaint, "transfer")
+    from_district = complaint.district_code
+    event = _event(
+        session,
+        complaint,
+        "transferred",
+        actor,
+        at,
+        body,
+        to_district=to_district,
+        from_district=from_district,
+    )
+    complaint.district_code = to_district
+    complaint.acknowledged_at = complaint.first_progress_due_at = complaint.first_progress_at = None
+    complaint.last_progress_at = complaint.next_checkpoint_on = None
+    if to_district is None:
+        complaint.routed_at = complaint.ack_due_at = None
+        return event
+    complaint.routed_at = at
+    complaint.ack_due_at = ack_due(at, cal)
+    session.add(
+        ComplaintEvent(
+            complaint_id=complaint.id,
+            kind="routed",
+            at=at,
+            actor_kind=actor.kind,
+            actor_id=actor.id,
+            district_code=to_district,
+            data={"how": "transfer", "from_district": from_district},
+        )
+    )
+    session.flush()
+    return event
+
+
+def reject(
+    session: Session,
+    complaint: Complaint,
+    actor: Actor,
+    at: datetime,
+    reason: str,
+    duplicate_of: Complaint | None = None,
+) -> ComplaintEvent:
+    """Not a complaint for the city, or a duplicate of another (then named)."""
+    _may_act(complaint, actor)
+    body = _clean(reason, "reason")
+    if duplicate_of is not None and duplicate_of.id == complaint.id:
+        raise ActionRefused("duplicate_of_itself")
+    _move(complaint, "reject")
+    complaint.next_checkpoint_on = None
+    extra = {"duplicate_of": duplicate_of.tracking_code} if duplicate_of is not None else {}
+    return _event(session, complaint, "rejected", actor, at, body, **extra)
+
+
+def reopen(
+    session: Session, complaint: Complaint, citizen: Citizen, at: datetime, comment: str
+) -> ComplaintEvent:
+    """The citizen says it is not fixed: back in progress for the district, with their words."""
+    if complaint.citizen_id != citizen.id:
+        raise ActionRefused("not_your_complaint")
+    body = _clean(comment, "comment")
+    _move(complaint, "reopen")
+    complaint.reopen_count += 1
+    complaint.resolved_at = None
+    complaint.next_checkpoint_on = next_due_checkpoint(
+        complaint.first_progress_due_at, complaint.last_progress_at, not_before=local_date(at)
+    )
+    return _event(
+        session, complaint, "reopened", Actor.citizen(citizen), at, body, reopen_count=complaint.reopen_count
+    )
+
+
+def rate(
+    session: Session, complaint: Complaint, citizen: Citizen, at: datetime, stars: int
+) -> ComplaintEvent:
+    if complaint.citizen_id != citizen.id:
+        raise ActionRefused("not_your_complaint")
+    if complaint.status != S.RESOLVED:
+        raise ActionRefused("cannot_rate", complaint.status)
+    if not 1 <= stars <= 5:
+        raise ActionRefused("bad_rating")
+    complaint.rating = stars
+    return _event(session, complaint, "rated", Actor.citizen(citizen), at, stars=stars)
+
+
+def set_routed_deadline(complaint: Complaint, cal: WorkingCalendar) -> None:
+    complaint.ack_due_at = ack_due(complaint.routed_at, cal) if complaint.routed_at else None
+
+
+def recompute_deadlines(session: Session, cal: WorkingCalendar) -> int:
+    """After the holiday table changed: every open complaint's deadlines from its own moments.
+
+    Reminders already sent keep their keys; the sweep sends nothing for moments already past.
+    """
+    changed = 0
+    for complaint in session.scalars(select(Complaint).where(Complaint.status.in_([s.value for s in OPEN]))):
+        ack = ack_due(complaint.routed_at, cal) if complaint.routed_at else None
+        first = first_progress_due(complaint.acknowledged_at, cal) if complaint.acknowledged_at else None
+        checkpoint = next_due_checkpoint(first, complaint.last_progress_at)
+        if (ack, first, checkpoint) != (
+            complaint.ack_due_at,
+            complaint.first_progress_due_at,
+            complaint.next_checkpoint_on,
+        ):
+            complaint.ack_due_at, complaint.first_progress_due_at = ack, first
+            complaint.next_checkpoint_on = checkpoint
+            changed += 1
+    session.flush()
+    return changed

@@ -1,0 +1,698 @@
+"""Reminders to district officers (RULES §4): what is due at a moment, and sending each exactly once.
+
+`plan(session, at, cal)` reads what is due at the moment `at`; `sweep(...)` also sends it: each item
+is a `ReminderSent` row inserted with insert-or-ignore (ON CONFLICT DO NOTHING) on its key (kind,
+subject, due date) in the same transaction as the outbox rows that carry it, so a reminder goes out
+once across restarts and several workers (a second sweep's insert is ignored and it sends nothing).
+Each officer with a LINE account gets one push per sweep listing all their items.
+
+What is due (all readings are `ReminderSettings`):
+
+- acknowledgement (complaints "routed") and first progress (complaints "acknowledged"): "before" at
+  09:00 on the working day before the due day, "due" at 09:00 on the due day, "overdue" at 09:00 on
+  the working day after it (to the district heads too). After a pause only the latest stage still
+  meaningful goes out: never "before" once the due day has begun, never "due" once the deadline
+  has passed. A stage whose moment came before the clock started (a complaint routed at 15:00 on
+  the day of its "before" reminder) is not sent, nor one whose moment is not later than the last
+  reminder of the same clock (a holiday added afterwards moves moments into the past: nothing is sent
+  again for them), nor anything after an "overdue" of the same clock (the officers were told).
+- the 15th/30th checkpoints (RULES §3): on the working day before each checkpoint D and at 09:00 on D,
+  one item per district listing its open complaints whose checkpoint D is due and not yet met.
+- the monthly report: at 09:00 on the 5th and the 9th, each district without a report for the
+  previous month.
+
+Candidates are found by indexed range conditions on the deadline columns (a window around `at`),
+with the reminders already sent for them joined through the unique key's index, so a sweep costs in
+proportion to the complaints with deadlines near `at`, not to all complaints. The checkpoint lists
+read the open complaints (by the status index), and only until every district has had that stage.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from itertools import groupby
+from typing import Any
+
+from sqlalchemy import Select, String, and_, cast, func, literal, or_, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from handlers.reminder_texts import say_reminder
+from handlers.replies import text as text_message
+from models.complaints import Complaint, ComplaintStatus
+from models.people import Officer
+from models.places import District
+from models.reminders import MonthlyReport, ReminderSent
+from scheduler.calendar import WorkingCalendar
+from scheduler.deadlines import (
+    DEFAULT_DEADLINES,
+    DeadlineSettings,
+    end_of_day,
+    local_date,
+    month_checkpoints,
+    next_checkpoint,
+)
+from scheduler.thai_dates import THAI_MONTHS_SHORT, buddhist_year, thai_date
+
+log = logging.getLogger(__name__)
+
+S = ComplaintStatus
+BEFORE, DUE, OVERDUE, DAY = "before", "due", "overdue", "day"
+DEADLINE_STAGES = (BEFORE, DUE, OVERDUE)  # in the order they come
+CHECKPOINT_STAGES = (BEFORE, DAY)
+ACK, FIRST_PROGRESS, CHECKPOINT, MONTHLY_REPORT = "ack", "first_progress", "checkpoint", "monthly_report"
+HEAD = "head"
+LOOKUP_CHUNK = 500  # ids per IN list
+
+
+@dataclass(frozen=True)
+class ReminderSettings:
+    """When reminders go out and to whom (RULES §4; each a reading, so a setting)."""
+
+    send_at: time = time(9, 0)  # local time of every stage
+    deadline_stages: tuple[str, ...] = DEADLINE_STAGES  # which of before/due/overdue are sent
+    before_working_days: int = 1  # "before" = on the n-th working day before the due day
+    overdue_working_days: int = 1  # "overdue" = on the n-th working day after the due day
+    overdue_to_heads: bool = True
+    checkpoint_stages: tuple[str, ...] = CHECKPOINT_STAGES
+    checkpoint_before_working_days: int = 1
+    report_days: tuple[int, ...] = (5, 9)  # days of the month (at most 28)
+    report_due_day: int = 10  # shown in the text: the report for month M is due by this day of M+1
+    report_to_heads: bool = True
+    # Candidates: deadlines from `at - lookback` (how late an "overdue" may still go out after the worker
+    # was down) to the end of the day whose "before" moment may have come (the next working day).
+    lookback: timedelta = timedelta(days=15)
+    skip_stages_before_start: bool = True  # no "before" for a complaint routed after that moment
+    max_items_per_message: int = 30  # complaint lines in one push; then "and N more"
+    max_chars: int = 4900  # LINE's limit for one text is 5,000
+    enabled: frozenset[str] = frozenset({ACK, FIRST_PROGRESS, CHECKPOINT, MONTHLY_REPORT})
+    language: str = "th"  # officers have no language of their own yet
+    deadlines: DeadlineSettings = DEFAULT_DEADLINES  # time zone and end of day
+
+
+DEFAULT_REMINDERS = ReminderSettings()
+
+
+@dataclass(frozen=True)
+class DueComplaint:
+    """One line of a reminder: a complaint and the deadline it is listed for."""
+
+    id: int
+    tracking_code: str
+    category: str | None
+    deadline: date
+
+
+@dataclass(frozen=True)
+class Due:
+    """One reminder item: its key (kind, subject, due_on), whom it is for and what it lists."""
+
+    kind: str  # ack_before, ack_due, ack_overdue, first_progress_*, checkpoint_before|day, monthly_report_5|9
+    subject: str  # "complaint:123" or "district:1001"
+    due_on: date  # the deadline's day, the checkpoint, or the first day of the reported month
+    district_code: str
+    to_heads: bool
+    stage_at: datetime  # the moment this stage was meant for
+    complaints: tuple[DueComplaint, ...] = ()
+    count: int = 1  # complaints concerned (a checkpoint list shows at most max_items_per_message)
+    complaint_id: int | None = None
+
+    @property
+    def key(self) -> tuple[str, str, date]:
+        return (self.kind, self.subject, self.due_on)
+
+
+@dataclass(frozen=True)
+class Push:
+    """One push to one officer, listing all their items of the sweep."""
+
+    to: str
+    officer_id: int
+    officer_name: str
+    district_code: str
+    role: str
+    counts: dict[str, int]  # kind -> complaints concerned (1 for a monthly report)
+    text: str
+
+
+@dataclass
+class SweepReport:
+    at: datetime
+    dry_run: bool
+    planned: list[Due] = field(default_factory=list)
+    sent: list[Due] = field(default_factory=list)  # recorded now (in a dry run: would be)
+    taken: list[Due] = field(default_factory=list)  # recorded by another sweep first: not sent by this one
+    unreachable: list[Due] = field(default_factory=list)  # recorded with nobody to tell
+    pushes: list[Push] = field(default_factory=list)
+
+
+# ---- stage moments -------------------------------------------------------------------------
+
+
+class _Clock:
+    """Stage moments for one sweep at `at`, each computed once (thousands of complaints share a due day)."""
+
+    def __init__(self, at: datetime, cal: WorkingCalendar, settings: ReminderSettings) -> None:
+        self.at, self.cal, self.s = at, cal, settings
+        self._stages: dict[datetime, tuple[str, date, datetime] | None] = {}
+
+    def moment(self, day: date) -> datetime:
+        return datetime.combine(day, self.s.send_at, tzinfo=self.s.deadlines.zone)
+
+    def day_start(self, day: date) -> datetime:
+        return datetime.combine(day, time(0), tzinfo=self.s.deadlines.zone)
+
+    def deadline_moments(self, due_day: date) -> dict[str, datetime]:
+        return {
+            BEFORE: self.moment(self.cal.add_working_days(due_day, -self.s.before_working_days)),
+            DUE: self.moment(due_day),
+            OVERDUE: self.moment(self.cal.add_working_days(due_day, self.s.overdue_working_days)),
+        }
+
+    def deadline_stage(self, due_at: datetime, start: datetime | None) -> tuple[str, date, datetime] | None:
+        """The latest stage whose moment has come, if it still means something: (stage, due day, moment)."""
+        if due_at not in self._stages:
+            self._stages[due_at] = self._stage(due_at)
+        hit = self._stages[due_at]
+        if hit is not None and self.s.skip_stages_before_start and start is not None and hit[2] < start:
+            return None  # the clock started after this moment: nothing was missed
+        return hit
+
+    def _stage(self, due_at: datetime) -> tuple[str, date, datetime] | None:
+        at = self.at
+        due_day = local_date(due_at, self.s.deadlines)
+        moments = self.deadline_moments(due_day)
+        reached = [st for st in DEADLINE_STAGES if st in self.s.deadline_stages and moments[st] <= at]
+        if not reached:
+            return None
+        stage = reached[-1]
+        if stage == BEFORE and at >= self.day_start(due_day):
+            return None  # the due day has begun: "before" is over, "due" was not asked for
+        if stage == DUE and at > due_at:
+            return None  # the deadline has passed; "overdue" comes at its own moment
+        return stage, due_day, moments[stage]
+
+
+def previous_checkpoint(day: date) -> date:
+    """The 15th/30th checkpoint before checkpoint `day` (the 30th, or end of February, before a 15th)."""
+    if day.day == 15:
+        year, month = (day.year - 1, 12) if day.month == 1 else (day.year, day.month - 1)
+        return month_checkpoints(year, month)[1]
+    return date(day.year, day.month, 15)
+
+
+# ---- what is due ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Clockwork:
+    """A deadline clock on complaints: the status it runs in, its due column and its start."""
+
+    name: str
+    status: str
+    due: Any
+    start: Any
+
+
+_CLOCKS = (
+    _Clockwork(ACK, S.ROUTED.value, Complaint.ack_due_at, Complaint.routed_at),
+    _Clockwork(
+        FIRST_PROGRESS, S.ACKNOWLEDGED.value, Complaint.first_progress_due_at, Complaint.acknowledged_at
+    ),
+)
+
+
+def plan(
+    session: Session, at: datetime, cal: WorkingCalendar, settings: ReminderSettings = DEFAULT_REMINDERS
+) -> list[Due]:
+    """Every reminder item due at `at` that has not been sent yet. Reads only."""
+    if at.tzinfo is None or at.utcoffset() is None:
+        raise ValueError(f"a timezone-aware datetime is required, got {at!r}")
+    clock = _Clock(at, cal, settings)
+    items: list[Due] = []
+    for clockwork in _CLOCKS:
+        if clockwork.name in settings.enabled:
+            items += _deadline_items(session, at, clock, clockwork)
+    if CHECKPOINT in settings.enabled:
+        items += _checkpoint_items(session, at, clock)
+    if MONTHLY_REPORT in settings.enabled:
+        items += _report_items(session, at, clock)
+    items.sort(key=lambda i: (_kind_rank(i.kind), i.district_code, i.due_on, i.subject))
+    return items
+
+
+def candidate_window(
+    at: datetime, cal: WorkingCalendar, settings: ReminderSettings = DEFAULT_REMINDERS
+) -> tuple[datetime, datetime]:
+    """The deadlines a sweep at `at` looks at: from `at - lookback` to the end of the last due day whose
+    "before" moment may have come (no working day lies between that moment's day and the due day)."""
+    today = local_date(at, settings.deadlines)
+    last = today
+    if BEFORE in settings.deadline_stages:
+        last = cal.add_working_days(today, settings.before_working_days)
+    return at - settings.lookback, end_of_day(last, settings.deadlines)
+
+
+def deadline_candidates(
+    clock_name: str, at: datetime, cal: WorkingCalendar, settings: ReminderSettings = DEFAULT_REMINDERS
+) -> Select[Any]:
+    """Complaints whose `clock_name` ("ack" or "first_progress") deadline is near `at` and still running,
+    each with the reminders of that clock already sent for it (one row per reminder, or one with NULLs).
+
+    A range on the indexed deadline column narrowed by status; the reminders come through the unique
+    key's index (kind, subject), so a sweep reads in proportion to the deadlines near `at`.
+    """
+    cw = next(c for c in _CLOCKS if c.name == clock_name)
+    lo, hi = candidate_window(at, cal, settings)
+    kinds = [f"{cw.name}_{st}" for st in DEADLINE_STAGES]
+    subject = literal("complaint:") + cast(Complaint.id, String)
+    return (
+        select(
+            Complaint.id,
+            Complaint.tracking_code,
+            Complaint.category,
+            Complaint.district_code,
+            cw.due,
+            cw.start,
+            ReminderSent.kind,
+            ReminderSent.due_on,
+            ReminderSent.sent_at,
+        )
+        .outerjoin(ReminderSent, and_(ReminderSent.kind.in_(kinds), ReminderSent.subject == subject))
+        .where(
+            cw.due >= lo,
+            cw.due <= hi,
+            Complaint.status == cw.status,
+            Complaint.district_code.is_not(None),
+        )
+        .order_by(cw.due, Complaint.id)
+    )
+
+
+def _deadline_items(session: Session, at: datetime, clock: _Clock, cw: _Clockwork) -> list[Due]:
+    s = clock.s
+    overdue = f"{cw.name}_{OVERDUE}"
+    items = []
+    rows = session.execute(deadline_candidates(cw.name, at, clock.cal, s)).all()
+    for (cid, code, category, district, due_at, start), group in groupby(rows, key=lambda r: tuple(r[:6])):
+        hit = clock.deadline_stage(due_at, start)
+        if hit is None:
+            continue
+        stage, due_day, moment = hit
+        kind = f"{cw.name}_{stage}"
+        earlier = [row[6:] for row in group if row[6] is not None]  # (kind, due_on, sent_at) already sent
+        if earlier and not _still_to_send(earlier, kind, due_day, moment, start, overdue):
+            continue
+        items.append(
+            Due(
+                kind=kind,
+                subject=f"complaint:{cid}",
+                due_on=due_day,
+                district_code=district,
+                to_heads=stage == OVERDUE and s.overdue_to_heads,
+                stage_at=moment,
+                complaints=(DueComplaint(cid, code, category, due_day),),
+                complaint_id=cid,
+            )
+        )
+    return items
+
+
+def _still_to_send(
+    earlier: list[Any], kind: str, due_day: date, moment: datetime, start: datetime | None, overdue: str
+) -> bool:
+    """Whether a stage is still to be sent, given the reminders of its clock already sent."""
+    if any((k, d) == (kind, due_day) for k, d, _ in earlier):
+        return False  # sent already
+    this_clock = [(k, sent_at) for k, _, sent_at in earlier if start is None or sent_at >= start]
+    if any(k == overdue for k, _ in this_clock):
+        return False  # the officers were told it is late; a moved deadline does not start it over
+    # A moment already behind what was sent (a holiday added afterwards moved it) is not sent again.
+    return not this_clock or moment > max(sent_at for _, sent_at in this_clock)
+
+
+def _sent_subjects(session: Session, kind: str, due_on: date) -> set[str]:
+    return set(
+        session.scalars(
+            select(ReminderSent.subject).where(ReminderSent.kind == kind, ReminderSent.due_on == due_on)
+        )
+    )
+
+
+def _checkpoint_items(session: Session, at: datetime, clock: _Clock) -> list[Due]:
+    s = clock.s
+    today = local_date(at, s.deadlines)
+    items: list[Due] = []
+    for day in sorted({next_checkpoint(today), next_checkpoint(today + timedelta(days=1))}):
+        if day == today:
+            stage, moment = DAY, clock.moment(day)
+        else:
+            stage, moment = (
+                BEFORE,
+                clock.moment(clock.cal.add_working_days(day, -s.checkpoint_before_working_days)),
+            )
+        if stage not in s.checkpoint_stages or at < moment:
+            continue
+        kind = f"{CHECKPOINT}_{stage}"
+        done = {subject.removeprefix("district:") for subject in _sent_subjects(session, kind, day)}
+        if done and done >= set(session.scalars(select(District.code))):
+            continue  # every district has had this one: no need to read the open complaints again
+        for district, (total, listed) in checkpoint_lists(session, day, s, skip_districts=done).items():
+            items.append(
+                Due(
+                    kind=kind,
+                    subject=f"district:{district}",
+                    due_on=day,
+                    district_code=district,
+                    to_heads=False,
+                    stage_at=moment,
+                    complaints=tuple(listed),
+                    count=total,
+                )
+            )
+    return items
+
+
+def checkpoint_query(
+    day: date, settings: ReminderSettings = DEFAULT_REMINDERS, skip_districts: Iterable[str] = ()
+) -> Select[Any]:
+    """Open complaints with checkpoint `day` due and not met: per district the first few ids and the count.
+
+    Due: `day` is after the complaint's first-progress due date. Met: a progress update after the end
+    of the previous checkpoint (RULES §3, reading). A window function counts each district and ranks
+    its complaints (oldest first-progress deadline first) over narrow rows, so the sort stays in memory;
+    the listed ones' codes are read afterwards by primary key.
+    """
+    zone = settings.deadlines.zone
+    conditions = [
+        Complaint.status.in_([S.ACKNOWLEDGED.value, S.IN_PROGRESS.value]),
+        Complaint.district_code.is_not(None),
+        Complaint.first_progress_due_at < datetime.combine(day, time(0), tzinfo=zone),
+        or_(
+            Complaint.last_progress_at.is_(None),
+            Complaint.last_progress_at <= end_of_day(previous_checkpoint(day), settings.deadlines),
+        ),
+    ]
+    skip = sorted(set(skip_districts))
+    if skip:
+        conditions.append(Complaint.district_code.not_in(skip))
+    order = (Complaint.first_progress_due_at, Complaint.id)
+    ranked = (
+        select(
+            Complaint.district_code,
+            Complaint.id,
+            func.row_number().over(partition_by=Complaint.district_code, order_by=order).label("rank"),
+            func.count().over(partition_by=Complaint.district_code).label("total"),
+        )
+        .where(*conditions)
+        .subquery()
+    )
+    return (
+        select(ranked.c.district_code, ranked.c.id, ranked.c.total)
+        .where(ranked.c.rank <= settings.max_items_per_message)
+        .order_by(ranked.c.district_code, ranked.c.rank)
+    )
+
+
+def checkpoint_lists(
+    session: Session,
+    day: date,
+    settings: ReminderSettings = DEFAULT_REMINDERS,
+    skip_districts: Iterable[str] = (),
+) -> dict[str, tuple[int, list[DueComplaint]]]:
+    """{district: (complaints with checkpoint `day` due and not met, the first few of them)}."""
+    ranked = session.execute(checkpoint_query(day, settings, skip_districts)).all()
+    details: dict[int, tuple[str, str | None]] = {}
+    ids = [cid for _, cid, _ in ranked]
+    for i in range(0, len(ids), LOOKUP_CHUNK):
+        chunk = ids[i : i + LOOKUP_CHUNK]
+        for cid, code, category in session.execute(
+            select(Complaint.id, Complaint.tracking_code, Complaint.category).where(Complaint.id.in_(chunk))
+        ):
+            details[cid] = (code, category)
+    lists: dict[str, tuple[int, list[DueComplaint]]] = {}
+    for district, cid, total in ranked:
+        code, category = details[cid]
+        lists.setdefault(district, (total, []))[1].append(DueComplaint(cid, code, category, day))
+    return lists
+
+
+def _report_items(session: Session, at: datetime, clock: _Clock) -> list[Due]:
+    s = clock.s
+    today = local_date(at, s.deadlines)
+    reached = [
+        d for d in sorted(s.report_days) if d <= today.day and clock.moment(today.replace(day=d)) <= at
+    ]
+    if not reached:
+        return []  # before the 5th's 09:00: nothing; from the 9th's to the month's end: the 9th's
+    day = reached[-1]
+    month = (today.replace(day=1) - timedelta(days=1)).replace(day=1)
+    kind = f"{MONTHLY_REPORT}_{day}"
+    submitted = select(MonthlyReport.district_code).where(MonthlyReport.month == f"{month:%Y-%m}")
+    done = _sent_subjects(session, kind, month)
+    codes = session.scalars(
+        select(District.code).where(District.code.not_in(submitted)).order_by(District.code)
+    )
+    return [
+        Due(
+            kind=kind,
+            subject=f"district:{code}",
+            due_on=month,
+            district_code=code,
+            to_heads=s.report_to_heads,
+            stage_at=clock.moment(today.replace(day=day)),
+        )
+        for code in codes
+        if f"district:{code}" not in done
+    ]
+
+
+# ---- sending -------------------------------------------------------------------------------
+
+
+def sweep(
+    session: Session,
+    at: datetime,
+    cal: WorkingCalendar,
+    *,
+    dry_run: bool = False,
+    settings: ReminderSettings = DEFAULT_REMINDERS,
+    now: datetime | None = None,
+) -> SweepReport:
+    """Send what is due at `at` through the outbox, in the caller's transaction.
+
+    `now` is when the pushes are queued and the reminders recorded (default `at`; an operator
+    replaying a past moment passes the clock). With `dry_run` nothing is written.
+    """
+    return send(session, at, plan(session, at, cal, settings), dry_run=dry_run, settings=settings, now=now)
+
+
+def send(
+    session: Session,
+    at: datetime,
+    items: Sequence[Due],
+    *,
+    dry_run: bool = False,
+    settings: ReminderSettings = DEFAULT_REMINDERS,
+    now: datetime | None = None,
+) -> SweepReport:
+    """Record each item (insert-or-ignore on its key) and queue one push per officer for those recorded."""
+    from bot.worker import enqueue  # the outbox writer; imported here, bot imports the scheduler
+
+    now = now or at
+    report = SweepReport(at=at, dry_run=dry_run, planned=list(items))
+    districts = sorted({i.district_code for i in items})
+    if not districts:
+        return report
+    officers: dict[str, list[Officer]] = defaultdict(list)
+    for officer in session.scalars(
+        select(Officer)
+        .where(
+            Officer.district_code.in_(districts),
+            Officer.active.is_(True),
+            Officer.line_user_id.is_not(None),
+        )
+        .order_by(Officer.id)
+    ):
+        officers[officer.district_code].append(officer)
+    recorded = {i.key for i in items} if dry_run else record(session, items, officers, now)
+    bundles: dict[int, tuple[Officer, list[Due]]] = {}
+    for item in items:
+        if item.key not in recorded:
+            report.taken.append(item)
+            continue
+        report.sent.append(item)
+        recipients = _recipients(officers, item)
+        if not recipients:
+            report.unreachable.append(item)
+        for officer in recipients:
+            bundles.setdefault(officer.id, (officer, []))[1].append(item)
+    names = dict(
+        session.execute(select(District.code, District.name_th).where(District.code.in_(districts))).all()
+    )
+    for officer, bundle in bundles.values():
+        body = compose(bundle, names.get(officer.district_code, officer.district_code), settings)
+        assert officer.line_user_id is not None
+        if not dry_run:
+            enqueue(session, officer.line_user_id, [text_message(body)], now=now)
+        counts: dict[str, int] = defaultdict(int)
+        for item in bundle:
+            counts[item.kind] += item.count
+        report.pushes.append(
+            Push(
+                to=officer.line_user_id,
+                officer_id=officer.id,
+                officer_name=officer.name,
+                district_code=officer.district_code,
+                role=officer.role,
+                counts=dict(counts),
+                text=body,
+            )
+        )
+    if report.unreachable:
+        lonely = sorted({i.district_code for i in report.unreachable})
+        log.warning(
+            "reminders: no active officer with a LINE account for %d items in districts %s; %s",
+            len(report.unreachable),
+            ", ".join(lonely),
+            "they would be recorded as sent to nobody" if dry_run else "recorded as sent to nobody",
+        )
+    if report.sent or report.taken:
+        log.info(
+            "reminders at %s: %d items%s, %d pushes, %d already taken by another sweep",
+            at.isoformat(),
+            len(report.sent),
+            " (dry run)" if dry_run else "",
+            len(report.pushes),
+            len(report.taken),
+        )
+    return report
+
+
+def _recipients(officers: dict[str, list[Officer]], item: Due) -> list[Officer]:
+    return [o for o in officers.get(item.district_code, []) if o.role != HEAD or item.to_heads]
+
+
+def record(
+    session: Session, items: Sequence[Due], officers: dict[str, list[Officer]], now: datetime
+) -> set[tuple[str, str, date]]:
+    """Insert each item's `ReminderSent` row unless its key is there; returns the keys this call inserted.
+
+    INSERT ... ON CONFLICT DO NOTHING RETURNING, many rows a statement: a key another sweep
+    recorded first (committed, or committing while this one waits on its unique index entry) comes
+    back from neither, and its item is not sent by this sweep.
+    """
+    if not items:
+        return set()
+    builder = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    table = ReminderSent.__table__
+    stmt = (
+        builder(table)
+        .on_conflict_do_nothing(index_elements=["kind", "subject", "due_on"])
+        .returning(table.c.kind, table.c.subject, table.c.due_on)
+    )
+    rows = [
+        {
+            "kind": item.kind,
+            "subject": item.subject,
+            "due_on": item.due_on,
+            "district_code": item.district_code,
+            "complaint_id": item.complaint_id,
+            "sent_at": now,
+            "recipients": len(_recipients(officers, item)),
+        }
+        for item in items
+    ]
+    # One statement, many rows: SQLAlchemy sends them as multi-row INSERTs ("insertmanyvalues").
+    return {(kind, subject, due_on) for kind, subject, due_on in session.execute(stmt, rows)}
+
+
+# ---- the text ------------------------------------------------------------------------------
+
+_KIND_ORDER = [
+    f"{ACK}_{OVERDUE}",
+    f"{FIRST_PROGRESS}_{OVERDUE}",
+    f"{ACK}_{DUE}",
+    f"{FIRST_PROGRESS}_{DUE}",
+    f"{ACK}_{BEFORE}",
+    f"{FIRST_PROGRESS}_{BEFORE}",
+    f"{CHECKPOINT}_{DAY}",
+    f"{CHECKPOINT}_{BEFORE}",
+]
+
+
+def _kind_rank(kind: str) -> int:
+    return _KIND_ORDER.index(kind) if kind in _KIND_ORDER else len(_KIND_ORDER)
+
+
+def format_date(day: date, lang: str) -> str:
+    return thai_date(day) if lang == "th" else f"{day.day} {day:%b} {day.year}"
+
+
+def format_month(first: date, lang: str) -> str:
+    return (
+        f"{THAI_MONTHS_SHORT[first.month - 1]} {buddhist_year(first)}" if lang == "th" else f"{first:%B %Y}"
+    )
+
+
+def _sections(
+    items: Sequence[Due], settings: ReminderSettings
+) -> Iterator[tuple[str, int, list[DueComplaint]]]:
+    """(header, complaints concerned, lines) in order of urgency; one section per kind (per day for lists)."""
+    lang = settings.language
+    grouped: dict[str, list[Due]] = defaultdict(list)
+    for item in items:
+        grouped[item.kind].append(item)
+    for kind in sorted(grouped, key=lambda k: (_kind_rank(k), k)):
+        bundle = grouped[kind]
+        if kind.startswith(MONTHLY_REPORT):
+            for item in bundle:
+                month = item.due_on
+                due = (month.replace(day=28) + timedelta(days=4)).replace(day=settings.report_due_day)
+                header = say_reminder(
+                    MONTHLY_REPORT, lang, month=format_month(month, lang), date=format_date(due, lang)
+                )
+                yield header, 0, []
+        elif kind.startswith(CHECKPOINT):
+            for item in bundle:
+                header = say_reminder(kind, lang, count=item.count, date=format_date(item.due_on, lang))
+                yield header, item.count, list(item.complaints)
+        else:
+            lines = [c for item in bundle for c in item.complaints]
+            yield say_reminder(kind, lang, count=len(lines)), len(lines), lines
+
+
+def compose(items: Sequence[Due], district_name: str, settings: ReminderSettings = DEFAULT_REMINDERS) -> str:
+    """One officer's push: a title, then each kind's header and complaints, within LINE's limits."""
+    lang = settings.language
+    parts = [say_reminder("title", lang, district=district_name)]
+    length = len(parts[0])
+    budget = settings.max_items_per_message
+    reserve = 40  # room for the "and N more" line
+    for header, total, lines in _sections(items, settings):
+        parts += ["", header]
+        length += len(header) + 2
+        shown = 0
+        for c in lines:
+            line = say_reminder(
+                "item",
+                lang,
+                code=c.tracking_code,
+                category=c.category or say_reminder("no_category", lang),
+                date=format_date(c.deadline, lang),
+            )
+            if budget <= 0 or length + len(line) + 1 + reserve > settings.max_chars:
+                break
+            parts.append(line)
+            length += len(line) + 1
+            shown += 1
+            budget -= 1
+        if total > shown and lines:
+            more = say_reminder("and_more", lang, count=total - shown)
+            parts.append(more)
+            length += len(more) + 1
+    return "\n".join(parts)[: settings.max_chars]
