@@ -11,33 +11,35 @@ It
    appends them: filed, routed, acknowledged (one in 17 late, one in 101 never), three or four
    progress updates two weeks apart, then resolved (80 %, one in 53 with a blank result text, 60 % of
    those then rated), rejected (3 %) or still open; one complaint in 40 is transferred to another
-   district the day after filing (a `transferred` and a second `routed` event). The event log's
-   indexes are built after the load and foreign-key triggers are skipped (a superuser's
-   `session_replication_role`), then VACUUM ANALYZE (as autovacuum leaves an append-only log);
+   district the day after filing (a `transferred` and a second `routed` event); the outcomes are
+   spread evenly over the districts. The event log's indexes are built after the load and
+   foreign-key triggers are skipped (a superuser's `session_replication_role`), then VACUUM ANALYZE
+   (as autovacuum leaves an append-only log);
 3. with `--without-suggested-indexes`, times the facts once with the migration's indexes only; then
    builds `kpi.source.SUGGESTED_INDEXES` and prints their sizes;
 4. times, `--repeat` times each (median, best, worst): the floor, a bare `SELECT count(*)` over the
-   same event rows; `kpi.source.district_facts` for all 50 districts, every complaint consumed (the
-   adapter alone), with the peak Python memory of a separate traced run (tracemalloc) and the growth
-   of the process's maximum resident set, and the cost of its one blank-result scan; and, when
-   `kpi.scoring` exists, `district_facts` streamed into `kpi.scoring.score_units` (kpi32 scheme,
-   as of 31 Dec 2027);
+   same event rows; `kpi.source.district_facts` for all 50 districts, every complaint consumed as the
+   scorer reads it (the adapter alone), with the peak Python memory of a separate traced run
+   (tracemalloc) and the growth of the process's maximum resident set, and the cost of its one
+   blank-result scan; then `kpi.database_scoring.score_database` (kpi32 scheme, as of 31 Dec 2027),
+   as `rongtook kpi score` runs it, in one process and with `--workers` processes (default: one per
+   CPU), which must give the same scores;
 5. prints PASS/FAIL against the target (scoring all 50 districts < 10 s) and drops the schema (unless
-   `--keep`). Exit status 0, or 1 with `--strict` when the target is missed.
+   `--keep`; `--schema NAME` times a kept schema again without loading). Exit status 0, or 1 with
+   `--strict` when the target is missed.
 """
 
 from __future__ import annotations
 
 import argparse
 import gc
-import importlib
 import os
 import resource
 import statistics
 import sys
 import time
 import tracemalloc
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -47,9 +49,10 @@ from sqlalchemy import Engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
-from bench.pg_schema import schema_of, throwaway_schema
+from bench.pg_schema import kept_schema, schema_of, throwaway_schema
 from kpi import source
-from kpi.facts import DistrictFacts
+from kpi.database_scoring import default_workers, score_database
+from kpi.schemes import load_kpi32
 from kpi.source import SUGGESTED_INDEXES, district_facts
 from models.db import make_session_factory, transaction
 from models.districts import ensure_districts
@@ -76,12 +79,12 @@ WITH base AS (
     SELECT g,
            ((CAST(:fy_start AS date) + (g::bigint * :days / (:n + 1))::int)
                + make_interval(mins => 420 + (g * 37) % 720)) AT TIME ZONE 'Asia/Bangkok' AS filed_at,
-           g % 40 = 0 AS moved,
+           (g / 50) % 40 = 7 AS moved,
            CAST(1001 + g % 50 AS text) AS district,
            CAST(1001 + (g + 7) % 50 AS text) AS from_district,
-           CASE WHEN g % 101 = 0 THEN 0 ELSE 3 + g % 2 END AS n_progress,
-           CASE WHEN g % 100 < 80 THEN 'resolved' WHEN g % 100 < 83 THEN 'rejected' ELSE 'open' END
-               AS outcome
+           CASE WHEN g % 101 = 0 THEN 0 ELSE 3 + (g / 50) % 2 END AS n_progress,
+           CASE WHEN (g / 50) % 100 < 80 THEN 'resolved'
+                WHEN (g / 50) % 100 < 83 THEN 'rejected' ELSE 'open' END AS outcome
     FROM generate_series(1, :n) AS g
 ), routed AS (
     SELECT *, filed_at + CASE WHEN moved THEN interval '26 hours' ELSE interval '0' END AS routed_at
@@ -230,12 +233,14 @@ def load_data(engine: Engine, sessions: sessionmaker[Session], n: int) -> dict[s
         # index-only scans rely on.
         conn.execution_options(isolation_level="AUTOCOMMIT").execute(text("VACUUM ANALYZE"))
     analysed = time.perf_counter() - start
+    return {"load_s": loaded, "analyse_s": analysed, **counts(engine)}
+
+
+def counts(engine: Engine) -> dict[str, Any]:
     with engine.connect() as conn:
         complaints = conn.scalar(text("SELECT count(*) FROM complaints"))
         by_kind = dict(conn.execute(text("SELECT kind, count(*) FROM complaint_events GROUP BY kind")).all())
     return {
-        "load_s": loaded,
-        "analyse_s": analysed,
         "complaints": complaints,
         "events": sum(by_kind.values()),
         "by_kind": by_kind,
@@ -285,6 +290,11 @@ def _maxrss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
 
 
+def _children_maxrss_mb() -> float:
+    """The largest resident set of any finished child process (the scoring workers)."""
+    return resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+
+
 def _measured(fn: Callable[[], tuple[int, int, str]], traced: bool) -> Run:
     gc.collect()
     rss_before = _maxrss_mb()
@@ -302,48 +312,35 @@ def _measured(fn: Callable[[], tuple[int, int, str]], traced: bool) -> Run:
 
 
 def facts_only(sessions: sessionmaker[Session]) -> tuple[int, int, str]:
-    """Every district's facts streamed and dropped: the adapter alone."""
+    """Every district's facts streamed (as the scorer reads them) and dropped: the adapter alone."""
     n = units = 0
     with transaction(sessions) as session:
         for unit in district_facts(session, *WINDOW):
             units += 1
-            for _ in unit.complaints:
+            for _ in unit.complaints.moments():  # type: ignore[attr-defined]
                 n += 1
     return n, units, ""
 
 
-def scorer() -> Callable[[Session, Iterator[DistrictFacts], int | None], tuple[int, str]] | None:
-    """`kpi.scoring.score_units` over the facts, when the scorer is there."""
-    try:
-        scoring = importlib.import_module("kpi.scoring")
-        schemes = importlib.import_module("kpi.schemes")
-        calendar_store = importlib.import_module("scheduler.calendar_store")
-    except ImportError:
-        return None
-    scheme = schemes.load_scheme("kpi32")
-
-    def score(session: Session, units: Iterator[DistrictFacts], cap: int | None) -> tuple[int, str]:
-        calendar = calendar_store.load_calendar(session, years=(2026, 2027, 2028))
-        scores = scoring.score_units(units, scheme, calendar, AS_OF, FISCAL_YEAR, max_failures=cap)
-        n = sum(s.n for s in scores)
-        totals = [float(s.total) for s in scores]
-        return n, (
-            f"{len(scores)} units scored, N {n:,}, total points {min(totals):.4f} .. {max(totals):.4f}"
-            if scores
-            else "no units"
-        )
-
-    return score
-
-
-def scored(sessions: sessionmaker[Session], cap: int | None) -> Callable[[], tuple[int, int, str]]:
-    score = scorer()
-    assert score is not None
+def scored(
+    sessions: sessionmaker[Session], cap: int | None, workers: int
+) -> Callable[[], tuple[int, int, str]]:
+    """`kpi.database_scoring.score_database` for all 50 districts, as `rongtook kpi score` runs it."""
+    scheme = load_kpi32("kpi32")
 
     def run() -> tuple[int, int, str]:
-        with transaction(sessions) as session:
-            n, summary = score(session, district_facts(session, *WINDOW), cap)
-        return n, 50, summary
+        scores = score_database(sessions, scheme, FISCAL_YEAR, AS_OF, max_failures=cap, workers=workers)
+        n = sum(s.n for s in scores)
+        totals = [float(s.total) for s in scores]
+        failing = sum(s.step(2).failing for s in scores)
+        return (
+            n,
+            len(scores),
+            (
+                f"{len(scores)} units, N {n:,}, {failing:,} failing step 2, "
+                f"total points {min(totals):.4f} .. {max(totals):.4f}"
+            ),
+        )
 
     return run
 
@@ -396,7 +393,14 @@ def options(argv: Sequence[str] | None) -> argparse.Namespace:
         action="store_true",
         help="also trace a scoring run with tracemalloc for its peak (slow; RSS growth is always shown)",
     )
+    p.add_argument(
+        "--workers",
+        type=int,
+        default=default_workers(),
+        help=f"processes for the scoring run (default: one per CPU, here {default_workers()})",
+    )
     p.add_argument("--keep", action="store_true", help="keep the schema (its name is printed)")
+    p.add_argument("--schema", help="time a schema kept by an earlier --keep run instead of loading one")
     p.add_argument("--strict", action="store_true", help="exit 1 when the target is missed")
     return p.parse_args(argv)
 
@@ -407,10 +411,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("kpi_bench: needs PostgreSQL (BENCH_DATABASE_URL or --url)", file=sys.stderr)
         return 2
     cap = None if opts.max_failures < 0 else opts.max_failures
-    with throwaway_schema(opts.url, "bench_kpi", keep=opts.keep) as engine:
+    schema = kept_schema(opts.url, opts.schema) if opts.schema else None
+    with schema or throwaway_schema(opts.url, "bench_kpi", keep=opts.keep) as engine:
         sessions = make_session_factory(engine)
-        upgrade(engine)
-        data = load_data(engine, sessions, opts.complaints)
+        if opts.schema:
+            data = {"load_s": 0.0, "analyse_s": 0.0, **counts(engine)}
+        else:
+            upgrade(engine)
+            data = load_data(engine, sessions, opts.complaints)
         with engine.connect() as conn:
             version = conn.scalar(text("SHOW server_version"))
         print(
@@ -423,17 +431,17 @@ def main(argv: Sequence[str] | None = None) -> int:
             f"loaded in {data['load_s']:.1f} s (INSERT ... SELECT generate_series), "
             f"VACUUM ANALYZE {data['analyse_s']:.1f} s"
         )
-        score = scorer()
         if opts.without_suggested_indexes:
             run = _measured(lambda: facts_only(sessions), traced=False)
             print(
                 f"\nwith the migration's indexes only: facts of all 50 districts in {run.seconds:.2f} s "
                 f"({run.complaints:,} complaints)"
             )
-        built = create_suggested_indexes(engine)
-        print(f"\nkpi.source.SUGGESTED_INDEXES built in {built:.1f} s (+ VACUUM ANALYZE):")
-        for create in SUGGESTED_INDEXES:
-            print(f"    {create}")
+        if not opts.schema:
+            built = create_suggested_indexes(engine)
+            print(f"\nkpi.source.SUGGESTED_INDEXES built in {built:.1f} s (+ VACUUM ANALYZE):")
+            for create in SUGGESTED_INDEXES:
+                print(f"    {create}")
         print(f"sizes: {table_sizes(engine)}")
 
         floor_s, floor_rows = floor(engine)
@@ -449,17 +457,28 @@ def main(argv: Sequence[str] | None = None) -> int:
             f"   ({facts_runs[0].complaints:,} complaints)",
             f"{'  of which the blank-result scan (once per call)':<52} {blank_scan(sessions):>30.2f} s",
         ]
-        score_runs: list[Run] = []
-        if score is not None:
-            score_runs = [_measured(scored(sessions, cap), traced=False) for _ in range(opts.repeat)]
-            peak = "-"
-            if opts.trace_scoring:
-                peak = f"{_measured(scored(sessions, cap), traced=True).peak_mb:.1f} MB"
+        alone = [_measured(scored(sessions, cap, 1), traced=False) for _ in range(opts.repeat)]
+        peak = "-"
+        if opts.trace_scoring:
+            peak = f"{_measured(scored(sessions, cap, 1), traced=True).peak_mb:.1f} MB"
+        lines.append(
+            f"{'score_database, 1 process (kpi32)':<52} {_times(alone):>32}  "
+            f"{peak:>18}  {max(r.rss_growth_mb for r in alone):>11.1f} MB   ({alone[0].summary})"
+        )
+        score_runs = alone
+        if opts.workers > 1:
+            children = _children_maxrss_mb()
+            score_runs = [
+                _measured(scored(sessions, cap, opts.workers), traced=False) for _ in range(opts.repeat)
+            ]
+            label = f"score_database, {opts.workers} processes (kpi32)"
             lines.append(
-                f"{'district_facts -> kpi.scoring.score_units (kpi32)':<52} {_times(score_runs):>32}  "
-                f"{peak:>18}  {max(r.rss_growth_mb for r in score_runs):>11.1f} MB"
-                f"   ({score_runs[0].summary})"
+                f"{label:<52} {_times(score_runs):>32}  {'-':>18}  "
+                f"{max(0.0, _children_maxrss_mb() - children):>11.1f} MB   ({score_runs[0].summary}; "
+                "RSS: the largest worker process)"
             )
+            if score_runs[0].summary != alone[0].summary:
+                lines.append("!! the processes' scores differ from one process's")
         print("\n".join(lines))
         print(
             "(time: median of --repeat runs; peak: a separate traced run, tracemalloc slows it down; "
@@ -470,10 +489,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(
             f"machine: {os.cpu_count()} CPUs, load average {load} (other work on the machine slows the runs)"
         )
-        timed = score_runs or facts_runs
-        what = (
-            "scoring all 50 districts" if score_runs else "the facts of all 50 districts (kpi.scoring absent)"
-        )
+        timed = score_runs
+        what = f"scoring all 50 districts ({opts.workers} process{'es' if opts.workers > 1 else ''})"
         best = min(r.seconds for r in timed)
         median = statistics.median(r.seconds for r in timed)
         passed = median < TARGET_S

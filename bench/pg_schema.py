@@ -37,6 +37,16 @@ def throwaway_schema(url: str, prefix: str, keep: bool = False) -> Iterator[Engi
         admin.dispose()
 
 
+@contextmanager
+def kept_schema(url: str, schema: str) -> Iterator[Engine]:
+    """An engine on a schema an earlier run kept (`keep=True`); it is left as it is."""
+    engine = make_engine(schema_url(url, schema))
+    try:
+        yield engine
+    finally:
+        engine.dispose()
+
+
 def schema_of(engine: Engine) -> str:
     """The schema a `throwaway_schema` engine works in (for the printed report)."""
     options = engine.url.query.get("options", "")

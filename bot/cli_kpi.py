@@ -26,6 +26,17 @@ def add_parser(sub: Any) -> None:
     score.add_argument("--scheme", default="kpi32", help="a scheme name in kpi/schemes or a TOML file")
     score.add_argument("--format", choices=["table", "json", "csv"], default="table")
     score.add_argument("--explain", action="store_true", help="list each failing complaint and its reason")
+    score.add_argument(
+        "--workers",
+        type=_workers,
+        help="processes scoring districts at once on PostgreSQL (default: one per CPU)",
+    )
+
+
+def _workers(text: str) -> int:
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a number of processes (1 or more)")
+    return int(text)
 
 
 def _as_of(text: str) -> datetime:
@@ -40,12 +51,9 @@ def _as_of(text: str) -> datetime:
 
 def cmd_kpi(settings: Settings, args: argparse.Namespace) -> int:
     from bot.services import Services
+    from kpi.database_scoring import score_database
     from kpi.output import explain, to_csv, to_json, to_table
     from kpi.schemes import SchemeError, load_kpi32
-    from kpi.scoring import score_units
-    from kpi.source import district_facts
-    from models.db import transaction
-    from scheduler.calendar_store import load_calendar
 
     try:
         scheme = load_kpi32(args.scheme)
@@ -53,17 +61,12 @@ def cmd_kpi(settings: Settings, args: argparse.Namespace) -> int:
         print(f"rongtook: scheme {args.scheme}: {exc}", file=sys.stderr)
         return 1
     as_of = (args.as_of or datetime.now(UTC)).astimezone(UTC)
-    first, last = scheme.window_bounds(args.fy)
-    start = datetime.combine(first, time.min, tzinfo=BANGKOK).astimezone(UTC)
-    end = min(datetime.combine(last, time(23, 59, 59, 999999), tzinfo=BANGKOK).astimezone(UTC), as_of)
-    with transaction(Services.from_settings(settings).sessions) as session:
-        calendar = load_calendar(session)
-        try:
-            facts = district_facts(session, start, max(start, end), args.district)
-            results = score_units(facts, scheme, calendar, as_of, args.fy)
-        except ValueError as exc:
-            print(f"rongtook: {exc}", file=sys.stderr)
-            return 1
+    sessions = Services.from_settings(settings).sessions
+    try:
+        results = score_database(sessions, scheme, args.fy, as_of, args.district, workers=args.workers)
+    except ValueError as exc:
+        print(f"rongtook: {exc}", file=sys.stderr)
+        return 1
     if args.format == "json":
         print(
             json.dumps(

@@ -22,17 +22,21 @@ is not credited with the receiver's work, nor the other way round:
 - `rejected_at`: the first rejection.
 
 The aggregate is one GROUP BY complaint over the district's events with conditional aggregates
-(`min(at) FILTER (WHERE kind = 'acknowledged')`, …); the progress times come as `array_agg` on
-PostgreSQL and `group_concat` on SQLite, ordered in Python. A complaint routed to the same district
-twice (sent away and back) is recomputed from its events (`facts_from_events`), which also serves as
-the reference the aggregate is tested against. Whether a result text is blank needs the texts, which
-the covering index does not hold: one query per call lists the (rare) blank resolutions.
+(`min(at) FILTER (WHERE kind = 'acknowledged')`, ...). The scorer reads `ComplaintStream.moments()`:
+each complaint as `kpi.facts.Moments`, integers that PostgreSQL sends packed in one bytea of binary
+timestamps per row (`timestamptz_send`), unpacked in one `struct` call, so no datetime is made for a
+million complaints; iterating the stream itself gives `ComplaintFacts` with datetimes. SQLite sends
+its moments as text, packed the same way in Python. A complaint routed to the same district twice
+(sent away and back) is recomputed from its events (`facts_from_events`), which also serves as the
+reference the aggregate is tested against. Whether a result text is blank needs the texts, which the
+covering index does not hold: one query per call lists the (rare) blank resolutions, from an index of
+their own (`BLANK_RESOLUTION`).
 
 On PostgreSQL (psycopg) the rows come from a server-side cursor in the caller's transaction, the next
-batch fetched by a thread while the caller works on the current one (`_prefetched_rows`), in binary,
-with moments in `datetime.UTC`. At the scale of a large city the per-district queries want the two
-covering indexes in `SUGGESTED_INDEXES` (each district's rows are then two contiguous index ranges,
-read without visiting the tables); without them the answers are the same, only much slower.
+batch fetched by a thread while the caller works on the current one (`_prefetched_rows`). At the
+scale of a large city the per-district queries want the two covering indexes in `SUGGESTED_INDEXES`
+(each district's rows are then two contiguous index ranges, read without visiting the tables);
+without them the answers are the same, only much slower.
 
 The session must stay open while the complaints are iterated; iterating a `complaints` stream again
 runs its query again. Close (or finish) an iterator you abandon early.
@@ -40,23 +44,42 @@ runs its query again. Close (or finish) an iterator you abandon early.
 
 from __future__ import annotations
 
-import dataclasses
 import itertools
 import queue
+import struct
 import threading
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import DateTime, String, and_, func, literal_column, select, text, type_coerce
+from sqlalchemy import (
+    LargeBinary,
+    String,
+    and_,
+    case,
+    func,
+    literal,
+    literal_column,
+    null,
+    select,
+    text,
+    type_coerce,
+)
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import ColumnElement, Select
-from sqlalchemy.types import NullType
 
-from kpi.facts import AuditResult, ComplaintFacts, DistrictFacts, MonthlySubmission
+from kpi.facts import (
+    AuditResult,
+    ComplaintFacts,
+    DistrictFacts,
+    Moments,
+    MonthlySubmission,
+    from_micros,
+    to_micros,
+)
 from models.base import UtcDateTime
-from models.complaints import Complaint, ComplaintEvent
+from models.complaints import BLANK_CHARACTERS, BLANK_RESOLUTION, Complaint, ComplaintEvent
 from models.places import District
 from models.reminders import MonthlyReport
 
@@ -65,7 +88,6 @@ BE_OFFSET = 543
 FETCH_ROWS = 2000  # rows per fetch from the server-side cursor (yield_per)
 # The event kinds the facts are made of; the others (filed, routed, transferred, rated) are not read.
 KINDS = ("acknowledged", "progress", "resolved", "reopened", "rejected")
-BLANK = " \t\r\n\f\v\u00a0"  # what a result text may consist of and still be empty
 
 # What the per-district queries read on PostgreSQL, as index ranges (not in a migration: see the module
 # docstring). The first serves the aggregate, the second the complaints of one district in a window.
@@ -137,7 +159,11 @@ def _district_names(session: Session, districts: Sequence[str] | str | None) -> 
 
 
 class ComplaintStream(Iterable[ComplaintFacts]):
-    """The complaints of one district in one window, read when iterated (each time: a new query)."""
+    """The complaints of one district in one window, read when iterated (each time: a new query).
+
+    Iterating gives `ComplaintFacts`; `moments()` gives the same complaints as `Moments`, the
+    scorer's integer form, without making a datetime of any of them.
+    """
 
     def __init__(
         self,
@@ -159,6 +185,9 @@ class ComplaintStream(Iterable[ComplaintFacts]):
     def __iter__(self) -> Iterator[ComplaintFacts]:
         return stream_complaints(self.session, self.district, *self.window, blanks=self.blanks)
 
+    def moments(self) -> Iterator[Moments]:
+        return stream_moments(self.session, self.district, *self.window, blanks=self.blanks)
+
 
 def stream_complaints(
     session: Session,
@@ -169,10 +198,30 @@ def stream_complaints(
     blanks: _BlankResults | None = None,
 ) -> Iterator[ComplaintFacts]:
     """A generator of the district's `ComplaintFacts` by complaint id, fetched `FETCH_ROWS` rows at a time."""
+    moments = stream_moments(session, district, window_start, window_end, blanks=blanks)
+    try:
+        for m in moments:
+            yield m.facts()
+    finally:
+        moments.close()
+
+
+def stream_moments(
+    session: Session,
+    district: str,
+    window_start: datetime,
+    window_end: datetime,
+    *,
+    blanks: _BlankResults | None = None,
+) -> Generator[Moments, None, None]:
+    """A generator of the district's `Moments` by complaint id, fetched `FETCH_ROWS` rows at a time.
+
+    The loop below runs once per complaint of a year: it is kept flat on purpose (no calls but the
+    unpacking of the packed moments).
+    """
     _check_window(window_start, window_end)
     dialect = session.get_bind().dialect
     postgres = dialect.name == "postgresql"
-    to_utc = _utc_moments(session) if postgres else None
     blank = (blanks or _BlankResults(session, window_start, window_end, [district])).pairs()
     stmt = complaints_query(district, window_start, window_end, postgres)
     rows: Iterator[Sequence[Any]]
@@ -180,42 +229,48 @@ def stream_complaints(
         rows = _prefetched_rows(session, stmt)
     else:
         rows = _streamed_rows(session, stmt)
+    if not postgres:
+        rows = map(_packed_sqlite_row, rows)
+    formats = _formats
+    null = _NULL
+    new = _new_tuple
     try:
-        for cid, code, category, routed, ack, resolved, reopened, rejected, progress, routings in rows:
+        for cid, code, category, routings, packed in rows:
+            count = len(packed) >> 3
+            unpack = formats.get(count) or _format(count)
+            values = unpack(packed)
+            routed, ack, resolved, rejected = values[:4]
             if routings is not None and routings > 1:
                 # Routed to this district more than once (sent away and back): only the events of the
                 # current stint count, which the aggregate over all of the district's events cannot tell.
-                yield _one_complaint(session, cid, code, category, district, routed)
+                yield _one_complaint(session, cid, code, category, district, from_micros(routed)).moments()
                 continue
-            if to_utc is not None:
-                routed, ack, resolved, reopened, rejected = map(
-                    to_utc, (routed, ack, resolved, reopened, rejected)
-                )
-                progress = [to_utc(t) for t in progress] if progress else None
-            if not progress:
-                times: tuple[datetime, ...] = ()
-            elif postgres:
-                progress.sort()
-                times = tuple(progress)
+            if ack == null:
+                ack = None
+            if rejected == null:
+                rejected = None
+            has_text = False
+            if resolved == null:
+                resolved = None
             else:
-                times = tuple(sorted(_sqlite_moment(v) for v in progress.split(",")))
+                has_text = not blank or (cid, resolved) not in blank
             first = None
-            if times:
+            if count > 4:
+                progress = values[4:]
+                if count > 5:
+                    progress = tuple(sorted(progress))
                 if ack is None:
-                    first = times[0]
+                    first = progress[0]
                 else:
-                    for t in times:
+                    for t in progress:
                         if t >= ack:
                             first = t
                             break
-            has_text = False
-            if resolved is not None:
-                if reopened is not None and reopened >= resolved:
-                    resolved = None  # reopened after its last resolution: open again
-                else:
-                    has_text = (cid, resolved) not in blank
-            yield make_facts(
-                code, district, routed, ack, first, resolved, has_text, rejected, times, category
+            else:
+                progress = ()
+            yield new(
+                Moments,
+                (code, district, routed, ack, first, resolved, has_text, rejected, progress, category),
             )
     finally:
         close = getattr(rows, "close", None)
@@ -223,45 +278,33 @@ def stream_complaints(
             close()
 
 
-def _constructor() -> Callable[..., ComplaintFacts]:
-    """`ComplaintFacts(...)` with positional fields, twice as fast for a plain frozen dataclass.
+_new_tuple = tuple.__new__
+# PostgreSQL's binary timestamp: a big-endian int64 of microseconds since 2000-01-01 UTC, the epoch of
+# `Moments`. A row's moments come packed: routed, acknowledged, resolved (NULL when reopened after
+# it), rejected, then every progress update. NULL travels as the smallest int64 (-infinity, which no
+# event has).
+_NULL = -(2**63)
+_NULL_BYTES = _NULL.to_bytes(8, "big", signed=True)
+_formats: dict[int, Callable[[bytes], tuple[int, ...]]] = {}
 
-    A frozen dataclass's `__init__` sets each field through `object.__setattr__`, about 2 µs for ten
-    fields: a second of a million-complaint year. When `ComplaintFacts` is still a plain frozen
-    dataclass (no `__post_init__`, no slots, exactly the fields below), the instance's `__dict__` is
-    filled at once instead; the object is the same (equality, hash, repr). Otherwise the real
-    constructor is used.
+
+def _format(count: int) -> Callable[[bytes], tuple[int, ...]]:
+    unpack = _formats[count] = struct.Struct(f">{count}q").unpack
+    return unpack
+
+
+def _packed_sqlite_row(row: Sequence[Any]) -> tuple[Any, ...]:
+    """A SQLite row in the packed form PostgreSQL sends (SQLite has no binary timestamps to send).
+
+    SQLite's moments come as datetimes and its progress times as comma-separated text; packing them
+    lets one decoding loop serve both databases.
     """
-    names = (
-        "code",
-        "district",
-        "routed_at",
-        "acknowledged_at",
-        "first_progress_at",
-        "resolved_at",
-        "result_text",
-        "rejected_at",
-        "progress_at",
-        "category",
-    )
-    plain = (
-        tuple(f.name for f in dataclasses.fields(ComplaintFacts)) == names
-        and not hasattr(ComplaintFacts, "__post_init__")
-        and "__slots__" not in vars(ComplaintFacts)
-    )
-    if not plain:
-        return ComplaintFacts
-    new = object.__new__
-
-    def make(*values: Any) -> ComplaintFacts:
-        facts = new(ComplaintFacts)
-        facts.__dict__.update(zip(names, values, strict=True))
-        return facts
-
-    return make
-
-
-make_facts = _constructor()
+    cid, code, category, routings, routed, ack, resolved, rejected, progress = row
+    moments = [routed, ack, resolved, rejected]
+    if progress:
+        moments.extend(_sqlite_moment(v) for v in progress.split(","))
+    values = [_NULL if m is None else to_micros(m) for m in moments]
+    return cid, code, category, routings, struct.pack(f">{len(values)}q", *values)
 
 
 def _streamed_rows(session: Session, stmt: Select[Any]) -> Iterator[Sequence[Any]]:
@@ -288,7 +331,7 @@ def _prefetched_rows(session: Session, stmt: Select[Any]) -> Iterator[Sequence[A
     connection = session.connection()
     driver = connection.connection.driver_connection
     compiled = stmt.compile(dialect=connection.dialect)
-    # Binary rows: no timestamp text to print on the server and parse here.
+    # Binary rows: the packed moments come as bytes, the rest without text to print and parse.
     cursor = driver.cursor(name=f"kpi_facts_{next(_cursor_numbers)}", binary=True)  # type: ignore[union-attr]
     try:
         cursor.execute(str(compiled), compiled.construct_params())
@@ -347,60 +390,51 @@ def _sqlite_moment(value: str) -> datetime:
     return datetime.fromisoformat(value).replace(tzinfo=UTC)
 
 
-def _to_utc(moment: datetime | None) -> datetime | None:
-    return None if moment is None else moment.astimezone(UTC)
-
-
-UTC_ZONES = frozenset({"utc", "etc/utc", "etc/universal", "universal", "zulu", "etc/zulu", "uct", "etc/uct"})
-
-
-def _utc_moments(session: Session) -> Callable[[datetime | None], datetime | None] | None:
-    """Make PostgreSQL hand back moments in `datetime.UTC`; returns a converter when it cannot.
-
-    psycopg gives timestamptz values the session zone's tzinfo: a ZoneInfo for 'Etc/UTC' (the server
-    default here), which costs zone arithmetic per value in psycopg and again in every comparison the
-    scorer makes. When the session zone is UTC under another name, naming it 'UTC' for the rest of
-    the transaction (SET LOCAL) changes no answer of any query and yields `datetime.UTC` moments. In
-    any other zone the setting is left alone and the moments are converted in Python.
-    """
-    zone = session.execute(text("SHOW TimeZone")).scalar_one()
-    if zone == "UTC":
-        return None
-    if str(zone).lower() in UTC_ZONES:
-        session.execute(text("SET LOCAL TIME ZONE 'UTC'"))
-        return None
-    return _to_utc
-
-
 def complaints_query(
     district: str, window_start: datetime, window_end: datetime, postgres: bool
 ) -> Select[Any]:
     """One row per complaint of `district` routed there in [start, end], its events grouped in SQL.
 
-    Columns: id, tracking code, category, routed_at, then over the events recorded for the district:
-    the first acknowledgement, the last resolution, the last reopening, the first rejection, the
-    progress times (unordered: an array on PostgreSQL, comma-separated text on SQLite) and the number
-    of times it was routed there. The events are read as one range of the district's events between
-    the window's first and last complaint id (`SUGGESTED_INDEXES`), grouped in index order.
+    Columns: id, tracking code, category, the number of times it was routed there, then its moments:
+    routed_at and, over the events recorded for the district, the first acknowledgement, the last
+    resolution (NULL when a reopening came at or after it), the first rejection and the progress
+    times (unordered). On PostgreSQL the moments come packed in one bytea of binary timestamps (see
+    `_NULL`), which Python unpacks in one call; on SQLite as four moments and comma-separated text.
+    The events are read as one range of the district's events between the window's first and last
+    complaint id (`SUGGESTED_INDEXES`), grouped in index order.
     """
     c = Complaint.__table__.alias("c")
     e = ComplaintEvent.__table__.alias("e")
-    moment_type = DateTime(timezone=True) if postgres else UtcDateTime()
 
     def when(kind: str) -> ColumnElement[bool]:
         return e.c.kind == kind
 
-    def moment(expr: Any) -> ColumnElement[Any]:
-        return type_coerce(expr, moment_type)
+    def first(kind: str) -> Any:
+        return func.min(e.c.at).filter(when(kind))
 
+    def last(kind: str) -> Any:
+        return func.max(e.c.at).filter(when(kind))
+
+    # Reopened after its last resolution: open again.
+    resolved = case((last("reopened") >= last("resolved"), null()), else_=last("resolved"))
     if postgres:
-        progress: ColumnElement[Any] = type_coerce(
-            func.array_agg(e.c.at).filter(when("progress")), NullType()
-        )
+        empty = literal(b"", LargeBinary())
+        none = literal(_NULL_BYTES, LargeBinary())
+        packed: Any = None
+        for moment in (first("acknowledged"), resolved, first("rejected")):
+            part = func.coalesce(func.timestamptz_send(moment), none)
+            packed = part if packed is None else packed.op("||")(part)
+        progress = func.string_agg(func.timestamptz_send(e.c.at), empty).filter(when("progress"))
+        moments: list[Any] = [packed.op("||")(func.coalesce(progress, empty)).label("packed")]
     else:
-        progress = type_coerce(
-            func.group_concat(e.c.at, literal_column("','")).filter(when("progress")), String()
-        )
+        moments = [
+            type_coerce(first("acknowledged"), UtcDateTime()).label("ack"),
+            type_coerce(resolved, UtcDateTime()).label("resolved"),
+            type_coerce(first("rejected"), UtcDateTime()).label("rejected"),
+            type_coerce(
+                func.group_concat(e.c.at, literal_column("','")).filter(when("progress")), String()
+            ).label("progress"),
+        ]
     in_window = and_(
         c.c.district_code == district, c.c.routed_at >= window_start, c.c.routed_at <= window_end
     )
@@ -411,32 +445,23 @@ def complaints_query(
     lowest = select(func.min(ids.c.id)).where(id_window).scalar_subquery()
     highest = select(func.max(ids.c.id)).where(id_window).scalar_subquery()
     grouped = (
-        select(
-            e.c.complaint_id.label("cid"),
-            moment(func.min(e.c.at).filter(when("acknowledged"))).label("ack"),
-            moment(func.max(e.c.at).filter(when("resolved"))).label("resolved"),
-            moment(func.max(e.c.at).filter(when("reopened"))).label("reopened"),
-            moment(func.min(e.c.at).filter(when("rejected"))).label("rejected"),
-            progress.label("progress"),
-            func.count().filter(when("routed")).label("routings"),
-        )
+        select(e.c.complaint_id.label("cid"), func.count().filter(when("routed")).label("routings"), *moments)
         .where(e.c.district_code == district, e.c.complaint_id.between(lowest, highest))
         .group_by(e.c.complaint_id)
         .subquery("a")
     )
+    if postgres:
+        # A complaint without any event of the district: no acknowledgement, resolution, rejection.
+        nothing = literal(_NULL_BYTES * 3, LargeBinary())
+        packed_row = func.timestamptz_send(c.c.routed_at).op("||")(func.coalesce(grouped.c.packed, nothing))
+        columns: list[Any] = [type_coerce(packed_row, LargeBinary()).label("moments")]
+    else:
+        columns = [
+            type_coerce(c.c.routed_at, UtcDateTime()),
+            *(grouped.c[name] for name in ("ack", "resolved", "rejected", "progress")),
+        ]
     return (
-        select(
-            c.c.id,
-            c.c.tracking_code,
-            c.c.category,
-            moment(c.c.routed_at),
-            grouped.c.ack,
-            grouped.c.resolved,
-            grouped.c.reopened,
-            grouped.c.rejected,
-            grouped.c.progress,
-            grouped.c.routings,
-        )
+        select(c.c.id, c.c.tracking_code, c.c.category, grouped.c.routings, *columns)
         .select_from(c)
         .outerjoin(grouped, grouped.c.cid == c.c.id)
         .where(in_window)
@@ -486,7 +511,7 @@ def facts_from_events(
         elif kind == "progress":
             progress.append(at)
         elif kind == "resolved" and (resolved is None or at >= resolved):
-            resolved, text_ok = at, bool((body or "").strip(BLANK))
+            resolved, text_ok = at, bool((body or "").strip(BLANK_CHARACTERS))
         elif kind == "reopened" and (reopened is None or at >= reopened):
             reopened = at
         elif kind == "rejected" and rejected is None:
@@ -501,7 +526,7 @@ def facts_from_events(
 
 
 class _BlankResults:
-    """The (complaint id, moment) of resolutions without a result text, read once when first asked.
+    """The (complaint id, moment in micros) of resolutions without a result text, read once when first asked.
 
     The bot refuses a resolution without a text, so this is normally empty; texts are not in the
     covering index, and one query for the exceptions costs less than reading every event row.
@@ -509,23 +534,21 @@ class _BlankResults:
 
     def __init__(self, session: Session, start: datetime, end: datetime, districts: Sequence[str]) -> None:
         self.session, self.start, self.end, self.districts = session, start, end, list(districts)
-        self._pairs: set[tuple[int, datetime]] | None = None
+        self._pairs: set[tuple[int, int]] | None = None
 
-    def pairs(self) -> set[tuple[int, datetime]]:
+    def pairs(self) -> set[tuple[int, int]]:
         if self._pairs is None:
             self._pairs = self._read()
         return self._pairs
 
-    def _read(self) -> set[tuple[int, datetime]]:
+    def _read(self) -> set[tuple[int, int]]:
         e = ComplaintEvent.__table__
-        blank = func.coalesce(func.trim(e.c.text, BLANK), "") == ""
         stmt = select(e.c.complaint_id, type_coerce(e.c.at, UtcDateTime())).where(
-            e.c.kind == "resolved",
-            blank,
+            text(BLANK_RESOLUTION),  # as ix_complaint_events_blank_resolutions: read from that index
             e.c.at >= self.start,
             e.c.district_code.in_(self.districts),
         )
-        return {(cid, at) for cid, at in self.session.execute(stmt)}
+        return {(cid, to_micros(at)) for cid, at in self.session.execute(stmt)}
 
 
 # ---- monthly submissions and audits --------------------------------------------------------------------

@@ -89,7 +89,18 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
         path = tmp_path / "test.sqlite3"
         shutil.copy(request.getfixturevalue("_sqlite_template"), path)
         return f"sqlite:///{path}"
-    url: str = request.getfixturevalue("_pg_schema")
+    return _emptied(request.getfixturevalue("_pg_schema"))
+
+
+@pytest.fixture
+def pg_url(request: pytest.FixtureRequest) -> str:
+    """An emptied PostgreSQL schema, for what only PostgreSQL has (exported snapshots, say)."""
+    if not PG_URL:
+        require_or_skip("TEST_DATABASE_URL is not set")
+    return _emptied(request.getfixturevalue("_pg_schema"))
+
+
+def _emptied(url: str) -> str:
     engine = make_engine(url)
     with engine.begin() as conn:  # empty every table, then the 50 districts again
         names = ", ".join(f'"{t.name}"' for t in reversed(Base.metadata.sorted_tables))

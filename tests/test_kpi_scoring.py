@@ -5,8 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
-import weakref
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
@@ -72,7 +71,7 @@ def good(code: str, routed: datetime, district: str = D, **changes: object) -> C
         result_text=True,
         progress_at=(fp,),
     )
-    return replace(c, **changes)
+    return c._replace(**changes)
 
 
 def months_of_fy() -> list[date]:
@@ -118,8 +117,8 @@ def test_late_ack_by_two_working_days_across_a_holiday(cal: WorkingCalendar, sch
     # Routed Fri 4 Dec 2026: Sat 5, Sun 6, Mon 7 (in lieu) off → ack due Tue 8 Dec.
     # Acknowledged Fri 11 Dec: Wed 9 (1), Thu 10 Constitution Day, Fri 11 (2) → 2 working days late.
     c = good("BKK-1", at(2026, 12, 4), acknowledged_at=at(2026, 12, 11, 9))
-    c = replace(c, first_progress_at=at(2026, 12, 11, 11), progress_at=(at(2026, 12, 11, 11),))
-    c = replace(c, resolved_at=at(2026, 12, 11, 12))
+    c = c._replace(first_progress_at=at(2026, 12, 11, 11), progress_at=(at(2026, 12, 11, 11),))
+    c = c._replace(resolved_at=at(2026, 12, 11, 12))
     u = score_unit(unit((c,)), scheme, cal, AS_OF, FY)
     step1 = u.step(1)
     assert (step1.correct, step1.failing, step1.points) == (0, 1, Decimal("0.0000"))
@@ -203,9 +202,9 @@ def test_missed_checkpoint_2027_01_15(cal: WorkingCalendar, scheme: Kpi32Scheme)
     assert reason.text_en == "checkpoint 2027-01-15 missed"
     assert "15 ม.ค. 2570" in reason.text_th
     # An update on 31 Dec (after the 30 Dec checkpoint) meets 15 Jan; one on 30 Dec does not.
-    met = replace(c, progress_at=(*c.progress_at, at(2026, 12, 31, 8)))
+    met = c._replace(progress_at=(*c.progress_at, at(2026, 12, 31, 8)))
     assert score_unit(unit((met,)), scheme, cal, AS_OF, FY).step(2).correct == 1
-    not_met = replace(c, progress_at=(*c.progress_at, at(2026, 12, 30, 23, 59)))
+    not_met = c._replace(progress_at=(*c.progress_at, at(2026, 12, 30, 23, 59)))
     assert score_unit(unit((not_met,)), scheme, cal, AS_OF, FY).step(2).correct == 0
 
 
@@ -311,7 +310,7 @@ def test_step_points_formula() -> None:
 def test_exactly_95_percent_gets_full_points(cal: WorkingCalendar, scheme: Kpi32Scheme) -> None:
     complaints = [good(f"C{i}", day_in_fy(i)) for i in range(19)]
     complaints.append(good("LATE", day_in_fy(19), acknowledged_at=day_in_fy(19) + timedelta(days=10)))
-    complaints[0] = replace(complaints[0], result_text=False)  # 19 of 20 correct in each step
+    complaints[0] = complaints[0]._replace(result_text=False)  # 19 of 20 correct in each step
     u = score_unit(unit(complaints), scheme, cal, AS_OF, FY)
     assert u.n == 20
     assert (u.step(1).correct, u.step(1).percent, u.step(1).points) == (
@@ -333,7 +332,7 @@ def test_just_below_95_percent_is_scaled_exactly(cal: WorkingCalendar, scheme: K
     for i in range(1000):
         c = good(f"C{i:04d}", day_in_fy(i))
         if i < 51:
-            c = replace(c, acknowledged_at=c.routed_at + timedelta(days=10), result_text=False)
+            c = c._replace(acknowledged_at=c.routed_at + timedelta(days=10), result_text=False)
         complaints.append(c)
     u = score_unit(unit(complaints), scheme, cal, AS_OF, FY)
     for number, full in ((1, 1), (2, 2)):
@@ -451,7 +450,7 @@ def test_step_3_never_below_its_floor(cal: WorkingCalendar, scheme: Kpi32Scheme)
 
 def test_step_1_not_yet_due_reading(cal: WorkingCalendar, scheme: Kpi32Scheme) -> None:
     fresh = good("NEW", at(2027, 3, 31, 9), acknowledged_at=None, first_progress_at=None, progress_at=())
-    fresh = replace(fresh, resolved_at=None)
+    fresh = fresh._replace(resolved_at=None)
     as_of = at(2027, 3, 31, 18)
     (reason,) = score_unit(unit((fresh,)), scheme, cal, as_of, FY).step(1).failures
     assert (reason.rule, reason.due) == (ACK_PENDING, date(2027, 4, 1))
@@ -515,6 +514,15 @@ def test_evaluate_complaint_for_reports(cal: WorkingCalendar, scheme: Kpi32Schem
 # --- streaming: one pass, bounded memory ---
 
 
+class Watched(ComplaintFacts):
+    """A ComplaintFacts that says when it is freed (tuples take no weak references)."""
+
+    gone: Callable[[], None]
+
+    def __del__(self) -> None:
+        self.gone()
+
+
 class OncePerIteration:
     """An iterable that counts its iterations, what it yielded, and the most yielded items alive at once."""
 
@@ -532,11 +540,12 @@ class OncePerIteration:
             routed = start + timedelta(minutes=7 * i)  # 50,000 × 7 min ≈ 243 days
             c = good(f"G{i:05d}", routed.astimezone(UTC))
             if i % self.every == 0:
-                c = replace(c, acknowledged_at=routed + timedelta(days=9))
+                c = c._replace(acknowledged_at=routed + timedelta(days=9))
             self.yielded += 1
             self.alive += 1
             self.most_alive = max(self.most_alive, self.alive)
-            weakref.finalize(c, self._gone)
+            c = Watched._make(c)
+            c.gone = self._gone
             yield c
             del c
 

@@ -14,7 +14,7 @@ from sqlalchemy import event, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from kpi import source
-from kpi.facts import AuditResult, ComplaintFacts, MonthlySubmission
+from kpi.facts import AuditResult, ComplaintFacts, Moments, MonthlySubmission
 from kpi.source import ComplaintStream, district_facts, facts_from_events, submissions, window_months
 from models import Citizen, Complaint, ComplaintEvent, MonthlyReport, Photo
 from models.complaint_actions import (
@@ -401,14 +401,14 @@ def test_the_complaints_are_read_only_when_iterated_and_one_at_a_time(
     with transaction(sessions) as session:
         many(session, 30)
     monkeypatch.setattr(source, "FETCH_ROWS", 4)
-    made: list[ComplaintFacts] = []
-    real = source.make_facts
+    made: list[Moments] = []
+    real = source._new_tuple  # how the stream makes each `Moments`
 
-    def counting(*values: Any) -> ComplaintFacts:
-        made.append(real(*values))
+    def counting(cls: type[Moments], values: Any) -> Moments:
+        made.append(real(cls, values))
         return made[-1]
 
-    monkeypatch.setattr(source, "make_facts", counting)
+    monkeypatch.setattr(source, "_new_tuple", counting)
     statements: list[str] = []
     with transaction(sessions) as session:
         event.listen(session.get_bind(), "before_cursor_execute", lambda *a: statements.append(a[2]))
@@ -421,14 +421,15 @@ def test_the_complaints_are_read_only_when_iterated_and_one_at_a_time(
 
         complaints = iter(stream)
         first = next(complaints)
-        assert len(made) == 1 and first == made[0]  # the first one, before the other 29 are made
+        assert len(made) == 1 and first == made[0].facts()  # the first one, before the other 29 are made
         rest = list(complaints)
-        assert len(made) == 30 and [first, *rest] == made
+        assert len(made) == 30 and [first, *rest] == [m.facts() for m in made]
         # The blank results and the aggregate (which on PostgreSQL goes to psycopg directly).
         assert any("complaint_events" in s for s in statements)
 
         # Iterating again reads again; another district's stream is its own.
-        assert list(stream) == made[:30]
+        assert list(stream) == [m.facts() for m in made[:30]]
+        assert list(stream.moments()) == made[:30]  # the scorer's form: the same complaints
         assert list(next(units).complaints) == []
 
 
