@@ -30,6 +30,10 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     app.register_blueprint(webhook_bp)
     app.register_blueprint(public_api_bp)
     app.register_blueprint(photo_links_bp)
+    from admin import init_admin
+
+    # Over https (production) the session cookie never travels in clear; the sandbox is plain http.
+    init_admin(app, secure_cookies=(services.settings.public_base_url or "").startswith("https://"))
     app.add_url_rule("/healthz", "healthz", healthz)
     app.add_url_rule("/", "index", index)
     if services.settings.sandbox:

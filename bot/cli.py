@@ -13,7 +13,7 @@ from typing import Any
 
 from sqlalchemy.exc import OperationalError
 
-from bot import cli_admin, cli_kpi, cli_reminders, cli_reports
+from bot import cli_admin, cli_kpi, cli_reminders, cli_reports, cli_users
 from bot.settings import ConfigError, Settings, settings_from_env
 
 log = logging.getLogger("rongtook")
@@ -52,6 +52,7 @@ def main(argv: list[str] | None = None) -> int:
     cli_reminders.add_parser(sub)
     cli_reports.add_parsers(sub)
     cli_kpi.add_parser(sub)
+    cli_users.add_parser(sub)
     dialogs = sub.add_parser("dialogs", help="the declared dialog tables")
     dialogs.add_argument("action", choices=["diagram"], help="print a dialog table as a Mermaid diagram")
     dialogs.add_argument("--kind", choices=["citizen", "officer"], default="citizen")
@@ -313,6 +314,7 @@ COMMANDS = {
     "report": cli_reports.cmd_report,
     "audit": cli_reports.cmd_audit,
     "kpi": cli_kpi.cmd_kpi,
+    "users": cli_users.cmd_users,
 }
 
 if __name__ == "__main__":

@@ -15,6 +15,7 @@ from models.queues import InboxEvent, OutboxMessage, QueueStatus
 from models.reminders import Lease, MonthlyReport, ReminderSent
 from models.sandbox import SandboxContent, SandboxMessage, SandboxReplyToken, SandboxRetryKey, SandboxUser
 from models.sections import CategorySection
+from models.staff import LoginFailures, StaffUser
 
 __all__ = [
     "AuditDraw",
@@ -32,12 +33,14 @@ __all__ = [
     "InboxEvent",
     "Lease",
     "LinkAttempts",
+    "LoginFailures",
     "MonthlyReport",
     "Officer",
     "OfficerLinkCode",
     "OutboxMessage",
     "OverrideKind",
     "Photo",
+    "StaffUser",
     "QueueStatus",
     "ReminderSent",
     "SandboxContent",

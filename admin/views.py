@@ -1,0 +1,377 @@
+"""The admin pages: sign-in and out, dashboard, complaint list and detail, photos.
+
+Each view opens one transaction (`services.sessions`) and scopes every query to what the signed-in
+user may see (`scope`): a head or officer of one district gets 404 for another district's complaint,
+exactly as for one that does not exist, so codes cannot be probed.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    session,
+    url_for,
+)
+from flask.typing import ResponseReturnValue
+from flask_login import current_user, login_required, login_user, logout_user
+from flask_wtf.csrf import CSRFError
+from sqlalchemy import Select, func, or_, select
+from sqlalchemy.orm import Session
+from werkzeug.wrappers import Response
+
+from admin.texts import LANGUAGES
+from bot.services import Services
+from models import Complaint, ComplaintEvent, Photo
+from models.complaints import ComplaintStatus
+from models.db import transaction
+from models.places import District
+from models.staff import SignIn, StaffUser, sign_in
+from models.tracking_codes import normalise_code
+from scheduler.thai_dates import date_in
+
+bp = Blueprint("admin", __name__, url_prefix="/admin", template_folder="templates")
+BANGKOK = ZoneInfo("Asia/Bangkok")
+PAGE_SIZE = 50
+OPEN = (ComplaintStatus.ROUTED.value, ComplaintStatus.ACKNOWLEDGED.value, ComplaintStatus.IN_PROGRESS.value)
+
+
+class SignedIn:
+    """The Flask-Login user: a detached copy of the account, checked against the database each request."""
+
+    def __init__(self, user: StaffUser) -> None:
+        self.id, self.username, self.role = user.id, user.username, user.role
+        self.district_code, self.session_version = user.district_code, user.session_version
+        self._account = user
+
+    is_authenticated = True
+    is_active = True
+    is_anonymous = False
+
+    def get_id(self) -> str:
+        return f"{self.id}:{self.session_version}"
+
+    def may_see(self, district_code: str | None) -> bool:
+        return self._account.may_see(district_code)
+
+    def may_act(self, district_code: str | None) -> bool:
+        return self._account.may_act(district_code)
+
+
+def services() -> Services:
+    return current_app.extensions["rongtook"]  # type: ignore[no-any-return]
+
+
+def load_user(user_id: str) -> SignedIn | None:
+    """An account is signed out everywhere when switched off or when its password changes."""
+    ident, _, version = user_id.partition(":")
+    if not ident.isdigit() or not version.isdigit():
+        return None
+    with transaction(services().sessions) as s:
+        user = s.get(StaffUser, int(ident))
+        if user is None or not user.active or user.session_version != int(version):
+            return None
+        s.expunge(user)
+        return SignedIn(user)
+
+
+def unauthorised() -> ResponseReturnValue:
+    flash(text("session_expired"))
+    return redirect(url_for("admin.login", next=request.full_path if request.method == "GET" else None))
+
+
+# ---- language, texts, CSRF -----------------------------------------------------------------------
+
+
+def lang() -> str:
+    chosen = request.args.get("lang")
+    if chosen in LANGUAGES:
+        session["lang"] = chosen
+    return session.get("lang", "th") if session.get("lang") in LANGUAGES else "th"
+
+
+def text(key: str) -> str:
+    return LANGUAGES[lang()].get(key, key)
+
+
+@bp.before_request
+def before() -> None:
+    g.lang = lang()
+    if request.method == "POST":
+        current_app.extensions["rongtook_csrf"].protect()
+
+
+@bp.errorhandler(CSRFError)
+def csrf_failed(error: CSRFError) -> ResponseReturnValue:
+    return render_template("admin/message.html", message=text("csrf")), 400
+
+
+@bp.app_template_global()
+def t(key: str) -> str:
+    return text(key)
+
+
+@bp.app_template_filter("day")
+def day_filter(moment: datetime | date | None) -> str:
+    if moment is None:
+        return "–"
+    if isinstance(moment, datetime):
+        local = moment.astimezone(BANGKOK)
+        return f"{date_in(local.date(), g.get('lang', 'th'))} {local:%H:%M}"
+    return date_in(moment, g.get("lang", "th"))
+
+
+# ---- sign in and out -----------------------------------------------------------------------------
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login() -> ResponseReturnValue:
+    if request.method == "GET":
+        return render_template("admin/login.html", next=_safe_next(request.args.get("next")))
+    username = request.form.get("username", "")[:100]
+    password = request.form.get("password", "")[:200]
+    now = datetime.now(UTC)
+    with transaction(services().sessions) as s:
+        result = sign_in(s, username, password, request.remote_addr or "?", now)
+        if result.outcome is not SignIn.OK or result.user is None:
+            message = text("paused" if result.outcome is SignIn.PAUSED else "wrong")
+            status = 429 if result.outcome is SignIn.PAUSED else 401
+            return render_template("admin/login.html", error=message, username=username), status
+        s.expunge(result.user)
+        user = SignedIn(result.user)
+    language = session.get("lang")
+    session.clear()  # a new session: nothing planted before the sign-in survives it (fixation)
+    if language:
+        session["lang"] = language
+    session.permanent = True
+    login_user(user)
+    return redirect(_safe_next(request.form.get("next")) or url_for("admin.dashboard"))
+
+
+def _safe_next(target: str | None) -> str | None:
+    """Only a path of this site's admin pages (no scheme, no host): no open redirect."""
+    if target and target.startswith("/admin/") and not target.startswith("//") and "\\" not in target:
+        return target
+    return None
+
+
+@bp.post("/logout")
+@login_required
+def logout() -> ResponseReturnValue:
+    logout_user()
+    session.clear()
+    flash(text("signed_out"))
+    return redirect(url_for("admin.login"))
+
+
+# ---- scoping -------------------------------------------------------------------------------------
+
+
+def scope(stmt: Select[Any]) -> Select[Any]:
+    """Only the complaints the signed-in user may see."""
+    if current_user.role in ("admin", "viewer"):
+        return stmt
+    return stmt.where(Complaint.district_code == current_user.district_code)
+
+
+def visible_districts(s: Session) -> list[District]:
+    districts = list(s.scalars(select(District).order_by(District.code)))
+    return [d for d in districts if current_user.may_see(d.code)]
+
+
+# ---- dashboard -----------------------------------------------------------------------------------
+
+
+@bp.get("/")
+@login_required
+def dashboard() -> ResponseReturnValue:
+    now = datetime.now(UTC)
+    with transaction(services().sessions) as s:
+        by_status = dict(
+            s.execute(scope(select(Complaint.status, func.count()).group_by(Complaint.status))).all()
+        )
+        overdue_ack = s.scalar(
+            scope(
+                select(func.count()).where(
+                    Complaint.status == ComplaintStatus.ROUTED.value, Complaint.ack_due_at < now
+                )
+            )
+        )
+        overdue_progress = s.scalar(
+            scope(
+                select(func.count()).where(
+                    Complaint.status.in_(OPEN),
+                    Complaint.first_progress_at.is_(None),
+                    Complaint.first_progress_due_at < now,
+                )
+            )
+        )
+        rows = s.execute(
+            scope(
+                select(
+                    Complaint.district_code,
+                    func.count().filter(Complaint.status.in_(OPEN)),
+                    func.count().filter(
+                        Complaint.status == ComplaintStatus.ROUTED.value, Complaint.ack_due_at < now
+                    ),
+                ).group_by(Complaint.district_code)
+            )
+        ).all()
+        names = {d.code: d.name_th for d in visible_districts(s)}
+    table = sorted(
+        ((code, names.get(code or "", "–"), open_, late) for code, open_, late in rows),
+        key=lambda r: (-r[3], -r[2], r[0] or ""),
+    )
+    return render_template(
+        "admin/dashboard.html",
+        by_status=by_status,
+        statuses=[st.value for st in ComplaintStatus],
+        overdue_ack=overdue_ack,
+        overdue_progress=overdue_progress,
+        districts=table,
+    )
+
+
+# ---- complaints ----------------------------------------------------------------------------------
+
+
+@bp.get("/complaints")
+@login_required
+def complaints() -> ResponseReturnValue:
+    q = request.args.get("q", "").strip()[:200]
+    district = request.args.get("district", "")
+    status = request.args.get("status", "")
+    page = request.args.get("page", "1")
+    number = int(page) if page.isdigit() and 0 < int(page) < 100_000 else 1
+    stmt = scope(select(Complaint))
+    if district:
+        stmt = stmt.where(Complaint.district_code == district)
+    if status in {st.value for st in ComplaintStatus}:
+        stmt = stmt.where(Complaint.status == status)
+    if q:
+        code = normalise_code(q)
+        # A typed code finds its complaint; words search the description (bound parameters: any
+        # quote or percent sign is only text).
+        words = q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        matches = Complaint.description.ilike(f"%{words}%", escape="\\")
+        stmt = stmt.where(or_(Complaint.tracking_code == code, matches) if code else matches)
+    with transaction(services().sessions) as s:
+        total = s.scalar(select(func.count()).select_from(stmt.subquery())) or 0
+        rows = list(
+            s.scalars(
+                stmt.order_by(Complaint.created_at.desc(), Complaint.id.desc())
+                .limit(PAGE_SIZE)
+                .offset((number - 1) * PAGE_SIZE)
+            )
+        )
+        districts = visible_districts(s)
+        names = {d.code: d.name_th for d in districts}
+        for row in rows:
+            s.expunge(row)
+    pages = max(1, -(-total // PAGE_SIZE))
+    return render_template(
+        "admin/complaints.html",
+        rows=rows,
+        names=names,
+        districts=districts,
+        statuses=[st.value for st in ComplaintStatus],
+        q=q,
+        district=district,
+        status=status,
+        page=number,
+        pages=pages,
+        total=total,
+    )
+
+
+@bp.get("/complaints/<code>")
+@login_required
+def complaint(code: str) -> ResponseReturnValue:
+    normal = normalise_code(code)
+    if normal is None:
+        abort(404)
+    with transaction(services().sessions) as s:
+        row = s.scalar(select(Complaint).where(Complaint.tracking_code == normal))
+        if row is None or not current_user.may_see(row.district_code):
+            abort(404)  # another district's complaint looks like no complaint
+        events = list(
+            s.scalars(
+                select(ComplaintEvent)
+                .where(ComplaintEvent.complaint_id == row.id)
+                .order_by(ComplaintEvent.at, ComplaintEvent.id)
+            )
+        )
+        photos = list(s.scalars(select(Photo).where(Photo.complaint_id == row.id).order_by(Photo.id)))
+        district = s.get(District, row.district_code) if row.district_code else None
+        after_events = {e.id for e in events if e.kind == "resolved"}
+        before = [p for p in photos if p.event_id is None or p.event_id not in after_events]
+        after = [p for p in photos if p.event_id in after_events]
+        for item in (row, *events, *photos):
+            s.expunge(item)
+        district_name = district.name_th if district else "–"
+    now = datetime.now(UTC)
+    return render_template(
+        "admin/complaint.html",
+        c=row,
+        events=events,
+        before=before,
+        after=after,
+        district_name=district_name,
+        deadlines=_deadlines(row, now),
+    )
+
+
+def _deadlines(c: Complaint, now: datetime) -> list[tuple[str, datetime | date | None, str]]:
+    """(label, due, met | late | pending) for the acknowledgement and the first progress report."""
+
+    def verdict(due: datetime | None, done: datetime | None) -> str:
+        if due is None:
+            return "pending"
+        if done is not None:
+            return "met" if done <= due else "late"
+        return "late" if now > due else "pending"
+
+    return [
+        ("ack_due", c.ack_due_at, verdict(c.ack_due_at, c.acknowledged_at)),
+        (
+            "first_progress_due",
+            c.first_progress_due_at,
+            verdict(c.first_progress_due_at, c.first_progress_at),
+        ),
+        ("next_checkpoint", c.next_checkpoint_on, "pending"),
+    ]
+
+
+@bp.get("/photos/<int:photo_id>")
+@login_required
+def photo(photo_id: int) -> ResponseReturnValue:
+    with transaction(services().sessions) as s:
+        row = s.get(Photo, photo_id)
+        owner = s.get(Complaint, row.complaint_id) if row is not None and row.complaint_id else None
+        if row is None or owner is None or not current_user.may_see(owner.district_code):
+            abort(404)
+        path, content_type = services().settings.photo_dir / row.path, row.content_type
+    if not path.is_file():
+        abort(404)
+    response: Response = send_file(path, mimetype=content_type, max_age=600)
+    response.headers["Cache-Control"] = "private, max-age=600"
+    return response
+
+
+@bp.after_request
+def no_framing(response: Response) -> Response:
+    response.headers.setdefault("X-Frame-Options", "DENY")
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    response.headers.setdefault("Referrer-Policy", "same-origin")
+    return response

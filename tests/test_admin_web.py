@@ -1,0 +1,294 @@
+"""The admin web's doors: sign-in, CSRF, throttling, sessions, and who may read which district."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from flask.testing import FlaskClient
+from PIL import Image
+from sqlalchemy import select
+
+from bot.services import Services
+from models import Citizen, Complaint, Photo
+from models.complaint_lifecycle import file_complaint
+from models.db import transaction
+from models.staff import MAX_FAILURES, StaffError, StaffUser, add_user, set_password
+from scheduler.calendar_store import load_calendar
+from tests.test_settings import REPO
+
+NOW = datetime(2026, 11, 23, 3, 0, tzinfo=UTC)
+PASSWORD = "correct horse battery"
+USERS = {  # username: (role, district)
+    "centre": ("admin", None),
+    "head1030": ("head", "1030"),
+    "officer1030": ("officer", "1030"),
+    "officer1001": ("officer", "1001"),
+    "viewer": ("viewer", None),
+}
+XSS = '<script>alert("x")</script><img src=x onerror=alert(1)>'
+
+
+@pytest.fixture
+def world(services: Services) -> dict[str, str]:
+    """The five accounts; a complaint in Chatuchak (1030) with a photo and one in Phra Nakhon (1001)."""
+    photo_dir = services.settings.photo_dir
+    photo_dir.mkdir(parents=True, exist_ok=True)
+    Image.new("RGB", (160, 120), (200, 120, 40)).save(photo_dir / "before.png")
+    with transaction(services.sessions) as session:
+        for name, (role, district) in USERS.items():
+            add_user(session, name, PASSWORD, role, district, NOW)
+        person = Citizen(line_user_id="U" + "1" * 32, created_at=NOW, updated_at=NOW)
+        session.add(person)
+        session.flush()
+        calendar = load_calendar(session)
+        codes = {}
+        for key, district, text in (("ours", "1030", f"ไฟดับ {XSS}"), ("theirs", "1001", "ขยะล้นถัง")):
+            photo = Photo(
+                citizen_id=person.id,
+                path="before.png",
+                content_type="image/png",
+                size_bytes=(photo_dir / "before.png").stat().st_size,
+                sha256="x",
+                created_at=NOW,
+            )
+            session.add(photo)
+            session.flush()
+            complaint = file_complaint(
+                session,
+                person,
+                description=text,
+                category="ไฟฟ้า",
+                district_code=district,
+                latitude=None,
+                longitude=None,
+                photos=[photo],
+                at=NOW,
+                calendar=calendar,
+            )
+            codes[key] = complaint.tracking_code
+            codes[f"{key}_photo"] = str(photo.id)
+    return codes
+
+
+def token(page: str) -> str:
+    found = re.search(r'name="csrf_token" value="([^"]+)"', page)
+    assert found, "the page has no CSRF token"
+    return found.group(1)
+
+
+def listed(page: str) -> set[str]:
+    """The tracking codes in a complaint list (the rows' links, not the search box)."""
+    return set(re.findall(r'href="/admin/complaints/([0-9]{2}-[A-Z0-9]{6})"', page))
+
+
+def sign_in(client: FlaskClient, username: str, password: str = PASSWORD) -> int:
+    page = client.get("/admin/login").get_data(as_text=True)
+    response = client.post(
+        "/admin/login", data={"username": username, "password": password, "csrf_token": token(page)}
+    )
+    return response.status_code
+
+
+def test_the_login_form_has_the_fields_scripts_fill_in(client: FlaskClient) -> None:
+    page = client.get("/admin/login").get_data(as_text=True)
+    assert 'name="username"' in page and 'name="password"' in page and token(page)
+    assert "เข้าสู่ระบบ" in page  # Thai first
+
+
+def test_sign_in_and_out(client: FlaskClient, world: dict[str, str]) -> None:
+    assert client.get("/admin/").status_code == 302  # to the log-in page
+    assert sign_in(client, "centre") == 302
+    dashboard = client.get("/admin/")
+    assert dashboard.status_code == 200 and "ภาพรวม" in dashboard.get_data(as_text=True)
+    page = dashboard.get_data(as_text=True)
+    assert client.post("/admin/logout").status_code == 400  # no token: not even a sign-out is forged
+    assert client.post("/admin/logout", data={"csrf_token": token(page)}).status_code == 302
+    assert client.get("/admin/").status_code == 302
+
+
+def test_a_form_without_its_csrf_token_is_refused(client: FlaskClient, world: dict[str, str]) -> None:
+    response = client.post("/admin/login", data={"username": "centre", "password": PASSWORD})
+    assert response.status_code == 400 and "แบบฟอร์มหมดอายุ" in response.get_data(as_text=True)
+    assert client.get("/admin/").status_code == 302  # not signed in
+
+
+def test_wrong_passwords_get_one_answer_then_a_pause(client: FlaskClient, world: dict[str, str]) -> None:
+    page = client.get("/admin/login").get_data(as_text=True)
+    wrong = client.post(
+        "/admin/login", data={"username": "centre", "password": "nope nope nope", "csrf_token": token(page)}
+    )
+    unknown = client.post(
+        "/admin/login", data={"username": "nobody", "password": "nope nope nope", "csrf_token": token(page)}
+    )
+    assert wrong.status_code == unknown.status_code == 401
+    assert "ชื่อผู้ใช้หรือรหัสผ่านไม่ถูกต้อง" in wrong.get_data(as_text=True)
+    for _ in range(MAX_FAILURES - 1):
+        sign_in(client, "centre", "still wrong!!")
+    # Now even the right password waits: guessing is slowed down.
+    assert sign_in(client, "centre") == 429
+    assert client.get("/admin/").status_code == 302
+
+
+def test_signing_in_starts_a_new_session(client: FlaskClient, app, world: dict[str, str]) -> None:
+    with client.session_transaction() as planted:
+        planted["_user_id"] = "999:1"  # what an attacker might have put in a session before
+        planted["planted"] = "yes"
+    assert sign_in(client, "officer1030") == 302
+    with client.session_transaction() as fresh:
+        assert "planted" not in fresh and fresh["_user_id"].startswith(
+            str(_user_id(app, "officer1030")) + ":"
+        )
+
+
+def _user_id(app, username: str) -> int:
+    services = app.extensions["rongtook"]
+    with transaction(services.sessions) as session:
+        return session.scalar(select(StaffUser.id).where(StaffUser.username == username))  # type: ignore[return-value]
+
+
+def test_a_new_password_signs_out_every_other_session(
+    client: FlaskClient, app, services: Services, world: dict[str, str]
+) -> None:
+    assert sign_in(client, "head1030") == 302
+    with transaction(services.sessions) as session:
+        user = session.scalar(select(StaffUser).where(StaffUser.username == "head1030"))
+        set_password(session, user, "another long password")
+    assert client.get("/admin/").status_code == 302
+
+
+def test_a_switched_off_account_cannot_sign_in(client: FlaskClient, services: Services, world) -> None:
+    with transaction(services.sessions) as session:
+        session.scalar(select(StaffUser).where(StaffUser.username == "viewer")).active = False
+    assert sign_in(client, "viewer") == 401
+
+
+# --- who may read what: role × page × district --------------------------------------------------------
+
+PAGES = {
+    "dashboard": lambda c: "/admin/",
+    "list": lambda c: "/admin/complaints",
+    "own complaint": lambda c: f"/admin/complaints/{c['ours']}",
+    "other complaint": lambda c: f"/admin/complaints/{c['theirs']}",
+    "own photo": lambda c: f"/admin/photos/{c['ours_photo']}",
+    "other photo": lambda c: f"/admin/photos/{c['theirs_photo']}",
+}
+# "own" is Chatuchak (1030), "other" Phra Nakhon (1001), seen by each role.
+MATRIX = [
+    ("centre", {"dashboard": 200, "list": 200, "own complaint": 200, "other complaint": 200,
+                "own photo": 200, "other photo": 200}),
+    ("viewer", {"dashboard": 200, "list": 200, "own complaint": 200, "other complaint": 200,
+                "own photo": 200, "other photo": 200}),
+    ("head1030", {"dashboard": 200, "list": 200, "own complaint": 200, "other complaint": 404,
+                  "own photo": 200, "other photo": 404}),
+    ("officer1030", {"dashboard": 200, "list": 200, "own complaint": 200, "other complaint": 404,
+                     "own photo": 200, "other photo": 404}),
+    ("officer1001", {"dashboard": 200, "list": 200, "own complaint": 404, "other complaint": 200,
+                     "own photo": 404, "other photo": 200}),
+    (None, {page: 302 for page in PAGES}),  # signed out: to the log-in page
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("username", "expected"), MATRIX, ids=[str(u) for u, _ in MATRIX])
+def test_authorisation_matrix(client: FlaskClient, world: dict[str, str], username, expected) -> None:
+    if username:
+        assert sign_in(client, username) == 302
+    got = {page: client.get(url(world)).status_code for page, url in PAGES.items()}
+    assert got == expected
+
+
+def test_a_district_user_sees_only_their_district_in_lists_and_searches(
+    client: FlaskClient, world: dict[str, str]
+) -> None:
+    sign_in(client, "officer1030")
+    listing = client.get("/admin/complaints").get_data(as_text=True)
+    assert listed(listing) == {world["ours"]}
+    probe = client.get("/admin/complaints", query_string={"q": world["theirs"]}).get_data(as_text=True)
+    assert listed(probe) == set() and "ไม่พบเรื่อง" in probe
+    by_url = client.get("/admin/complaints", query_string={"district": "1001"}).get_data(as_text=True)
+    assert listed(by_url) == set()
+
+
+def test_a_script_in_a_complaint_is_shown_as_text(client: FlaskClient, world: dict[str, str]) -> None:
+    sign_in(client, "centre")
+    for url in ("/admin/complaints", f"/admin/complaints/{world['ours']}"):
+        page = client.get(url).get_data(as_text=True)
+        assert "<script>alert" not in page and "<img src=x" not in page
+    detail = client.get(f"/admin/complaints/{world['ours']}").get_data(as_text=True)
+    assert "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt;" in detail
+
+
+@pytest.mark.parametrize("q", ["' OR 1=1 --", '"; DROP TABLE complaints; --', "%", "_", "\\", "ไฟดับ' --"])
+def test_sql_metacharacters_in_a_search_are_only_text(
+    client: FlaskClient, services: Services, world: dict[str, str], q: str
+) -> None:
+    sign_in(client, "centre")
+    response = client.get("/admin/complaints", query_string={"q": q})
+    assert response.status_code == 200
+    assert listed(response.get_data(as_text=True)) == set()  # no complaint contains these
+    with transaction(services.sessions) as session:
+        assert len(list(session.scalars(select(Complaint)))) == 2  # and nothing was dropped
+
+
+def test_a_code_typed_loosely_finds_its_complaint(client: FlaskClient, world: dict[str, str]) -> None:
+    sign_in(client, "centre")
+    loose = world["ours"].lower().replace("-", " ")
+    page = client.get("/admin/complaints", query_string={"q": loose}).get_data(as_text=True)
+    assert listed(page) == {world["ours"]}
+    words = client.get("/admin/complaints", query_string={"q": "ขยะ"}).get_data(as_text=True)
+    assert listed(words) == {world["theirs"]}
+    everything = client.get("/admin/complaints").get_data(as_text=True)
+    assert listed(everything) == {world["ours"], world["theirs"]}
+
+
+def test_no_redirect_off_the_site_after_sign_in(client: FlaskClient, world: dict[str, str]) -> None:
+    page = client.get("/admin/login?next=https://evil.example/").get_data(as_text=True)
+    response = client.post(
+        "/admin/login",
+        data={"username": "centre", "password": PASSWORD, "csrf_token": token(page), "next": "//evil.x"},
+    )
+    assert response.status_code == 302 and response.headers["Location"] == "/admin/"
+
+
+def test_accounts_are_checked_when_made(services: Services, tmp_path: Path) -> None:
+    with transaction(services.sessions) as session:
+        with pytest.raises(StaffError, match="district"):
+            add_user(session, "someone", PASSWORD, "officer", None, NOW)
+        with pytest.raises(StaffError, match="district"):
+            add_user(session, "someone", PASSWORD, "head", "9999", NOW)
+        with pytest.raises(StaffError, match="every district"):
+            add_user(session, "someone", PASSWORD, "viewer", "1030", NOW)
+        with pytest.raises(StaffError, match="at least"):
+            add_user(session, "someone", "short", "admin", None, NOW)
+        with pytest.raises(StaffError, match="username"):
+            add_user(session, "no spaces please", PASSWORD, "admin", None, NOW)
+        user = add_user(session, "Somchai", PASSWORD, "admin", None, NOW)
+        assert user.username == "somchai" and user.password_hash.startswith("scrypt:")
+        with pytest.raises(StaffError, match="taken"):
+            add_user(session, "somchai", PASSWORD, "viewer", None, NOW)
+
+
+def test_the_first_admin_is_made_from_a_script(db_url: str, tmp_path: Path, services: Services) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("LINE_", "DATABASE_URL", "SECRET_KEY"))}
+    env.update(PYTHONPATH=str(REPO), DATABASE_URL=db_url, PHOTO_DIR=str(tmp_path / "p"))
+
+    def users(*args: str, password: str) -> subprocess.CompletedProcess[str]:
+        command = [sys.executable, "-m", "bot.cli", "users", *args]
+        return subprocess.run(command, input=password + "\n", env=env, cwd=tmp_path, capture_output=True,
+                              text=True, timeout=60)  # fmt: skip
+
+    made = users("create-admin", "somchai", "--password-stdin", password=PASSWORD)
+    assert made.returncode == 0, made.stderr
+    head = users("add", "malee", "--role", "head", "--district", "1030", "--password-stdin",
+                 password=PASSWORD)  # fmt: skip
+    assert head.returncode == 0 and "head of 1030" in head.stdout
+    short = users("add", "dang", "--role", "viewer", "--password-stdin", password="short")
+    assert short.returncode == 1 and "at least 10 characters" in short.stderr
+    with transaction(services.sessions) as session:
+        rows = {u.username: (u.role, u.district_code) for u in session.scalars(select(StaffUser))}
+    assert rows == {"somchai": ("admin", None), "malee": ("head", "1030")}
