@@ -347,7 +347,8 @@ def _deadlines(c: Complaint, now: datetime) -> list[tuple[str, datetime | date |
         (
             "first_progress_due",
             c.first_progress_due_at,
-            verdict(c.first_progress_due_at, c.first_progress_at),
+            # A resolution before any progress report is the first report (RULES §2, default reading).
+            verdict(c.first_progress_due_at, c.first_progress_at or c.resolved_at),
         ),
         ("next_checkpoint", c.next_checkpoint_on, "pending"),
     ]

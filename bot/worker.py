@@ -312,7 +312,18 @@ def queue_response(
                 reply_token=token if first else None,
                 reply_token_at=_event_time(event) if first else None,
             )
-    for to, messages in response.pushes:
+    queue_pushes(session, response.pushes, now=now, inbox_id=inbox_id)
+
+
+def queue_pushes(
+    session: Session,
+    pushes: list[tuple[str, list[LineMessage]]],
+    *,
+    now: datetime,
+    inbox_id: int | None = None,
+) -> None:
+    """Pushes to others (citizens, officers) into the outbox, in the caller's transaction."""
+    for to, messages in pushes:
         for chunk in _chunks(messages):
             enqueue(session, to, chunk, now=now, inbox_id=inbox_id)
 

@@ -6,6 +6,7 @@ import hashlib
 import io
 import mimetypes
 from datetime import datetime
+from pathlib import Path
 
 from PIL import Image
 from sqlalchemy import select
@@ -44,30 +45,45 @@ def image_type(data: bytes) -> str | None:
 def store_photo(
     ctx: HandlerContext, citizen: Citizen | None, line_message_id: str, content: Content
 ) -> Photo:
-    """Write the photo under PHOTO_DIR (named by its hash, so a retry rewrites the same file)."""
+    """Write a photo sent on LINE under PHOTO_DIR (a retry of the same message finds the same row)."""
     existing = ctx.session.scalar(select(Photo).where(Photo.line_message_id == line_message_id))
     if existing is not None:
         return existing
-    digest = hashlib.sha256(content.data).hexdigest()
-    extension = mimetypes.guess_extension(content.content_type.split(";")[0].strip()) or ".bin"
-    relative = f"{ctx.at:%Y/%m}/{digest}{extension}"
-    target = ctx.photo_dir / relative
+    return save_photo(
+        ctx.session, ctx.photo_dir, content.data, content.content_type, ctx.at, citizen, line_message_id
+    )
+
+
+def save_photo(
+    session: Session,
+    photo_dir: Path,
+    data: bytes,
+    content_type: str,
+    at: datetime,
+    citizen: Citizen | None = None,
+    line_message_id: str | None = None,
+) -> Photo:
+    """Write the photo under PHOTO_DIR, named by its hash (so writing it again rewrites the same file)."""
+    digest = hashlib.sha256(data).hexdigest()
+    extension = mimetypes.guess_extension(content_type.split(";")[0].strip()) or ".bin"
+    relative = f"{at:%Y/%m}/{digest}{extension}"
+    target = photo_dir / relative
     target.parent.mkdir(parents=True, exist_ok=True)
     if not target.exists():
         tmp = target.with_suffix(target.suffix + ".part")
-        tmp.write_bytes(content.data)
+        tmp.write_bytes(data)
         tmp.replace(target)  # atomic: a half-written file never carries the final name
     photo = Photo(
-        citizen_id=citizen.id if citizen else None,  # None: an officer's photo
+        citizen_id=citizen.id if citizen else None,  # None: a staff member's photo
         line_message_id=line_message_id,
         path=relative,
-        content_type=content.content_type,
-        size_bytes=len(content.data),
+        content_type=content_type,
+        size_bytes=len(data),
         sha256=digest,
-        created_at=ctx.at,
+        created_at=at,
     )
-    ctx.session.add(photo)
-    ctx.session.flush()
+    session.add(photo)
+    session.flush()
     return photo
 
 

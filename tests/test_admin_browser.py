@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
+from bot.services import Services
+from models.db import transaction
+from models.staff import add_user
 from tests.conftest import LiveServer
+from tests.sandbox_page import CITIZEN, CODE, JATUJAK, Chat, street_photo
 from tests.test_admin_web import PASSWORD, world  # noqa: F401 - a fixture
 
 pytestmark = pytest.mark.browser
@@ -68,3 +73,51 @@ def test_a_district_officer_is_refused_another_districts_complaint(
     assert response is not None and response.status == 404
     page.goto(f"{live_server.url}/admin/complaints/{world['ours']}")
     expect(page.get_by_role("heading", name=world["ours"], exact=False)).to_be_visible()
+
+
+def test_a_complaint_filed_on_line_is_resolved_on_the_web_and_the_citizen_sees_it(
+    browser: Browser, live_server: LiveServer, districts: None, sandbox_chat: Chat, services: Services,
+    tmp_path: Path,
+) -> None:  # fmt: skip
+    with transaction(services.sessions) as session:
+        add_user(session, "head1030", PASSWORD, "head", "1030", datetime.now(UTC))
+    chat = sandbox_chat
+    chat.open()
+    chat.be(CITIZEN)
+    chat.send_text("แจ้งเรื่อง")
+    expect(chat.bot("กรุณาพิมพ์เล่าปัญหาที่พบ")).to_be_visible()
+    chat.send_text("ไฟถนนดับ 3 ต้น หน้าซอย 5")
+    expect(chat.bot("ส่งรูปภาพของปัญหาได้สูงสุด 4 รูป")).to_be_visible()
+    chat.chip("ไม่มีรูป").click()
+    chat.send_location(*JATUJAK)
+    chat.chip("แสงสว่าง").click()
+    chat.chip("ยืนยันส่งเรื่อง").click()
+    filed = chat.bot("ส่งเรื่องเรียบร้อยแล้วค่ะ")
+    expect(filed).to_contain_text(CODE)
+    code = CODE.search(filed.inner_text())[0]  # type: ignore[index]
+
+    web = signed_in(browser, live_server, "head1030")
+    web.goto(f"{live_server.url}/admin/complaints?q={code}")
+    web.get_by_role("link", name=code).click()
+    web.get_by_role("button", name="รับเรื่อง").click()
+    expect(web.get_by_text("รับเรื่องแล้ว ผู้ร้องได้รับแจ้งทาง LINE")).to_be_visible()
+    resolve = web.get_by_test_id("resolve-form")
+    resolve.get_by_label("ผลการดำเนินการ (ตอบผู้ร้อง)").fill("เปลี่ยนหลอดไฟครบ 3 ต้นแล้ว")
+    resolve.get_by_label("ภาพหลังดำเนินการ (อย่างน้อย 1 ภาพ)").set_input_files(
+        str(street_photo(tmp_path / "after.png", 280, lamps_on=3))
+    )
+    resolve.get_by_role("button", name="แจ้งผลว่าแก้ไขเสร็จ").click()
+    expect(web.get_by_text("บันทึกผลการดำเนินการแล้ว ผู้ร้องได้รับแจ้งทาง LINE")).to_be_visible()
+    after = web.get_by_role("img", name="ภาพหลังดำเนินการ")
+    expect(after).to_have_count(1)
+    expect(after).to_have_js_property("naturalWidth", 280)
+    SHOTS.mkdir(exist_ok=True)
+    web.screenshot(path=str(SHOTS / "admin-resolved.png"), full_page=True)
+
+    # The citizen, in the LINE sandbox, hears of both steps, the result with the after photo.
+    expect(chat.bot(f"สำนักงานเขตจตุจักรรับเรื่อง {code} แล้วค่ะ")).to_be_visible()
+    expect(chat.bot(f"สำนักงานเขตจตุจักรแก้ไขเรื่อง {code} เสร็จแล้วค่ะ")).to_contain_text(
+        "เปลี่ยนหลอดไฟครบ 3 ต้นแล้ว"
+    )
+    expect(chat.images).to_have_count(1)
+    chat.screenshot(tmp_path / "citizen-told.png")

@@ -15,7 +15,7 @@ from PIL import Image
 from sqlalchemy import select
 
 from bot.services import Services
-from models import Citizen, Complaint, Photo
+from models import Citizen, Complaint, OutboxMessage, Photo
 from models.complaint_lifecycle import file_complaint
 from models.db import transaction
 from models.staff import MAX_FAILURES, StaffError, StaffUser, add_user, set_password
@@ -292,3 +292,101 @@ def test_the_first_admin_is_made_from_a_script(db_url: str, tmp_path: Path, serv
     with transaction(services.sessions) as session:
         rows = {u.username: (u.role, u.district_code) for u in session.scalars(select(StaffUser))}
     assert rows == {"somchai": ("admin", None), "malee": ("head", "1030")}
+
+
+# --- acting from the web: the domain operations, the citizen told as on LINE --------------------------
+
+
+def png(tmp_path: Path, name: str) -> Path:
+    path = tmp_path / name
+    Image.new("RGB", (64, 48), (30, 140, 90)).save(path)
+    return path
+
+
+def act(
+    client: FlaskClient, code: str, action: str, text: str = "", files: tuple[Path, ...] | list[Path] = ()
+) -> tuple[object, str]:
+    page = client.get(f"/admin/complaints/{code}").get_data(as_text=True)
+    photos = [(path.open("rb"), path.name) for path in files]
+    data = {"csrf_token": token(page), "action": action, "text": text, "photos": photos}
+    response = client.post(f"/admin/complaints/{code}/act", data=data, content_type="multipart/form-data")
+    return response, client.get(f"/admin/complaints/{code}").get_data(as_text=True)
+
+
+def complaint_row(services: Services, code: str) -> Complaint:
+    with transaction(services.sessions) as session:
+        row = session.scalar(select(Complaint).where(Complaint.tracking_code == code))
+        assert row is not None
+        session.expunge(row)
+        return row
+
+
+def pushes_to_citizen(services: Services) -> list[str]:
+    with transaction(services.sessions) as session:
+        return [
+            m.messages
+            for m in session.scalars(select(OutboxMessage).where(OutboxMessage.to == "U" + "1" * 32))
+        ]
+
+
+def test_an_officer_handles_a_complaint_from_the_web_and_the_citizen_is_told(
+    client: FlaskClient, services: Services, world: dict[str, str], tmp_path: Path
+) -> None:
+    sign_in(client, "officer1030")
+    code = world["ours"]
+    response, page = act(client, code, "acknowledge")
+    assert response.status_code == 302 and "รับเรื่องแล้ว ผู้ร้องได้รับแจ้งทาง LINE" in page
+    assert complaint_row(services, code).status == "acknowledged"
+    assert len(pushes_to_citizen(services)) == 1
+
+    _, page = act(client, code, "progress", "ช่างไฟฟ้าตรวจแล้ว", [png(tmp_path, "site.png")])
+    assert "บันทึกความก้าวหน้าแล้ว" in page and complaint_row(services, code).status == "in_progress"
+
+    _, page = act(client, code, "resolve", "เปลี่ยนหลอดไฟแล้ว")  # no after photo
+    assert "กรุณาแนบภาพหลังดำเนินการอย่างน้อย 1 ภาพ" in page
+    assert complaint_row(services, code).status == "in_progress"
+    not_image = tmp_path / "after.png"
+    not_image.write_bytes(b"%PDF-1.4 not a photo")
+    _, page = act(client, code, "resolve", "เปลี่ยนหลอดไฟแล้ว", [not_image])
+    assert "ไฟล์ที่แนบไม่ใช่ภาพ" in page and complaint_row(services, code).status == "in_progress"
+
+    _, page = act(client, code, "resolve", "เปลี่ยนหลอดไฟแล้ว", [png(tmp_path, "after.png")])
+    assert "บันทึกผลการดำเนินการแล้ว" in page
+    assert complaint_row(services, code).status == "resolved"
+    told = pushes_to_citizen(services)
+    assert len(told) == 3 and "เปลี่ยนหลอดไฟแล้ว" in told[-1]  # the result, as the LINE door sends it
+    assert page.count('alt="ภาพหลังดำเนินการ"') == 1  # the after photo beside the before photo
+    _, page = act(client, code, "acknowledge")  # a stale form
+    assert "สถานะปัจจุบันของเรื่องไม่อนุญาต" in page
+
+
+def test_a_viewer_may_read_but_not_act(
+    client: FlaskClient, services: Services, world: dict[str, str]
+) -> None:
+    sign_in(client, "viewer")
+    detail = client.get(f"/admin/complaints/{world['ours']}").get_data(as_text=True)
+    assert 'data-testid="actions"' not in detail
+    _, page = act(client, world["ours"], "acknowledge")  # the form posted anyway
+    assert "บัญชีนี้ดูข้อมูลได้อย่างเดียว" in page
+    assert complaint_row(services, world["ours"]).status == "routed" and pushes_to_citizen(services) == []
+
+
+def test_another_districts_officer_cannot_act(
+    client: FlaskClient, services: Services, world: dict[str, str]
+) -> None:
+    sign_in(client, "officer1001")
+    page = client.get("/admin/complaints").get_data(as_text=True)  # a token of their own session
+    response = client.post(
+        f"/admin/complaints/{world['ours']}/act", data={"csrf_token": token(page), "action": "acknowledge"}
+    )
+    assert response.status_code == 302 and response.headers["Location"] == "/admin/complaints"
+    assert complaint_row(services, world["ours"]).status == "routed" and pushes_to_citizen(services) == []
+
+
+def test_an_action_without_its_csrf_token_is_refused(
+    client: FlaskClient, services: Services, world: dict[str, str]
+) -> None:
+    sign_in(client, "centre")
+    response = client.post(f"/admin/complaints/{world['ours']}/act", data={"action": "acknowledge"})
+    assert response.status_code == 400
+    assert complaint_row(services, world["ours"]).status == "routed"

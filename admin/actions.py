@@ -1,0 +1,110 @@
+"""Acting on a complaint from the web: the same domain operations as the LINE officer flow.
+
+`models.complaint_actions` does the work and appends the event; `handlers.notices.for_event` makes
+the very messages the LINE door sends (the citizen told, the other district's officers given the
+card); they go into the outbox in the same transaction. A refusal (a stale status, a missing result
+text or after photo, a bad upload) changes nothing and is said in words on the page.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from flask import current_app, flash, redirect, request, url_for
+from flask.typing import ResponseReturnValue
+from flask_login import current_user, login_required
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+from werkzeug.datastructures import FileStorage
+
+from admin.views import bp, services, text
+from bot.worker import queue_pushes
+from handlers.citizens import MAX_PHOTO_BYTES, image_type, save_photo
+from handlers.notices import Links, for_event
+from models import Complaint, ComplaintEvent, Photo
+from models.complaint_actions import ActionRefused, Actor, acknowledge, report_progress, resolve
+from models.db import transaction
+from models.tracking_codes import normalise_code
+from scheduler.calendar_store import load_calendar
+
+ACTIONS = ("acknowledge", "progress", "resolve")
+MAX_PHOTOS = 4
+
+
+class UploadRefused(ValueError):
+    """An uploaded file that is not a photo we can keep; `key` is the text shown."""
+
+    def __init__(self, key: str) -> None:
+        super().__init__(key)
+        self.key = key
+
+
+def actor() -> Actor:
+    """The signed-in user as the domain sees them: the centre, or an officer of one district."""
+    if current_user.role == "admin":
+        return Actor("admin", None, None, current_user.username)
+    return Actor("officer", None, current_user.district_code, current_user.username)
+
+
+@bp.post("/complaints/<code>/act")
+@login_required
+def act(code: str) -> ResponseReturnValue:
+    action = request.form.get("action", "")
+    normal = normalise_code(code)
+    if normal is None or action not in ACTIONS:
+        return redirect(url_for("admin.complaints"))
+    now = datetime.now(UTC)
+    settings = services().settings
+    with transaction(services().sessions) as s:
+        complaint = s.scalar(select(Complaint).where(Complaint.tracking_code == normal))
+        if complaint is None or not current_user.may_see(complaint.district_code):
+            return redirect(url_for("admin.complaints"))
+        if not current_user.may_act(complaint.district_code):
+            flash(text("refused_read_only"))
+            return redirect(url_for("admin.complaint", code=normal))
+        try:
+            photos = _photos(s, request.files.getlist("photos"), now)
+            event = _do(s, complaint, action, request.form.get("text", ""), photos, now)
+        except (ActionRefused, UploadRefused) as exc:
+            s.rollback()  # nothing of a refused action is kept, uploads included
+            flash(_refusal(exc))
+            return redirect(url_for("admin.complaint", code=normal))
+        links = Links(settings.secret_key.encode(), settings.public_base_url)
+        queue_pushes(s, for_event(s, complaint, event, links), now=now)
+    flash(text(f"done_{action}"))
+    current_app.logger.info("admin %s: %s %s", current_user.username, action, normal)
+    return redirect(url_for("admin.complaint", code=normal))
+
+
+def _do(
+    s: Session, complaint: Complaint, action: str, body: str, photos: list[Photo], now: datetime
+) -> ComplaintEvent:
+    if action == "acknowledge":
+        return acknowledge(s, complaint, actor(), now, load_calendar(s))
+    if action == "progress":
+        return report_progress(s, complaint, actor(), now, body, photos)
+    return resolve(s, complaint, actor(), now, body, photos)
+
+
+def _photos(s: Session, files: list[FileStorage], now: datetime) -> list[Photo]:
+    chosen = [f for f in files if f.filename]
+    if len(chosen) > MAX_PHOTOS:
+        raise UploadRefused("photo_too_many")
+    photos = []
+    for upload in chosen:
+        data = upload.read(MAX_PHOTO_BYTES + 1)
+        if len(data) > MAX_PHOTO_BYTES:
+            raise UploadRefused("photo_too_large")
+        kind = image_type(data)
+        if kind is None:
+            raise UploadRefused("photo_not_image")
+        photos.append(save_photo(s, services().settings.photo_dir, data, kind, now))
+    return photos
+
+
+def _refusal(exc: ActionRefused | UploadRefused) -> str:
+    key = exc.key if isinstance(exc, UploadRefused) else exc.reason
+    if key.startswith("cannot_"):
+        return text("refused_status")
+    message = text(f"refused_{key}")
+    return message if message != f"refused_{key}" else f"{text('refused')}: {key}"
