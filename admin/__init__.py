@@ -14,7 +14,7 @@ from flask import Flask
 from flask_login import LoginManager
 from flask_wtf.csrf import CSRFProtect
 
-from admin import actions  # noqa: F401 - registers the action routes on the blueprint
+from admin import actions, exports  # noqa: F401 - they register their routes on the blueprint
 from admin.views import bp, load_user, unauthorised
 
 SESSION_LIFETIME = timedelta(hours=8)  # a working day; then sign in again

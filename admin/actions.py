@@ -22,12 +22,21 @@ from bot.worker import queue_pushes
 from handlers.citizens import MAX_PHOTO_BYTES, image_type, save_photo
 from handlers.notices import Links, for_event
 from models import Complaint, ComplaintEvent, Photo
-from models.complaint_actions import ActionRefused, Actor, acknowledge, report_progress, resolve
+from models.complaint_actions import (
+    ActionRefused,
+    Actor,
+    acknowledge,
+    reject,
+    report_progress,
+    resolve,
+    transfer,
+)
 from models.db import transaction
+from models.places import District
 from models.tracking_codes import normalise_code
 from scheduler.calendar_store import load_calendar
 
-ACTIONS = ("acknowledge", "progress", "resolve")
+ACTIONS = ("acknowledge", "progress", "resolve", "transfer", "reject")
 MAX_PHOTOS = 4
 
 
@@ -83,7 +92,22 @@ def _do(
         return acknowledge(s, complaint, actor(), now, load_calendar(s))
     if action == "progress":
         return report_progress(s, complaint, actor(), now, body, photos)
-    return resolve(s, complaint, actor(), now, body, photos)
+    if action == "resolve":
+        return resolve(s, complaint, actor(), now, body, photos)
+    if action == "transfer":
+        target = request.form.get("to_district", "")
+        if target != "centre" and s.get(District, target) is None:
+            raise ActionRefused("needs_target")
+        to = None if target == "centre" else target
+        return transfer(s, complaint, actor(), now, to, body, load_calendar(s))
+    duplicate_of = None
+    typed = request.form.get("duplicate_of", "").strip()
+    if typed:
+        other = normalise_code(typed)
+        duplicate_of = s.scalar(select(Complaint).where(Complaint.tracking_code == other)) if other else None
+        if duplicate_of is None or not current_user.may_see(duplicate_of.district_code):
+            raise ActionRefused("unknown_duplicate")
+    return reject(s, complaint, actor(), now, body, duplicate_of)
 
 
 def _photos(s: Session, files: list[FileStorage], now: datetime) -> list[Photo]:

@@ -7,7 +7,8 @@ exactly as for one that does not exist, so codes cannot be probed.
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -246,37 +247,102 @@ def dashboard() -> ResponseReturnValue:
 # ---- complaints ----------------------------------------------------------------------------------
 
 
+OVERDUE_KINDS = ("ack", "first_progress", "checkpoint")
+
+
+@dataclass(frozen=True)
+class Filters:
+    """The complaint list's filters, from the query string (anything unreadable is ignored)."""
+
+    q: str = ""
+    district: str = ""
+    status: str = ""
+    category: str = ""
+    date_from: date | None = None
+    date_to: date | None = None
+    overdue: str = ""
+
+    @classmethod
+    def read(cls, args: Any) -> Filters:
+        def day(name: str) -> date | None:
+            try:
+                return date.fromisoformat(args.get(name, ""))
+            except ValueError:
+                return None
+
+        status = args.get("status", "")
+        overdue = args.get("overdue", "")
+        return cls(
+            q=args.get("q", "").strip()[:200],
+            district=args.get("district", "")[:4],
+            status=status if status in {st.value for st in ComplaintStatus} else "",
+            category=args.get("category", "")[:100],
+            date_from=day("from"),
+            date_to=day("to"),
+            overdue=overdue if overdue in OVERDUE_KINDS else "",
+        )
+
+    def query(self) -> dict[str, str]:
+        """The filters as query-string values (for the pager and export links)."""
+        values = {
+            "q": self.q,
+            "district": self.district,
+            "status": self.status,
+            "category": self.category,
+            "from": self.date_from.isoformat() if self.date_from else "",
+            "to": self.date_to.isoformat() if self.date_to else "",
+            "overdue": self.overdue,
+        }
+        return {k: v for k, v in values.items() if v}
+
+    def statement(self, now: datetime) -> Select[Any]:
+        stmt = scope(select(Complaint))
+        if self.district:
+            stmt = stmt.where(Complaint.district_code == self.district)
+        if self.status:
+            stmt = stmt.where(Complaint.status == self.status)
+        if self.category:
+            stmt = stmt.where(Complaint.category == self.category)
+        if self.date_from:
+            start = datetime.combine(self.date_from, time.min, tzinfo=BANGKOK)
+            stmt = stmt.where(Complaint.created_at >= start)
+        if self.date_to:
+            end = datetime.combine(self.date_to + timedelta(days=1), time.min, tzinfo=BANGKOK)
+            stmt = stmt.where(Complaint.created_at < end)
+        if self.overdue == "ack":
+            stmt = stmt.where(Complaint.status == ComplaintStatus.ROUTED.value, Complaint.ack_due_at < now)
+        elif self.overdue == "first_progress":
+            stmt = stmt.where(
+                Complaint.status.in_(OPEN),
+                Complaint.first_progress_at.is_(None),
+                Complaint.first_progress_due_at < now,
+            )
+        elif self.overdue == "checkpoint":
+            today = now.astimezone(BANGKOK).date()
+            stmt = stmt.where(Complaint.status.in_(OPEN), Complaint.next_checkpoint_on < today)
+        if self.q:
+            code = normalise_code(self.q)
+            # A typed code finds its complaint; words search the description (bound parameters: any
+            # quote or percent sign is only text).
+            words = self.q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+            matches = Complaint.description.ilike(f"%{words}%", escape="\\")
+            stmt = stmt.where(or_(Complaint.tracking_code == code, matches) if code else matches)
+        return stmt.order_by(Complaint.created_at.desc(), Complaint.id.desc())
+
+
 @bp.get("/complaints")
 @login_required
 def complaints() -> ResponseReturnValue:
-    q = request.args.get("q", "").strip()[:200]
-    district = request.args.get("district", "")
-    status = request.args.get("status", "")
+    filters = Filters.read(request.args)
     page = request.args.get("page", "1")
     number = int(page) if page.isdigit() and 0 < int(page) < 100_000 else 1
-    stmt = scope(select(Complaint))
-    if district:
-        stmt = stmt.where(Complaint.district_code == district)
-    if status in {st.value for st in ComplaintStatus}:
-        stmt = stmt.where(Complaint.status == status)
-    if q:
-        code = normalise_code(q)
-        # A typed code finds its complaint; words search the description (bound parameters: any
-        # quote or percent sign is only text).
-        words = q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-        matches = Complaint.description.ilike(f"%{words}%", escape="\\")
-        stmt = stmt.where(or_(Complaint.tracking_code == code, matches) if code else matches)
+    stmt = filters.statement(datetime.now(UTC))
     with transaction(services().sessions) as s:
         total = s.scalar(select(func.count()).select_from(stmt.subquery())) or 0
-        rows = list(
-            s.scalars(
-                stmt.order_by(Complaint.created_at.desc(), Complaint.id.desc())
-                .limit(PAGE_SIZE)
-                .offset((number - 1) * PAGE_SIZE)
-            )
-        )
+        rows = list(s.scalars(stmt.limit(PAGE_SIZE).offset((number - 1) * PAGE_SIZE)))
         districts = visible_districts(s)
         names = {d.code: d.name_th for d in districts}
+        categories = sorted(c for c in s.scalars(scope(select(Complaint.category).distinct())) if c)
         for row in rows:
             s.expunge(row)
     pages = max(1, -(-total // PAGE_SIZE))
@@ -285,10 +351,11 @@ def complaints() -> ResponseReturnValue:
         rows=rows,
         names=names,
         districts=districts,
+        categories=categories,
         statuses=[st.value for st in ComplaintStatus],
-        q=q,
-        district=district,
-        status=status,
+        overdue_kinds=OVERDUE_KINDS,
+        f=filters,
+        query=filters.query(),
         page=number,
         pages=pages,
         total=total,
@@ -314,6 +381,9 @@ def complaint(code: str) -> ResponseReturnValue:
         )
         photos = list(s.scalars(select(Photo).where(Photo.complaint_id == row.id).order_by(Photo.id)))
         district = s.get(District, row.district_code) if row.district_code else None
+        all_districts = list(s.scalars(select(District).order_by(District.name_th)))
+        for d in all_districts:
+            s.expunge(d)
         after_events = {e.id for e in events if e.kind == "resolved"}
         before = [p for p in photos if p.event_id is None or p.event_id not in after_events]
         after = [p for p in photos if p.event_id in after_events]
@@ -328,6 +398,7 @@ def complaint(code: str) -> ResponseReturnValue:
         before=before,
         after=after,
         district_name=district_name,
+        all_districts=all_districts,
         deadlines=_deadlines(row, now),
     )
 

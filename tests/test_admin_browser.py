@@ -99,7 +99,7 @@ def test_a_complaint_filed_on_line_is_resolved_on_the_web_and_the_citizen_sees_i
     web = signed_in(browser, live_server, "head1030")
     web.goto(f"{live_server.url}/admin/complaints?q={code}")
     web.get_by_role("link", name=code).click()
-    web.get_by_role("button", name="รับเรื่อง").click()
+    web.get_by_role("button", name="รับเรื่อง", exact=True).click()
     expect(web.get_by_text("รับเรื่องแล้ว ผู้ร้องได้รับแจ้งทาง LINE")).to_be_visible()
     resolve = web.get_by_test_id("resolve-form")
     resolve.get_by_label("ผลการดำเนินการ (ตอบผู้ร้อง)").fill("เปลี่ยนหลอดไฟครบ 3 ต้นแล้ว")

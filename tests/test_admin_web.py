@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import os
 import re
 import subprocess
@@ -11,11 +12,12 @@ from pathlib import Path
 
 import pytest
 from flask.testing import FlaskClient
+from openpyxl import load_workbook
 from PIL import Image
 from sqlalchemy import select
 
 from bot.services import Services
-from models import Citizen, Complaint, OutboxMessage, Photo
+from models import Citizen, Complaint, ComplaintEvent, OutboxMessage, Photo
 from models.complaint_lifecycle import file_complaint
 from models.db import transaction
 from models.staff import MAX_FAILURES, StaffError, StaffUser, add_user, set_password
@@ -390,3 +392,100 @@ def test_an_action_without_its_csrf_token_is_refused(
     response = client.post(f"/admin/complaints/{world['ours']}/act", data={"action": "acknowledge"})
     assert response.status_code == 400
     assert complaint_row(services, world["ours"]).status == "routed"
+
+
+def post_action(client: FlaskClient, code: str, **form: str) -> str:
+    page = client.get(f"/admin/complaints/{code}").get_data(as_text=True)
+    client.post(f"/admin/complaints/{code}/act", data={"csrf_token": token(page), **form})
+    return client.get(f"/admin/complaints/{code}").get_data(as_text=True)
+
+
+def test_transfer_to_another_district_and_back_from_the_centre(
+    client: FlaskClient, services: Services, world: dict[str, str]
+) -> None:
+    sign_in(client, "officer1030")
+    code = world["ours"]
+    page = post_action(client, code, action="transfer", to_district="", text="ไม่ใช่พื้นที่")
+    assert "กรุณาเลือกเขตที่จะโอนเรื่องไป" in page and complaint_row(services, code).district_code == "1030"
+    page = post_action(client, code, action="transfer", to_district="1001", text="")
+    assert "กรุณากรอกเหตุผล" in page
+    post_action(client, code, action="transfer", to_district="centre", text="ไม่ใช่พื้นที่ของเขต")
+    moved = complaint_row(services, code)
+    assert moved.district_code is None and moved.ack_due_at is None
+    assert client.get(f"/admin/complaints/{code}").status_code == 404  # no longer the officer's
+    (told,) = pushes_to_citizen(services)
+    assert f"เรื่อง {code} ถูกโอนไปยัง" in told and "ไม่ใช่พื้นที่ของเขต" in told
+
+    client.post("/admin/logout", data={"csrf_token": token(client.get("/admin/").get_data(as_text=True))})
+    sign_in(client, "centre")
+    page = client.get(f"/admin/complaints/{code}").get_data(as_text=True)
+    assert "ส่วนกลาง" in page and 'data-testid="transfer-form"' in page and "รับเรื่อง</button>" not in page
+    post_action(client, code, action="transfer", to_district="1001", text="พื้นที่ของเขตพระนคร")
+    routed = complaint_row(services, code)
+    assert routed.district_code == "1001" and routed.status == "routed" and routed.ack_due_at is not None
+
+
+def test_reject_as_a_duplicate_of_another_complaint(
+    client: FlaskClient, services: Services, world: dict[str, str]
+) -> None:
+    sign_in(client, "centre")
+    code = world["ours"]
+    page = post_action(client, code, action="reject", text="ซ้ำ", duplicate_of="69-ZZZZZZ")
+    assert "ไม่พบเรื่องตามรหัสที่ระบุว่าซ้ำ" in page and complaint_row(services, code).status == "routed"
+    page = post_action(
+        client, code, action="reject", text="ซ้ำกับเรื่องเดิม", duplicate_of=world["theirs"].lower()
+    )
+    assert "บันทึกว่าไม่รับเรื่องแล้ว" in page and complaint_row(services, code).status == "rejected"
+    with transaction(services.sessions) as session:
+        event = session.scalars(select(ComplaintEvent).where(ComplaintEvent.kind == "rejected")).one()
+        assert event.data == {"duplicate_of": world["theirs"]} and event.text == "ซ้ำกับเรื่องเดิม"
+    (told,) = pushes_to_citizen(services)  # the citizen is told, with the reason
+    assert f"ไม่รับเรื่อง {code}" in told and "ซ้ำกับเรื่องเดิม" in told
+
+
+def test_filters_by_category_dates_and_overdue_kind(
+    client: FlaskClient, services: Services, world: dict[str, str]
+) -> None:
+    sign_in(client, "centre")
+
+    def codes(**query: str) -> set[str]:
+        return listed(client.get("/admin/complaints", query_string=query).get_data(as_text=True))
+
+    everything = {world["ours"], world["theirs"]}
+    assert codes(category="ไฟฟ้า") == everything and codes(category="ถนน") == set()
+    assert codes(**{"from": "2026-11-23", "to": "2026-11-23"}) == everything  # filed 23 Nov, 10:00 Bangkok
+    assert codes(**{"from": "2026-11-24"}) == set() and codes(to="2026-11-22") == set()
+    assert codes(**{"from": "not a date"}) == everything  # ignored, not an error
+    with transaction(services.sessions) as session:
+        for row in session.scalars(select(Complaint)):
+            row.ack_due_at = datetime(2026, 1, 5, 16, 59, 59, tzinfo=UTC)  # as if filed in January
+    assert codes(overdue="ack") == everything
+    with transaction(services.sessions) as session:
+        ours = session.scalar(select(Complaint).where(Complaint.tracking_code == world["ours"]))
+        ours.status = "acknowledged"
+    assert codes(overdue="ack") == {world["theirs"]}
+    assert codes(overdue="ack", district="1030") == set()
+
+
+def test_exports_hold_the_filtered_rows_of_the_users_district_only(
+    client: FlaskClient, world: dict[str, str]
+) -> None:
+    sign_in(client, "officer1030")
+    csv_response = client.get("/admin/complaints/export.csv")
+    assert csv_response.status_code == 200 and csv_response.mimetype == "text/csv"
+    body = csv_response.get_data(as_text=True)
+    assert body.startswith("\ufeffรหัสติดตาม,")  # a BOM for Excel, Thai headers
+    assert world["ours"] in body and world["theirs"] not in body
+    assert "23 พ.ย. 2569" in body  # Buddhist-Era dates
+    assert "&lt;script" not in body and "<script>" in body  # data, not HTML: kept as typed
+
+    xlsx = client.get("/admin/complaints/export.xlsx", query_string={"district": "1001"})
+    sheet = load_workbook(io.BytesIO(xlsx.get_data())).active
+    assert [c.value for c in sheet[1]][:2] == ["รหัสติดตาม", "วันที่รับเรื่อง"]
+    assert sheet.max_row == 1  # another district asked for by URL: nothing but the header
+
+    client.post("/admin/logout", data={"csrf_token": token(client.get("/admin/").get_data(as_text=True))})
+    sign_in(client, "centre")
+    xlsx = client.get("/admin/complaints/export.xlsx", query_string={"q": "ขยะ"})
+    rows = list(load_workbook(io.BytesIO(xlsx.get_data())).active.values)
+    assert len(rows) == 2 and rows[1][0] == world["theirs"] and rows[1][2] == "พระนคร"
