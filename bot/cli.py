@@ -18,6 +18,7 @@ from bot.settings import ConfigError, Settings, settings_from_env
 
 log = logging.getLogger("rongtook")
 SANDBOX_OFFICER = "สมหญิง (sandbox)"
+SANDBOX_ADMIN = "sandbox-admin"
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -257,6 +258,8 @@ def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
         code = _sandbox_officer_code(services)
         if code:
             print(f"  An officer of เขตจตุจักร: send {code} to the bot as the officer to link.\n", flush=True)
+        password = _sandbox_admin_password(services)
+        print(f"  Admin web: {where}/admin/  (user {SANDBOX_ADMIN}, password {password})\n", flush=True)
     try:
         server.serve_forever()
     except KeyboardInterrupt:
@@ -286,6 +289,26 @@ def _sandbox_officer_code(services: Any) -> str | None:
         if demo.line_user_id:
             return None  # linked already
         return new_link_code(session, demo, now).code
+
+
+def _sandbox_admin_password(services: Any) -> str:
+    """In the sandbox, an admin account for the staff web, with a new random password each run."""
+    import secrets
+    from datetime import UTC, datetime
+
+    from sqlalchemy import select
+
+    from models.db import transaction
+    from models.staff import StaffUser, add_user, set_password
+
+    password = secrets.token_urlsafe(12)
+    with transaction(services.sessions) as session:
+        user = session.scalar(select(StaffUser).where(StaffUser.username == SANDBOX_ADMIN))
+        if user is None:
+            add_user(session, SANDBOX_ADMIN, password, "admin", None, datetime.now(UTC))
+        else:
+            set_password(session, user, password)
+    return password
 
 
 def _stop_on_signals(stop: threading.Event, also: Any = None) -> None:

@@ -489,3 +489,16 @@ def test_exports_hold_the_filtered_rows_of_the_users_district_only(
     xlsx = client.get("/admin/complaints/export.xlsx", query_string={"q": "ขยะ"})
     rows = list(load_workbook(io.BytesIO(xlsx.get_data())).active.values)
     assert len(rows) == 2 and rows[1][0] == world["theirs"] and rows[1][2] == "พระนคร"
+
+
+def test_make_run_gives_the_sandbox_an_admin_with_a_fresh_password_each_time(
+    client: FlaskClient, services: Services
+) -> None:
+    from bot.cli import SANDBOX_ADMIN, _sandbox_admin_password
+
+    first = _sandbox_admin_password(services)
+    second = _sandbox_admin_password(services)  # the next `make run`
+    assert first != second and len(second) >= 12
+    assert sign_in(client, SANDBOX_ADMIN, first) == 401
+    assert sign_in(client, SANDBOX_ADMIN, second) == 302
+    assert "ภาพรวม" in client.get("/admin/").get_data(as_text=True)
