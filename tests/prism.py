@@ -1,5 +1,8 @@
 """Start and stop a Prism mock server (Stoplight Prism 5.x) for the contract tests.
 
+Registered as a plugin in `tests/conftest.py`: its `prism` and `gateway` fixtures (a LineGateway
+talking to the mock) serve every contract test module.
+
 Prism is a Node program installed outside the repository (`make prism`); `PRISM_BIN` names it.
 It is started in its own process group so that stopping it also stops any child Node processes.
 """
@@ -11,11 +14,21 @@ import signal
 import socket
 import subprocess
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+import pytest
+
+from bot.line_gateway import LineGateway
+from tests.conftest import require_or_skip
+
 DEFAULT_PRISM_BIN = Path.home() / ".cache" / "rongtook-prism" / "node_modules" / ".bin" / "prism"
 STARTUP_TIMEOUT = 30.0  # seconds
+SPEC_DIR = Path(
+    os.environ.get("LINE_OPENAPI_DIR") or Path(__file__).resolve().parents[2] / "shared" / "line-openapi"
+)
+SPEC = SPEC_DIR / "messaging-api.yml"
 
 
 def prism_bin() -> Path:
@@ -85,3 +98,26 @@ def start_prism(spec: Path, log_path: Path, timeout: float = STARTUP_TIMEOUT) ->
             time.sleep(0.2)
     server.stop()
     raise RuntimeError(f"Prism did not listen on port {port} within {timeout:.0f} s:\n{server.log_tail()}")
+
+
+# --- fixtures ---------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def prism(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PrismServer]:
+    if not prism_bin().is_file():
+        require_or_skip(f"Prism not installed at {prism_bin()} (run `make prism` or set PRISM_BIN)")
+    if not SPEC.is_file():
+        require_or_skip(f"LINE OpenAPI spec not found at {SPEC} (set LINE_OPENAPI_DIR)")
+    server = start_prism(SPEC, tmp_path_factory.mktemp("prism") / "prism.log")
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture(scope="module")
+def gateway(prism: PrismServer) -> Iterator[LineGateway]:
+    gw = LineGateway(access_token="test-token", base_url=prism.base_url)
+    yield gw
+    gw.close()

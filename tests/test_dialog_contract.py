@@ -22,13 +22,11 @@ from __future__ import annotations
 
 import copy
 import json
-import os
 import re
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
-from pathlib import Path
 from typing import Any, TypeVar
 
 import pytest
@@ -43,18 +41,13 @@ from models import Citizen, Complaint, OutboxMessage
 from models.db import transaction
 from models.districts import DistrictLocator
 from tests.citizen_chat import JATUJAK, OUTSIDE_BANGKOK, Chat, actions, flex_cards, texts
-from tests.conftest import require_or_skip
 from tests.line_stub import LineStub
-from tests.prism import PrismServer, prism_bin, start_prism
+from tests.prism import PrismServer
 
 pytestmark = pytest.mark.contract
 
 T = TypeVar("T")
 
-SPEC_DIR = Path(
-    os.environ.get("LINE_OPENAPI_DIR") or Path(__file__).resolve().parents[2] / "shared" / "line-openapi"
-)
-SPEC = SPEC_DIR / "messaging-api.yml"
 REPLY_TOKEN = "nHuyWiB7yP5Zw52FIkcQobQuGDXCTA"
 USER_ID = "U4af4980629a1b2c3d4e5f60718293a4b"
 
@@ -77,24 +70,6 @@ MAX_CAROUSEL_JSON = 50 * 1024
 # --- fixtures --------------------------------------------------------------------------------
 
 
-@pytest.fixture(scope="module")
-def prism(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PrismServer]:
-    if not prism_bin().is_file():
-        require_or_skip(f"Prism not installed at {prism_bin()} (run `make prism` or set PRISM_BIN)")
-    if not SPEC.is_file():
-        require_or_skip(f"LINE OpenAPI spec not found at {SPEC} (set LINE_OPENAPI_DIR)")
-    server = start_prism(SPEC, tmp_path_factory.mktemp("prism") / "prism.log")
-    try:
-        yield server
-    finally:
-        server.stop()
-
-
-@pytest.fixture(scope="module")
-def gateway(prism: PrismServer) -> Iterator[LineGateway]:
-    gw = LineGateway(access_token="test-token", base_url=prism.base_url)
-    yield gw
-    gw.close()
 
 
 

@@ -16,10 +16,8 @@ sending (see `test_sdk_refuses_a_text_message_without_text`).
 from __future__ import annotations
 
 import json
-import os
 import uuid
-from collections.abc import Callable, Iterator
-from pathlib import Path
+from collections.abc import Callable
 from typing import Any, TypeVar
 
 import pytest
@@ -31,41 +29,18 @@ from bot.line_gateway import Content, LineCallError, LineGateway, Profile
 from handlers import replies
 from handlers.dispatch import welcome_items
 from handlers.texts import say
-from tests.conftest import require_or_skip
-from tests.prism import PrismServer, prism_bin, start_prism
+from tests.prism import PrismServer
 
 pytestmark = pytest.mark.contract
 
 T = TypeVar("T")
 
-SPEC_DIR = Path(
-    os.environ.get("LINE_OPENAPI_DIR") or Path(__file__).resolve().parents[2] / "shared" / "line-openapi"
-)
-SPEC = SPEC_DIR / "messaging-api.yml"
 
 USER_ID = "U4af4980629a1b2c3d4e5f60718293a4b"  # "U" + 32 hex digits, like a real user ID
 REPLY_TOKEN = "nHuyWiB7yP5Zw52FIkcQobQuGDXCTA"
 MESSAGE_ID = "325708"
 
 
-@pytest.fixture(scope="module")
-def prism(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PrismServer]:
-    if not prism_bin().is_file():
-        require_or_skip(f"Prism not installed at {prism_bin()} (run `make prism` or set PRISM_BIN)")
-    if not SPEC.is_file():
-        require_or_skip(f"LINE OpenAPI spec not found at {SPEC} (set LINE_OPENAPI_DIR)")
-    server = start_prism(SPEC, tmp_path_factory.mktemp("prism") / "prism.log")
-    try:
-        yield server
-    finally:
-        server.stop()
-
-
-@pytest.fixture(scope="module")
-def gateway(prism: PrismServer) -> Iterator[LineGateway]:
-    gw = LineGateway(access_token="test-token", base_url=prism.base_url)
-    yield gw
-    gw.close()
 
 
 def conforms(prism: PrismServer, call: Callable[[], T]) -> T:
