@@ -21,18 +21,18 @@ from flask import (
     redirect,
     render_template,
     request,
-    send_file,
     session,
     url_for,
 )
 from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required, login_user, logout_user
 from flask_wtf.csrf import CSRFError
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import ColumnElement, Select, and_, func, or_, select
 from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response
 
 from admin.texts import LANGUAGES
+from bot.photo_links import send_photo
 from bot.services import Services
 from models import Complaint, ComplaintEvent, Photo
 from models.complaints import ComplaintStatus
@@ -202,30 +202,14 @@ def dashboard() -> ResponseReturnValue:
         by_status = dict(
             s.execute(scope(select(Complaint.status, func.count()).group_by(Complaint.status))).all()
         )
-        overdue_ack = s.scalar(
-            scope(
-                select(func.count()).where(
-                    Complaint.status == ComplaintStatus.ROUTED.value, Complaint.ack_due_at < now
-                )
-            )
-        )
-        overdue_progress = s.scalar(
-            scope(
-                select(func.count()).where(
-                    Complaint.status.in_(OPEN),
-                    Complaint.first_progress_at.is_(None),
-                    Complaint.first_progress_due_at < now,
-                )
-            )
-        )
+        overdue_ack = s.scalar(scope(select(func.count()).where(overdue("ack", now))))
+        overdue_progress = s.scalar(scope(select(func.count()).where(overdue("first_progress", now))))
         rows = s.execute(
             scope(
                 select(
                     Complaint.district_code,
                     func.count().filter(Complaint.status.in_(OPEN)),
-                    func.count().filter(
-                        Complaint.status == ComplaintStatus.ROUTED.value, Complaint.ack_due_at < now
-                    ),
+                    func.count().filter(overdue("ack", now)),
                 ).group_by(Complaint.district_code)
             )
         ).all()
@@ -248,6 +232,20 @@ def dashboard() -> ResponseReturnValue:
 
 
 OVERDUE_KINDS = ("ack", "first_progress", "checkpoint")
+
+
+def overdue(kind: str, now: datetime) -> ColumnElement[bool]:
+    """Open complaints past one of their deadlines (the dashboard counts what the list filters)."""
+    if kind == "ack":
+        return and_(Complaint.status == ComplaintStatus.ROUTED.value, Complaint.ack_due_at < now)
+    if kind == "first_progress":
+        return and_(
+            Complaint.status.in_(OPEN),
+            Complaint.first_progress_at.is_(None),
+            Complaint.first_progress_due_at < now,
+        )
+    today = now.astimezone(BANGKOK).date()
+    return and_(Complaint.status.in_(OPEN), Complaint.next_checkpoint_on < today)
 
 
 @dataclass(frozen=True)
@@ -309,17 +307,8 @@ class Filters:
         if self.date_to:
             end = datetime.combine(self.date_to + timedelta(days=1), time.min, tzinfo=BANGKOK)
             stmt = stmt.where(Complaint.created_at < end)
-        if self.overdue == "ack":
-            stmt = stmt.where(Complaint.status == ComplaintStatus.ROUTED.value, Complaint.ack_due_at < now)
-        elif self.overdue == "first_progress":
-            stmt = stmt.where(
-                Complaint.status.in_(OPEN),
-                Complaint.first_progress_at.is_(None),
-                Complaint.first_progress_due_at < now,
-            )
-        elif self.overdue == "checkpoint":
-            today = now.astimezone(BANGKOK).date()
-            stmt = stmt.where(Complaint.status.in_(OPEN), Complaint.next_checkpoint_on < today)
+        if self.overdue:
+            stmt = stmt.where(overdue(self.overdue, now))
         if self.q:
             code = normalise_code(self.q)
             # A typed code finds its complaint; words search the description (bound parameters: any
@@ -433,12 +422,7 @@ def photo(photo_id: int) -> ResponseReturnValue:
         owner = s.get(Complaint, row.complaint_id) if row is not None and row.complaint_id else None
         if row is None or owner is None or not current_user.may_see(owner.district_code):
             abort(404)
-        path, content_type = services().settings.photo_dir / row.path, row.content_type
-    if not path.is_file():
-        abort(404)
-    response: Response = send_file(path, mimetype=content_type, max_age=600)
-    response.headers["Cache-Control"] = "private, max-age=600"
-    return response
+        return send_photo(services(), row, max_age=600)
 
 
 @bp.after_request

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, send_file
 from flask.typing import ResponseReturnValue
+from werkzeug.wrappers import Response
 
 from bot.services import Services
 from handlers.signing import valid_photo_token
@@ -26,9 +27,14 @@ def photo(photo_id: int, token: str) -> ResponseReturnValue:
         row = session.get(Photo, photo_id)
         if row is None:
             abort(404)
-        path, content_type = services.settings.photo_dir / row.path, row.content_type
+        return send_photo(services, row, max_age=3600)
+
+
+def send_photo(services: Services, photo: Photo, max_age: int) -> Response:
+    """The photo's file (404 when it is gone from PHOTO_DIR), cached by the browser only."""
+    path = services.settings.photo_dir / photo.path
     if not path.is_file():
         abort(404)
-    response = send_file(path, mimetype=content_type, max_age=3600)
-    response.headers["Cache-Control"] = "private, max-age=3600"
+    response = send_file(path, mimetype=photo.content_type, max_age=max_age)
+    response.headers["Cache-Control"] = f"private, max-age={max_age}"
     return response
