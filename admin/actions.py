@@ -80,6 +80,7 @@ def act(code: str) -> ResponseReturnValue:
             return redirect(url_for("admin.complaint", code=normal))
         links = Links(settings.secret_key.encode(), settings.public_base_url)
         queue_pushes(s, for_event(s, complaint, event, links), now=now)
+    services().wake.set()  # a worker in this process sends at once (another one finds them when it polls)
     flash(text(f"done_{action}"))
     current_app.logger.info("admin %s: %s %s", current_user.username, action, normal)
     return redirect(url_for("admin.complaint", code=normal))
