@@ -14,7 +14,15 @@ from flask import Flask
 from flask_login import LoginManager
 from flask_wtf.csrf import CSRFProtect
 
-from admin import actions, exports  # noqa: F401 - they register their routes on the blueprint
+from admin import (  # noqa: F401 - they register their routes on the blueprint
+    actions,
+    audit_pages,
+    dashboard,
+    exports,
+    kpi_pages,
+    report_pages,
+    settings_pages,
+)
 from admin.views import bp, load_user, unauthorised
 
 SESSION_LIFETIME = timedelta(hours=8)  # a working day; then sign in again

@@ -8,7 +8,7 @@ text or after photo, a bad upload) changes nothing and is said in words on the p
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 
 from flask import current_app, flash, redirect, request, url_for
 from flask.typing import ResponseReturnValue
@@ -17,7 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from werkzeug.datastructures import FileStorage
 
-from admin.views import bp, services, text
+from admin.views import bp, request_time, services, text
 from bot.worker import queue_pushes
 from handlers.citizens import MAX_PHOTO_BYTES, image_type, save_photo
 from handlers.notices import Links, for_event
@@ -62,7 +62,7 @@ def act(code: str) -> ResponseReturnValue:
     normal = normalise_code(code)
     if normal is None or action not in ACTIONS:
         return redirect(url_for("admin.complaints"))
-    now = datetime.now(UTC)
+    now = request_time()
     settings = services().settings
     with transaction(services().sessions) as s:
         complaint = s.scalar(select(Complaint).where(Complaint.tracking_code == normal))

@@ -9,7 +9,6 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Iterator
-from datetime import UTC, datetime
 from typing import Any
 
 from flask import Response, abort, request, stream_with_context
@@ -18,7 +17,7 @@ from flask_login import login_required
 from openpyxl import Workbook
 from sqlalchemy import select
 
-from admin.views import BANGKOK, Filters, bp, day_filter, services, text
+from admin.views import BANGKOK, Filters, bp, day_filter, request_time, services, text
 from models import Complaint
 from models.db import transaction
 from models.places import District
@@ -34,7 +33,7 @@ def export(fmt: str) -> ResponseReturnValue:
     if fmt not in ("csv", "xlsx"):
         abort(404)
     filters = Filters.read(request.args)
-    stamp = datetime.now(BANGKOK).strftime("%Y%m%d-%H%M")
+    stamp = request_time().astimezone(BANGKOK).strftime("%Y%m%d-%H%M")
     headers = [text(c) for c in COLUMNS]
     if fmt == "csv":
         body = stream_with_context(_csv(headers, filters))
@@ -72,7 +71,7 @@ def _csv(headers: list[str], filters: Filters) -> Iterator[str]:
 def _rows(filters: Filters) -> Iterator[list[Any]]:
     with transaction(services().sessions) as s:
         names = {d.code: d.name_th for d in s.scalars(select(District))}
-        stmt = filters.statement(datetime.now(UTC)).execution_options(yield_per=BATCH)
+        stmt = filters.statement(request_time()).execution_options(yield_per=BATCH)
         for c in s.scalars(stmt):
             yield _row(c, names)
 
@@ -91,4 +90,3 @@ def _row(c: Complaint, names: dict[str, str]) -> list[Any]:
         day_filter(c.resolved_at) if c.resolved_at else "",
         c.rating or "",
     ]
-

@@ -7,8 +7,10 @@ exactly as for one that does not exist, so codes cannot be probed.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from functools import wraps
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -40,7 +42,7 @@ from models.db import transaction
 from models.places import District
 from models.staff import SignIn, StaffUser, sign_in
 from models.tracking_codes import normalise_code
-from scheduler.thai_dates import date_in
+from scheduler.thai_dates import THAI_MONTHS_SHORT, date_in
 
 bp = Blueprint("admin", __name__, url_prefix="/admin", template_folder="templates")
 BANGKOK = ZoneInfo("Asia/Bangkok")
@@ -68,6 +70,12 @@ class SignedIn:
 
     def may_act(self, district_code: str | None) -> bool:
         return self._account.may_act(district_code)
+
+
+def request_time() -> datetime:
+    """This request's "now": the clock, unless the app pins `ADMIN_NOW` (tests, demos)."""
+    pinned = current_app.config.get("ADMIN_NOW")
+    return pinned if isinstance(pinned, datetime) else datetime.now(UTC)
 
 
 def services() -> Services:
@@ -123,6 +131,15 @@ def t(key: str) -> str:
     return text(key)
 
 
+@bp.app_template_global()
+def in_language(language: str) -> str:
+    """This page again in another language, its query (filters, year, month) kept."""
+    args = {k: v for k, v in request.args.items() if k != "lang"}
+    if request.method == "GET" and request.endpoint and request.endpoint.startswith("admin."):
+        return url_for(request.endpoint, **(request.view_args or {}), **args, lang=language)
+    return f"?lang={language}"
+
+
 @bp.app_template_filter("day")
 def day_filter(moment: datetime | date | None) -> str:
     if moment is None:
@@ -131,6 +148,14 @@ def day_filter(moment: datetime | date | None) -> str:
         local = moment.astimezone(BANGKOK)
         return f"{date_in(local.date(), g.get('lang', 'th'))} {local:%H:%M}"
     return date_in(moment, g.get("lang", "th"))
+
+
+@bp.app_template_filter("day_short")
+def day_short_filter(d: date) -> str:
+    """`16 พ.ย.` / `16 Nov`: a chart's axis has no room for the year."""
+    if g.get("lang", "th") == "th":
+        return f"{d.day} {THAI_MONTHS_SHORT[d.month - 1]}"
+    return f"{d.day} {d:%b}"
 
 
 # ---- sign in and out -----------------------------------------------------------------------------
@@ -142,15 +167,18 @@ def login() -> ResponseReturnValue:
         return render_template("admin/login.html", next=_safe_next(request.args.get("next")))
     username = request.form.get("username", "")[:100]
     password = request.form.get("password", "")[:200]
-    now = datetime.now(UTC)
+    now = request_time()
     with transaction(services().sessions) as s:
         result = sign_in(s, username, password, request.remote_addr or "?", now)
-        if result.outcome is not SignIn.OK or result.user is None:
-            message = text("paused" if result.outcome is SignIn.PAUSED else "wrong")
-            status = 429 if result.outcome is SignIn.PAUSED else 401
-            return render_template("admin/login.html", error=message, username=username), status
-        s.expunge(result.user)
-        user = SignedIn(result.user)
+        if result.user is not None and result.outcome is SignIn.OK:
+            s.expunge(result.user)
+    # The page is rendered after the transaction ends: its header may read the session's account in
+    # another one (on SQLite a second writer would wait for this one).
+    if result.outcome is not SignIn.OK or result.user is None:
+        message = text("paused" if result.outcome is SignIn.PAUSED else "wrong")
+        status = 429 if result.outcome is SignIn.PAUSED else 401
+        return render_template("admin/login.html", error=message, username=username), status
+    user = SignedIn(result.user)
     language = session.get("lang")
     session.clear()  # a new session: nothing planted before the sign-in survives it (fixation)
     if language:
@@ -176,6 +204,27 @@ def logout() -> ResponseReturnValue:
     return redirect(url_for("admin.login"))
 
 
+# ---- roles and scoping ----------------------------------------------------------------------------
+
+
+View = Callable[..., ResponseReturnValue]
+
+
+def roles_required(*roles: str) -> Callable[[View], View]:
+    """A page for these roles only (and signed in): anyone else gets 403 with the reason in words."""
+
+    def wrap(view: View) -> View:
+        @wraps(view)
+        def guarded(*args: Any, **kwargs: Any) -> ResponseReturnValue:
+            if current_user.role not in roles:
+                return render_template("admin/message.html", message=text("forbidden")), 403
+            return view(*args, **kwargs)
+
+        return login_required(guarded)
+
+    return wrap
+
+
 # ---- scoping -------------------------------------------------------------------------------------
 
 
@@ -189,43 +238,6 @@ def scope(stmt: Select[Any]) -> Select[Any]:
 def visible_districts(s: Session) -> list[District]:
     districts = list(s.scalars(select(District).order_by(District.code)))
     return [d for d in districts if current_user.may_see(d.code)]
-
-
-# ---- dashboard -----------------------------------------------------------------------------------
-
-
-@bp.get("/")
-@login_required
-def dashboard() -> ResponseReturnValue:
-    now = datetime.now(UTC)
-    with transaction(services().sessions) as s:
-        by_status = dict(
-            s.execute(scope(select(Complaint.status, func.count()).group_by(Complaint.status))).all()
-        )
-        overdue_ack = s.scalar(scope(select(func.count()).where(overdue("ack", now))))
-        overdue_progress = s.scalar(scope(select(func.count()).where(overdue("first_progress", now))))
-        rows = s.execute(
-            scope(
-                select(
-                    Complaint.district_code,
-                    func.count().filter(Complaint.status.in_(OPEN)),
-                    func.count().filter(overdue("ack", now)),
-                ).group_by(Complaint.district_code)
-            )
-        ).all()
-        names = {d.code: d.name_th for d in visible_districts(s)}
-    table = sorted(
-        ((code, names.get(code or "", "–"), open_, late) for code, open_, late in rows),
-        key=lambda r: (-r[3], -r[2], r[0] or ""),
-    )
-    return render_template(
-        "admin/dashboard.html",
-        by_status=by_status,
-        statuses=[st.value for st in ComplaintStatus],
-        overdue_ack=overdue_ack,
-        overdue_progress=overdue_progress,
-        districts=table,
-    )
 
 
 # ---- complaints ----------------------------------------------------------------------------------
@@ -248,6 +260,26 @@ def overdue(kind: str, now: datetime) -> ColumnElement[bool]:
     return and_(Complaint.status.in_(OPEN), Complaint.next_checkpoint_on < today)
 
 
+def due_today(kind: str, now: datetime) -> ColumnElement[bool]:
+    """Open complaints whose deadline falls later today: what can still be done on time today."""
+    today = now.astimezone(BANGKOK).date()
+    tonight = datetime.combine(today + timedelta(days=1), time.min, tzinfo=BANGKOK)
+    if kind == "ack":
+        return and_(
+            Complaint.status == ComplaintStatus.ROUTED.value,
+            Complaint.ack_due_at >= now,
+            Complaint.ack_due_at < tonight,
+        )
+    if kind == "first_progress":
+        return and_(
+            Complaint.status.in_(OPEN),
+            Complaint.first_progress_at.is_(None),
+            Complaint.first_progress_due_at >= now,
+            Complaint.first_progress_due_at < tonight,
+        )
+    return and_(Complaint.status.in_(OPEN), Complaint.next_checkpoint_on == today)
+
+
 @dataclass(frozen=True)
 class Filters:
     """The complaint list's filters, from the query string (anything unreadable is ignored)."""
@@ -259,6 +291,7 @@ class Filters:
     date_from: date | None = None
     date_to: date | None = None
     overdue: str = ""
+    due: str = ""  # due later today: ack, first_progress or checkpoint
 
     @classmethod
     def read(cls, args: Any) -> Filters:
@@ -270,6 +303,7 @@ class Filters:
 
         status = args.get("status", "")
         overdue = args.get("overdue", "")
+        due = args.get("due", "")
         return cls(
             q=args.get("q", "").strip()[:200],
             district=args.get("district", "")[:4],
@@ -278,6 +312,7 @@ class Filters:
             date_from=day("from"),
             date_to=day("to"),
             overdue=overdue if overdue in OVERDUE_KINDS else "",
+            due=due if due in OVERDUE_KINDS else "",
         )
 
     def query(self) -> dict[str, str]:
@@ -290,6 +325,7 @@ class Filters:
             "from": self.date_from.isoformat() if self.date_from else "",
             "to": self.date_to.isoformat() if self.date_to else "",
             "overdue": self.overdue,
+            "due": self.due,
         }
         return {k: v for k, v in values.items() if v}
 
@@ -309,6 +345,8 @@ class Filters:
             stmt = stmt.where(Complaint.created_at < end)
         if self.overdue:
             stmt = stmt.where(overdue(self.overdue, now))
+        if self.due:
+            stmt = stmt.where(due_today(self.due, now))
         if self.q:
             code = normalise_code(self.q)
             # A typed code finds its complaint; words search the description (bound parameters: any
@@ -325,7 +363,7 @@ def complaints() -> ResponseReturnValue:
     filters = Filters.read(request.args)
     page = request.args.get("page", "1")
     number = int(page) if page.isdigit() and 0 < int(page) < 100_000 else 1
-    stmt = filters.statement(datetime.now(UTC))
+    stmt = filters.statement(request_time())
     with transaction(services().sessions) as s:
         total = s.scalar(select(func.count()).select_from(stmt.subquery())) or 0
         rows = list(s.scalars(stmt.limit(PAGE_SIZE).offset((number - 1) * PAGE_SIZE)))
@@ -379,7 +417,7 @@ def complaint(code: str) -> ResponseReturnValue:
         for item in (row, *events, *photos):
             s.expunge(item)
         district_name = district.name_th if district else "–"
-    now = datetime.now(UTC)
+    now = request_time()
     return render_template(
         "admin/complaint.html",
         c=row,

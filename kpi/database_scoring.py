@@ -130,4 +130,3 @@ def _evaluator(session: Session, job: _Job) -> ComplaintEvaluator:
         calendar: WorkingCalendar = load_calendar(session)
         cached = _worker["evaluator"] = (key, ComplaintEvaluator(job.scheme, calendar, job.as_of))
     return cached[1]  # type: ignore[no-any-return]
-

@@ -33,7 +33,7 @@ from models.migrate import upgrade
 from models.sections import ensure_sections
 from tests.line_stub import LineStub
 
-pytest_plugins = ["tests.sandbox_page", "tests.prism"]
+pytest_plugins = ["tests.sandbox_page", "tests.prism", "tests.admin_web"]
 
 PG_URL = os.environ.get("TEST_DATABASE_URL", "").strip()
 BACKENDS = ["sqlite", "postgresql"] if PG_URL else ["sqlite"]

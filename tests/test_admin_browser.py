@@ -11,9 +11,9 @@ from playwright.sync_api import Browser, Page, expect
 from bot.services import Services
 from models.db import transaction
 from models.staff import add_user
+from tests.admin_web import PASSWORD
 from tests.conftest import LiveServer
 from tests.sandbox_page import CITIZEN, CODE, JATUJAK, Chat, street_photo
-from tests.test_admin_web import PASSWORD, world  # noqa: F401 - a fixture
 
 pytestmark = pytest.mark.browser
 SHOTS = Path(__file__).resolve().parents[1] / ".artifacts"  # git-ignored: screenshots to look at
@@ -31,7 +31,7 @@ def signed_in(browser: Browser, live_server: LiveServer, username: str) -> Page:
 
 
 def test_an_admin_signs_in_filters_and_opens_a_complaint(
-    browser: Browser, live_server: LiveServer, world: dict[str, str]  # noqa: F811
+    browser: Browser, live_server: LiveServer, world: dict[str, str]
 ) -> None:
     page = signed_in(browser, live_server, "centre")
     expect(page.get_by_role("heading", name="ภาพรวม")).to_be_visible()
@@ -64,7 +64,7 @@ def test_an_admin_signs_in_filters_and_opens_a_complaint(
 
 
 def test_a_district_officer_is_refused_another_districts_complaint(
-    browser: Browser, live_server: LiveServer, world: dict[str, str]  # noqa: F811
+    browser: Browser, live_server: LiveServer, world: dict[str, str]
 ) -> None:
     page = signed_in(browser, live_server, "officer1030")
     page.get_by_role("link", name="เรื่องร้องเรียน").click()
@@ -116,8 +116,6 @@ def test_a_complaint_filed_on_line_is_resolved_on_the_web_and_the_citizen_sees_i
 
     # The citizen, in the LINE sandbox, hears of both steps, the result with the after photo.
     expect(chat.bot(f"สำนักงานเขตจตุจักรรับเรื่อง {code} แล้วค่ะ")).to_be_visible()
-    expect(chat.bot(f"สำนักงานเขตจตุจักรแก้ไขเรื่อง {code} เสร็จแล้วค่ะ")).to_contain_text(
-        "เปลี่ยนหลอดไฟครบ 3 ต้นแล้ว"
-    )
+    expect(chat.bot(f"สำนักงานเขตจตุจักรแก้ไขเรื่อง {code} เสร็จแล้วค่ะ")).to_contain_text("เปลี่ยนหลอดไฟครบ 3 ต้นแล้ว")
     expect(chat.images).to_have_count(1)
     chat.screenshot(tmp_path / "citizen-told.png")

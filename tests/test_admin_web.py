@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import io
 import os
-import re
 import subprocess
 import sys
 from datetime import UTC, datetime
@@ -17,84 +16,11 @@ from PIL import Image
 from sqlalchemy import select
 
 from bot.services import Services
-from models import Citizen, Complaint, ComplaintEvent, OutboxMessage, Photo
-from models.complaint_lifecycle import file_complaint
+from models import Complaint, ComplaintEvent, OutboxMessage
 from models.db import transaction
 from models.staff import MAX_FAILURES, StaffError, StaffUser, add_user, set_password
-from scheduler.calendar_store import load_calendar
+from tests.admin_web import NOW, PASSWORD, listed, sign_in, token
 from tests.test_settings import REPO
-
-NOW = datetime(2026, 11, 23, 3, 0, tzinfo=UTC)
-PASSWORD = "correct horse battery"
-USERS = {  # username: (role, district)
-    "centre": ("admin", None),
-    "head1030": ("head", "1030"),
-    "officer1030": ("officer", "1030"),
-    "officer1001": ("officer", "1001"),
-    "viewer": ("viewer", None),
-}
-XSS = '<script>alert("x")</script><img src=x onerror=alert(1)>'
-
-
-@pytest.fixture
-def world(services: Services) -> dict[str, str]:
-    """The five accounts; a complaint in Chatuchak (1030) with a photo and one in Phra Nakhon (1001)."""
-    photo_dir = services.settings.photo_dir
-    photo_dir.mkdir(parents=True, exist_ok=True)
-    Image.new("RGB", (160, 120), (200, 120, 40)).save(photo_dir / "before.png")
-    with transaction(services.sessions) as session:
-        for name, (role, district) in USERS.items():
-            add_user(session, name, PASSWORD, role, district, NOW)
-        person = Citizen(line_user_id="U" + "1" * 32, created_at=NOW, updated_at=NOW)
-        session.add(person)
-        session.flush()
-        calendar = load_calendar(session)
-        codes = {}
-        for key, district, text in (("ours", "1030", f"ไฟดับ {XSS}"), ("theirs", "1001", "ขยะล้นถัง")):
-            photo = Photo(
-                citizen_id=person.id,
-                path="before.png",
-                content_type="image/png",
-                size_bytes=(photo_dir / "before.png").stat().st_size,
-                sha256="x",
-                created_at=NOW,
-            )
-            session.add(photo)
-            session.flush()
-            complaint = file_complaint(
-                session,
-                person,
-                description=text,
-                category="ไฟฟ้า",
-                district_code=district,
-                latitude=None,
-                longitude=None,
-                photos=[photo],
-                at=NOW,
-                calendar=calendar,
-            )
-            codes[key] = complaint.tracking_code
-            codes[f"{key}_photo"] = str(photo.id)
-    return codes
-
-
-def token(page: str) -> str:
-    found = re.search(r'name="csrf_token" value="([^"]+)"', page)
-    assert found, "the page has no CSRF token"
-    return found.group(1)
-
-
-def listed(page: str) -> set[str]:
-    """The tracking codes in a complaint list (the rows' links, not the search box)."""
-    return set(re.findall(r'href="/admin/complaints/([0-9]{2}-[A-Z0-9]{6})"', page))
-
-
-def sign_in(client: FlaskClient, username: str, password: str = PASSWORD) -> int:
-    page = client.get("/admin/login").get_data(as_text=True)
-    response = client.post(
-        "/admin/login", data={"username": username, "password": password, "csrf_token": token(page)}
-    )
-    return response.status_code
 
 
 def test_the_login_form_has_the_fields_scripts_fill_in(client: FlaskClient) -> None:
@@ -502,3 +428,16 @@ def test_make_run_gives_the_sandbox_an_admin_with_a_fresh_password_each_time(
     assert sign_in(client, SANDBOX_ADMIN, first) == 401
     assert sign_in(client, SANDBOX_ADMIN, second) == 302
     assert "ภาพรวม" in client.get("/admin/").get_data(as_text=True)
+
+
+def test_a_failed_sign_in_with_a_stale_session_is_answered(
+    client: FlaskClient, services: Services, world: dict[str, str]
+) -> None:
+    """The log-in page is rendered after the sign-in's transaction: its header reads the old session's
+    account in another one (on SQLite that one used to wait for the first and fail)."""
+    assert sign_in(client, "head1030") == 302
+    with transaction(services.sessions) as session:
+        user = session.scalar(select(StaffUser).where(StaffUser.username == "head1030"))
+        set_password(session, user, "another long password")
+    assert sign_in(client, "head1030", "not the password") == 401
+    assert sign_in(client, "head1030", "another long password") == 302

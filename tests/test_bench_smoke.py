@@ -12,12 +12,17 @@ from bench.webhook_bench import Options, format_report, report_json, run_benchma
 
 @pytest.mark.slow
 def test_benchmark_runs_against_both_servers_and_stores_every_event() -> None:
-    opts = Options(seconds=1.0, rate=50.0, clients=2, max_seconds=1.0, workers=1, threads=2, senders=4,
-                   warmup=10)
+    opts = Options(
+        seconds=1.0, rate=50.0, clients=2, max_seconds=1.0, workers=1, threads=2, senders=4, warmup=10
+    )
     report = run_benchmark(opts)
 
     assert {(r.server, r.mode) for r in report.results} == {
-        ("rongtook", "fixed"), ("floor", "fixed"), ("rongtook", "max"), ("floor", "max")}
+        ("rongtook", "fixed"),
+        ("floor", "fixed"),
+        ("rongtook", "max"),
+        ("floor", "max"),
+    }
     for result in report.results:
         assert result.ok > 0, result
         assert result.errors == 0, result

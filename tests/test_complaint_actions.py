@@ -434,7 +434,6 @@ def test_cli_holidays_add_list_and_remove_recompute_open_deadlines(services, db_
     assert again.returncode == 1 and "no declaration to remove" in again.stdout
 
 
-
 def test_cli_officers_add_prints_a_link_code_and_deactivate_stops_their_taps(
     client, services, stub, db_url, tmp_path
 ):

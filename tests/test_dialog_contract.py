@@ -70,9 +70,6 @@ MAX_CAROUSEL_JSON = 50 * 1024
 # --- fixtures --------------------------------------------------------------------------------
 
 
-
-
-
 def conforms(prism: PrismServer, what: str, call: Callable[[], T]) -> T:
     """Run a gateway call; if Prism refused it, fail with the violations and Prism's log."""
     try:

@@ -41,8 +41,6 @@ REPLY_TOKEN = "nHuyWiB7yP5Zw52FIkcQobQuGDXCTA"
 MESSAGE_ID = "325708"
 
 
-
-
 def conforms(prism: PrismServer, call: Callable[[], T]) -> T:
     """Run a gateway call; if Prism refused it, fail with the violations and Prism's log."""
     try:

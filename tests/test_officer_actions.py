@@ -25,7 +25,6 @@ START = datetime(2027, 11, 22, 9, 0, tzinfo=BANGKOK)
 NOW = START.astimezone(UTC)
 
 
-
 def register(services, district: str = "1030", name: str = "สมศรี", role: str = "officer") -> str:  # type: ignore[no-untyped-def]
     with transaction(services.sessions) as session:
         officer = add_officer(session, district, name, role, NOW)

@@ -15,7 +15,6 @@ from tests.citizen_chat import JATUJAK, Chat, flex_cards
 NOW = datetime(2026, 11, 23, 2, 0, tzinfo=UTC)
 
 
-
 def register(services, district: str = "1030", name: str = "สมศรี", role: str = "officer") -> str:  # type: ignore[no-untyped-def]
     with transaction(services.sessions) as session:
         officer = add_officer(session, district, name, role, NOW)

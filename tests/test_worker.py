@@ -31,7 +31,6 @@ class Clock:
         self.skipped += timedelta(seconds=seconds)
 
 
-
 @pytest.fixture
 def clock() -> Clock:
     return Clock()

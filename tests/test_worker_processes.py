@@ -75,10 +75,7 @@ def setup_conversations(client, services, users: int, per_user: int) -> dict[str
 
 def delivered(services) -> int:  # type: ignore[no-untyped-def]
     with transaction(services.sessions) as session:
-        return (
-            session.scalar(select(func.count(OutboxMessage.id)).where(OutboxMessage.status == "done"))
-            or 0
-        )
+        return session.scalar(select(func.count(OutboxMessage.id)).where(OutboxMessage.status == "done")) or 0
 
 
 def wait_for(condition, timeout: float, what: str) -> None:  # type: ignore[no-untyped-def]

@@ -1,0 +1,182 @@
+"""The dashboard: where every complaint stands, what falls due today, who is late, and the KPI.
+
+Counts come from the deadline columns the domain keeps in step (`ack_due_at`, `first_progress_due_at`,
+`next_checkpoint_on`), so one indexed query answers each. The KPI 3.2 column is the scorer's own
+answer (`kpi.database_scoring`), cached per app for a few minutes: at a million complaints scoring
+takes seconds, and a dashboard is reloaded often.
+"""
+
+from __future__ import annotations
+
+import threading
+import time as clock
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
+from typing import Any
+
+from flask import current_app, render_template, request
+from flask.typing import ResponseReturnValue
+from flask_login import login_required
+from sqlalchemy import func, select
+
+from admin.views import (
+    BANGKOK,
+    OPEN,
+    OVERDUE_KINDS,
+    bp,
+    due_today,
+    overdue,
+    request_time,
+    scope,
+    services,
+    visible_districts,
+)
+from kpi.database_scoring import score_database
+from kpi.schemes import load_kpi32
+from kpi.source import fiscal_year_of
+from models import Complaint
+from models.complaints import ComplaintStatus
+from models.db import transaction
+
+WEEKS = 12
+KPI_CACHE_SECONDS = 300
+SORTS = ("name", "open", "ack", "first_progress", "checkpoint", "kpi")
+
+
+@dataclass(frozen=True)
+class DistrictRow:
+    code: str
+    name: str
+    open: int
+    ack: int  # overdue acknowledgement
+    first_progress: int  # overdue first progress report
+    checkpoint: int  # 15th/30th report missed
+    kpi: Decimal | None  # KPI 3.2 total this fiscal year so far (None: not scored)
+
+    def key(self, sort: str) -> Any:
+        if sort == "name":
+            return self.name
+        if sort == "kpi":
+            return self.kpi if self.kpi is not None else Decimal(-1)
+        return getattr(self, sort)
+
+
+@dataclass(frozen=True)
+class Week:
+    start: date
+    received: int
+    resolved: int
+
+
+@dataclass(frozen=True)
+class KpiColumn:
+    fiscal_year: int
+    as_of: datetime
+    maximum: Decimal | None
+    totals: dict[str, Decimal]
+
+
+@bp.get("/")
+@login_required
+def dashboard() -> ResponseReturnValue:
+    now = request_time()
+    sort = request.args.get("sort", "")
+    sort = sort if sort in SORTS else ""
+    descending = request.args.get("desc", "1" if sort != "name" else "") == "1"
+    with transaction(services().sessions) as s:
+        by_status = dict(
+            s.execute(scope(select(Complaint.status, func.count()).group_by(Complaint.status))).all()
+        )
+        counts = s.execute(
+            scope(
+                select(
+                    *(func.count().filter(overdue(k, now)) for k in OVERDUE_KINDS),
+                    *(func.count().filter(due_today(k, now)) for k in OVERDUE_KINDS),
+                )
+            )
+        ).one()
+        per_district = {
+            code: (open_, ack, first, checkpoint)
+            for code, open_, ack, first, checkpoint in s.execute(
+                scope(
+                    select(
+                        Complaint.district_code,
+                        func.count().filter(Complaint.status.in_(OPEN)),
+                        *(func.count().filter(overdue(k, now)) for k in OVERDUE_KINDS),
+                    ).group_by(Complaint.district_code)
+                )
+            )
+        }
+        districts = [(d.code, d.name_th) for d in visible_districts(s)]
+        weeks = weekly(s, now)
+    kpi = kpi_column([code for code, _ in districts], now)
+    rows = [
+        DistrictRow(code, name, *per_district.get(code, (0, 0, 0, 0)), kpi.totals.get(code))
+        for code, name in districts
+    ]
+    if sort:
+        rows.sort(key=lambda r: r.key(sort), reverse=descending)
+    else:  # the most pressing first
+        rows.sort(key=lambda r: (-r.ack, -r.first_progress, -r.checkpoint, -r.open, r.code))
+    centre = per_district.get(None, (0, 0, 0, 0))  # type: ignore[call-overload]
+    return render_template(
+        "admin/dashboard.html",
+        by_status=by_status,
+        statuses=[st.value for st in ComplaintStatus],
+        overdue_counts=dict(zip(OVERDUE_KINDS, counts[: len(OVERDUE_KINDS)], strict=True)),
+        due_counts=dict(zip(OVERDUE_KINDS, counts[len(OVERDUE_KINDS) :], strict=True)),
+        kinds=OVERDUE_KINDS,
+        rows=rows,
+        centre_open=centre[0],
+        sort=sort,
+        descending=descending,
+        weeks=weeks,
+        peak=max([1, *(max(w.received, w.resolved) for w in weeks)]),
+        kpi=kpi,
+    )
+
+
+def weekly(s: Any, now: datetime) -> list[Week]:
+    """Complaints received and resolved per week (Monday to Sunday, Bangkok), the last `WEEKS` weeks."""
+    today = now.astimezone(BANGKOK).date()
+    first = today - timedelta(days=today.weekday() + 7 * (WEEKS - 1))
+    starts = [first + timedelta(weeks=i) for i in range(WEEKS)]
+    days = [*starts, starts[-1] + timedelta(weeks=1)]
+    bounds = [datetime.combine(d, time.min, tzinfo=BANGKOK) for d in days]
+    columns = []
+    for lo, hi in zip(bounds, bounds[1:], strict=False):
+        columns.append(func.count().filter(Complaint.created_at >= lo, Complaint.created_at < hi))
+        columns.append(func.count().filter(Complaint.resolved_at >= lo, Complaint.resolved_at < hi))
+    since = bounds[0]
+    row = s.execute(
+        scope(select(*columns).where((Complaint.created_at >= since) | (Complaint.resolved_at >= since)))
+    ).one()
+    return [Week(start, row[2 * i], row[2 * i + 1]) for i, start in enumerate(starts)]
+
+
+_kpi_lock = threading.Lock()
+
+
+def kpi_column(districts: list[str], now: datetime) -> KpiColumn:
+    """Each district's KPI 3.2 total for this fiscal year so far, computed at most every few minutes."""
+    fiscal_year = fiscal_year_of(now.astimezone(BANGKOK).date())
+    cache: dict[tuple[Any, ...], tuple[float, KpiColumn]] = current_app.extensions.setdefault(
+        "rongtook_kpi_cache", {}
+    )
+    key = (fiscal_year, tuple(districts))
+    with _kpi_lock:  # one scoring at a time: a burst of reloads waits for the first
+        found = cache.get(key)
+        if found is not None and clock.monotonic() - found[0] < KPI_CACHE_SECONDS:
+            return found[1]
+        if not districts:
+            return KpiColumn(fiscal_year, now, None, {})
+        scheme = load_kpi32()
+        units = score_database(
+            services().sessions, scheme, fiscal_year, now, districts, max_failures=0, workers=1
+        )
+        column = KpiColumn(
+            fiscal_year, now, units[0].maximum if units else None, {u.district: u.total for u in units}
+        )
+        cache[key] = (clock.monotonic(), column)
+        return column

@@ -1,0 +1,366 @@
+"""The monthly reports page: CPL_R001 and CPL_R003 of one district and month, and step 3's submissions.
+
+The reports are `kpi.reports` (the same as `rongtook report cpl-r00x`), shown as tables and offered
+as CSV/XLSX; the submissions are `kpi.submissions` (as `rongtook report submit/submissions`). A
+district user reads their own district only: another one, by URL or form, is 404 like a district
+that does not exist. Only a district's head, or the centre recording a summary it received, may
+mark the summary submitted; the first submission stands.
+
+Time: the views read the clock through `clock()` (tests replace it); the GET pages also take an
+optional `as_of` query parameter (ISO 8601, Bangkok if no zone) to show the facts as of a moment.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+
+from flask import Response, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+from flask_login import current_user, login_required
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from admin.views import (
+    BANGKOK,
+    bp,
+    day_filter,
+    lang,
+    request_time,
+    roles_required,
+    services,
+    text,
+    visible_districts,
+)
+from kpi.reports import WRITERS, Cell, Report, cpl_r001, cpl_r003
+from kpi.source import fiscal_year_of
+from kpi.submissions import (
+    SubmissionRefused,
+    be_month,
+    first_of,
+    month_bounds,
+    month_key,
+    next_month,
+    on_time,
+    parse_month,
+    report_due,
+    submission,
+    submissions,
+    submit_month,
+    thai_month,
+)
+from models import MonthlyReport
+from models.db import transaction
+from models.places import District
+
+REPORTS = {"cpl-r001": cpl_r001, "cpl-r003": cpl_r003}
+MIMETYPES = {
+    "csv": "text/csv; charset=utf-8",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
+# Months outside these years are a typo (or a probe): the reports' date arithmetic stays in range.
+FIRST_YEAR, LAST_YEAR = 2000, 2200
+
+
+class BadInput(ValueError):
+    """Input a page cannot use; `key` is the text shown, with status 400."""
+
+    def __init__(self, key: str) -> None:
+        super().__init__(key)
+        self.key = key
+
+
+# ---- helpers shared with the audit page --------------------------------------------------------------
+
+
+def clock() -> datetime:
+    """Now, as the views see it (one place for tests to pin): `ADMIN_NOW` or the clock."""
+    return request_time()
+
+
+def say(key: str, **values: object) -> str:
+    """A text with its {placeholders} filled in."""
+    return text(key).format(**values)
+
+
+def read_month(raw: str | None, default: date | None = None) -> date:
+    """A month typed as BE "2569-11" or CE "2026-11"; blank gives `default` (none: refused)."""
+    if raw is None or not raw.strip():
+        if default is None:
+            raise BadInput("rp_bad_month")
+        return default
+    try:
+        month = parse_month(raw[:20])
+    except ValueError:
+        raise BadInput("rp_bad_month") from None
+    if not FIRST_YEAR <= month.year <= LAST_YEAR:
+        raise BadInput("rp_bad_month")
+    return month
+
+
+def read_moment() -> datetime:
+    """The `as_of` query parameter, or now."""
+    raw = request.args.get("as_of", "").strip()
+    if not raw:
+        return clock()
+    try:
+        moment = datetime.fromisoformat(raw[:40])
+    except ValueError:
+        raise BadInput("rp_bad_moment") from None
+    if not FIRST_YEAR <= moment.year <= LAST_YEAR:
+        raise BadInput("rp_bad_moment")
+    return moment if moment.tzinfo else moment.replace(tzinfo=BANGKOK)
+
+
+def previous_month(moment: datetime) -> date:
+    """The month before the one `moment` falls in, in Bangkok (the month usually reported on)."""
+    local = moment.astimezone(BANGKOK).date().replace(day=1)
+    return date(local.year - 1, 12, 1) if local.month == 1 else date(local.year, local.month - 1, 1)
+
+
+def month_before(month: date) -> date:
+    return date(month.year - 1, 12, 1) if month.month == 1 else date(month.year, month.month - 1, 1)
+
+
+def month_label(month: date) -> str:
+    """ "ตุลาคม 2569" for Thai readers, "October 2026" for others."""
+    return thai_month(month) if lang() == "th" else f"{month:%B} {month.year}"
+
+
+def bad_input(key: str, status: int = 400) -> ResponseReturnValue:
+    return render_template("admin/message.html", message=text(key)), status
+
+
+def local_day(moment: datetime) -> date:
+    return moment.astimezone(BANGKOK).date()
+
+
+# ---- districts -----------------------------------------------------------------------------------------
+
+
+def district_for(s: Session, code: str) -> District | None:
+    """The district if it exists and the signed-in user may see it; None is a 404 either way."""
+    if not code or len(code) > 10 or not current_user.may_see(code):
+        return None
+    return s.get(District, code)
+
+
+def district_name(d: District) -> str:
+    return d.name_th if lang() == "th" else d.name_en
+
+
+# ---- the page ------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Shown:
+    """One report as the page shows it: title, subtitle, headers and rows as text."""
+
+    key: str  # cpl-r001 | cpl-r003
+    title: str
+    subtitle: str
+    headers: tuple[str, ...]
+    rows: tuple[tuple[str, ...], ...]
+    row_keys: tuple[str, ...]  # CPL_R003's line keys (received, resolved …), for readers and tests
+
+    @classmethod
+    def of(cls, key: str, report: Report) -> Shown:
+        row_keys = tuple(str(getattr(item, "key", getattr(item, "code", ""))) for item in report.items)
+        return cls(
+            key,
+            report.title,
+            report.subtitle,
+            report.headers,
+            tuple(tuple(cell_text(c) for c in row) for row in report.rows),
+            row_keys,
+        )
+
+
+def cell_text(cell: Cell) -> str:
+    if cell is None:
+        return "–"
+    return f"{cell:.2f}" if isinstance(cell, Decimal) else str(cell)
+
+
+@dataclass(frozen=True)
+class MonthState:
+    """One month of the fiscal year's submissions table."""
+
+    month: date
+    be: str
+    label: str
+    due: date
+    submitted_at: datetime | None
+    submitted_by: str | None
+    state: str  # on_time | late | missing | not_due
+
+
+def month_states(s: Session, district: str, fy: int, now: datetime) -> list[MonthState]:
+    """Each month of fiscal year `fy`: due date, when and by whom submitted, and the verdict at `now`."""
+    rows = submissions(s, district, fy)
+    months = [r.month for r in rows]
+    # Who submitted is not in `submissions`; the same rows read once more, for their `submitted_by`.
+    by = dict(
+        s.execute(
+            select(MonthlyReport.month, MonthlyReport.submitted_by).where(
+                MonthlyReport.district_code == district,
+                MonthlyReport.month.in_([month_key(m) for m in months]),
+            )
+        ).all()
+    )
+    states = []
+    for row in rows:
+        due = report_due(row.month)
+        if row.submitted_at is not None:
+            state = "on_time" if on_time(row.month, row.submitted_at) else "late"
+        else:
+            state = "missing" if now > due else "not_due"
+        states.append(
+            MonthState(
+                row.month,
+                be_month(row.month),
+                month_label(row.month),
+                due.date(),
+                row.submitted_at,
+                by.get(month_key(row.month)),
+                state,
+            )
+        )
+    return states
+
+
+def may_submit(district: str) -> bool:
+    """The district's head, or the centre recording a summary it received (RULES §6 step 3)."""
+    if current_user.role == "admin":
+        return True
+    return current_user.role == "head" and current_user.district_code == district
+
+
+@bp.get("/reports")
+@login_required
+def reports() -> ResponseReturnValue:
+    try:
+        now = read_moment()
+        month = read_month(request.args.get("month"), previous_month(now))
+    except BadInput as exc:
+        return _page(error=text(exc.key), month_text=request.args.get("month", "")[:20]), 400
+    fixed = current_user.role not in ("admin", "viewer")
+    wanted = request.args.get("district", "").strip()[:10] or (current_user.district_code if fixed else "")
+    with transaction(services().sessions) as s:
+        choices = [(d.code, district_name(d)) for d in visible_districts(s)]
+        if not wanted:  # the centre and viewers first choose a district
+            return _page(month=month, choices=choices, month_text=be_month(month))
+        district = district_for(s, wanted)
+        if district is None:
+            return bad_input("rp_no_district", 404)
+        shown = [
+            Shown.of("cpl-r001", cpl_r001(s, district.code, month, now)),
+            Shown.of("cpl-r003", cpl_r003(s, district.code, month, now)),
+        ]
+        fy = fiscal_year_of(month)
+        states = month_states(s, district.code, fy, now)
+        name = district_name(district)
+        code = district.code
+    this = next(m for m in states if m.month == month)
+    as_of = request.args.get("as_of", "").strip()[:40]
+    return _page(
+        month=month,
+        month_text=be_month(month),
+        choices=choices,
+        district=code,
+        name=name,
+        shown=shown,
+        fy=fy,
+        states=states,
+        this=this,
+        ended=now >= month_bounds(month)[1],
+        can_submit=may_submit(code),
+        as_of=as_of,
+        links={"as_of": as_of} if as_of else {},
+    )
+
+
+def _page(**values: object) -> str:
+    values.setdefault("month", None)
+    values.setdefault("choices", [])
+    values.setdefault("district", "")
+    values.setdefault("fixed", current_user.role not in ("admin", "viewer"))
+    return render_template(
+        "admin/reports.html",
+        be_month=be_month,
+        month_label=month_label,
+        month_before=month_before,
+        next_month=next_month,
+        **values,
+    )
+
+
+# ---- the files ------------------------------------------------------------------------------------------
+
+
+@bp.get("/reports/<district>/<month>/<report>.<fmt>")
+@login_required
+def report_file(district: str, month: str, report: str, fmt: str) -> ResponseReturnValue:
+    if report not in REPORTS or fmt not in WRITERS:
+        return bad_input("rp_no_report", 404)
+    try:
+        now = read_moment()
+        chosen = read_month(month)
+    except BadInput as exc:
+        return bad_input(exc.key)
+    with transaction(services().sessions) as s:
+        row = district_for(s, district)
+        if row is None:
+            return bad_input("rp_no_district", 404)
+        made = REPORTS[report](s, row.code, chosen, now)
+    return Response(
+        WRITERS[fmt](made),
+        mimetype=MIMETYPES[fmt],
+        headers={"Content-Disposition": f'attachment; filename="{made.file_name(fmt)}"'},
+    )
+
+
+# ---- step 3: the summary submitted -------------------------------------------------------------------
+
+
+@bp.post("/reports/<district>/<month>/submit")
+@roles_required("admin", "head")
+def report_submit(district: str, month: str) -> ResponseReturnValue:
+    try:
+        chosen = read_month(month)
+    except BadInput as exc:
+        return bad_input(exc.key)
+    now = clock()
+    with transaction(services().sessions) as s:
+        row = district_for(s, district)
+        if row is None:
+            return bad_input("rp_no_district", 404)
+        if not may_submit(row.code):  # a head of another district cannot see it either: 404 above
+            return bad_input("forbidden", 403)
+        code = row.code
+        before = submission(s, code, chosen)
+        try:
+            with s.begin_nested():  # the same month submitted at the same instant elsewhere: theirs stands
+                stored = submit_month(s, code, chosen, now, current_user.username)
+        except IntegrityError:  # the savepoint is rolled back; nothing else was written
+            flash(say("rp_submitted_meanwhile", month=month_label(chosen)))
+            return redirect(url_for("admin.reports", district=code, month=be_month(chosen)))
+        except SubmissionRefused as exc:  # refused before anything was written
+            ended = now >= month_bounds(first_of(chosen))[1]
+            flash(
+                say("rp_refused", reason=str(exc))
+                if ended
+                else say("rp_not_ended", month=month_label(chosen))
+            )
+            return redirect(url_for("admin.reports", district=code, month=be_month(chosen)))
+        at = stored.submitted_at
+    due = report_due(chosen)
+    verdict = text("rp_state_on_time" if on_time(chosen, at) else "rp_state_late")
+    values = {"month": month_label(chosen), "verdict": verdict, "due": day_filter(due.date())}
+    if before is not None:
+        flash(say("rp_already_submitted", at=day_filter(at), **values))
+    else:
+        flash(say("rp_done_submit", **values))
+    return redirect(url_for("admin.reports", district=code, month=be_month(chosen)))

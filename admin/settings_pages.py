@@ -1,0 +1,557 @@
+"""The admin's settings pages (issue 6, page 7): holidays, category → section, LINE officers, web users.
+
+Admins only. Each change calls the same domain functions as the CLI (`bot/cli_admin.py`,
+`bot/cli.py cmd_categories`, `bot/cli_users.py`): a calendar change recomputes every open
+complaint's deadlines as `rongtook holidays` does. A refusal is raised as `Refused` inside the
+transaction, so nothing of it is written, and is shown in words on the page (status 400).
+
+Secrets made here (a generated password, a LINE link code) are shown once, in the response to the
+POST that made them: never flashed, since the session cookie is signed but not encrypted.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from functools import lru_cache
+from typing import Any
+
+import holidays
+from flask import current_app, flash, g, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+from flask_login import current_user, login_user
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from admin.views import BANGKOK, SignedIn, bp, request_time, roles_required, services, text
+from handlers.categories import CATEGORIES
+from models import CalendarOverride, Officer, OverrideKind
+from models.complaint_actions import recompute_deadlines
+from models.db import transaction
+from models.officer_links import ROLES as LINE_ROLES
+from models.officer_links import OfficerLinkCode, add_officer, new_link_code, set_active
+from models.places import District
+from models.sections import DEFAULT_KEY, all_sections, remove_section, set_section
+from models.staff import (
+    DISTRICT_ROLES,
+    MIN_PASSWORD,
+    ROLES,
+    USERNAME,
+    StaffError,
+    StaffUser,
+    add_user,
+    check_password,
+    set_password,
+)
+from scheduler.calendar import DEFAULT_CALENDAR_SETTINGS, IN_LIEU_SUFFIX
+from scheduler.calendar_store import add_override, load_calendar, remove_override
+from scheduler.thai_dates import BE_OFFSET, date_in
+
+MAX_CATEGORY = 100  # models.sections.CategorySection.category is String(100)
+MAX_SECTION = 200
+MAX_NAME = 200  # an officer's or a holiday's name
+FIRST_YEAR, LAST_YEAR = 2000, 2200  # CE years the calendar pages accept (BE 2543–2743)
+PASSWORD_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"  # no 0/o, 1/l/i: read from a screen
+
+
+class Refused(Exception):
+    """A change the page will not make; `key` is the text shown, `values` fill its {placeholders}."""
+
+    def __init__(self, key: str, **values: object) -> None:
+        super().__init__(key)
+        self.key, self.values = key, values
+
+    def message(self) -> str:
+        return words(self.key, **self.values)
+
+
+def words(key: str, **values: object) -> str:
+    return text(key).format(**values) if values else text(key)
+
+
+def _once(body: str) -> ResponseReturnValue:
+    """A page that carries a secret shown once: no browser or proxy keeps a copy."""
+    return body, 200, {"Cache-Control": "no-store"}
+
+
+def _field(name: str) -> str:
+    return request.form.get(name, "").strip()
+
+
+def _limited(value: str, limit: int) -> str:
+    if len(value) > limit:
+        raise Refused("set_too_long", n=limit)
+    return value
+
+
+def _district(s: Session, code: str) -> District:
+    if not code:
+        raise Refused("set_needs_district")
+    district = s.get(District, code[:4]) if len(code) <= 4 else None
+    if district is None:
+        raise Refused("set_unknown_district")
+    return district
+
+
+def _districts(s: Session) -> list[District]:
+    return list(s.scalars(select(District).order_by(District.code)))
+
+
+# ---- holidays ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class HolidayRow:
+    day: date
+    kind: str  # "public" (the package's calendar), "holiday" or "working" (an admin's declaration)
+    name: str
+
+
+def read_year(raw: str | None, today: date) -> int:
+    """The CE year of `?year=`: BE as the page shows it (2570), CE also accepted; empty → this year."""
+    if raw is None or not raw.strip():
+        return today.year
+    raw = raw.strip()
+    if not raw.isdigit() or len(raw) != 4:
+        raise Refused("set_bad_year")
+    year = int(raw)
+    year = year - BE_OFFSET if year > LAST_YEAR else year
+    if not FIRST_YEAR <= year <= LAST_YEAR:
+        raise Refused("set_bad_year")
+    return year
+
+
+def read_day(raw: str) -> date:
+    """A CE date as a date input sends it (2027-01-04)."""
+    try:
+        day = date.fromisoformat(raw.strip())
+    except ValueError:
+        raise Refused("set_bad_date") from None
+    if not FIRST_YEAR <= day.year <= LAST_YEAR:
+        raise Refused("set_bad_date")  # most likely a BE year typed into a CE field
+    return day
+
+
+@lru_cache(maxsize=16)
+def thai_names(year: int) -> Mapping[date, str]:
+    """The package's holiday names in Thai, with the same holidays left out as the calendar leaves out.
+
+    The calendar works with the English names (its ignore list matches them); the page shows Thai
+    readers the Thai ones. Several holidays on one date come joined by "; " in the same order in both.
+    """
+    settings = DEFAULT_CALENDAR_SETTINGS
+    english, thai = (
+        holidays.country_holidays(settings.country, years=year, categories=settings.categories, language=lang)
+        for lang in ("en_US", "th")
+    )
+    names: dict[date, str] = {}
+    for day, joined in english.items():
+        en_parts, th_parts = joined.split("; "), str(thai.get(day, "")).split("; ")
+        if len(en_parts) != len(th_parts):
+            continue  # the page falls back to the English name
+        kept = [
+            th
+            for en, th in zip(en_parts, th_parts, strict=True)
+            if en.removesuffix(IN_LIEU_SUFFIX) not in settings.ignored_package_holidays
+        ]
+        if kept:
+            names[day] = "; ".join(kept)
+    return names
+
+
+def holiday_rows(s: Session, year: int, lang: str) -> list[HolidayRow]:
+    """The year's days off and the admin's declarations, as `rongtook holidays list` prints them."""
+    calendar = load_calendar(s, years=[year])
+    declared = {
+        row.day: row
+        for row in s.scalars(
+            select(CalendarOverride).where(CalendarOverride.day.between(date(year, 1, 1), date(year, 12, 31)))
+        )
+    }
+    localised = thai_names(year) if lang == "th" else {}
+    rows = []
+    day = date(year, 1, 1)
+    while day.year == year:
+        name, mark = calendar.holiday_name(day), declared.get(day)
+        if mark is not None:
+            kind = "working" if mark.kind == OverrideKind.WORKING else "holiday"
+            rows.append(HolidayRow(day, kind, mark.name))
+        elif name:
+            rows.append(HolidayRow(day, "public", localised.get(day, name)))
+        day += timedelta(days=1)
+    return rows
+
+
+def _holidays_page(year: int, status: int = 200, **context: Any) -> ResponseReturnValue:
+    with transaction(services().sessions) as s:
+        rows = holiday_rows(s, year, g.lang)
+    body = render_template(
+        "admin/settings_holidays.html", rows=rows, year_be=year + BE_OFFSET, form=request.form, **context
+    )
+    return body, status
+
+
+@bp.get("/settings/holidays")
+@roles_required("admin")
+def settings_holidays() -> ResponseReturnValue:
+    today = request_time().astimezone(BANGKOK).date()
+    try:
+        year = read_year(request.args.get("year"), today)
+    except Refused as exc:
+        return _holidays_page(today.year, 400, error=exc.message())
+    return _holidays_page(year)
+
+
+@bp.post("/settings/holidays")
+@roles_required("admin")
+def settings_holidays_change() -> ResponseReturnValue:
+    now = request_time()
+    action = request.form.get("action", "")
+    try:
+        if action not in ("add", "working", "remove"):
+            raise Refused("set_bad_action")
+        day = read_day(request.form.get("day", ""))
+        name = _limited(_field("name"), MAX_NAME)
+        if action == "add" and not name:
+            raise Refused("set_needs_holiday_name")
+        with transaction(services().sessions) as s:
+            if action == "remove":
+                if not remove_override(s, day):
+                    raise Refused("set_nothing_to_remove", day=date_in(day, g.lang))
+            else:
+                add_override(s, day, "holiday" if action == "add" else "working", name, now)
+            # As `rongtook holidays`: every open complaint's deadlines from the new calendar.
+            changed = recompute_deadlines(s, load_calendar(s))
+    except Refused as exc:
+        return _holidays_page(_shown_year(now), 400, error=exc.message())
+    done = {"add": "set_done_holiday", "working": "set_done_working", "remove": "set_done_remove"}[action]
+    flash(f"{words(done, day=date_in(day, g.lang))} · {words('set_deadlines_changed', n=changed)}")
+    current_app.logger.info(
+        "admin %s: holidays %s %s (%d deadlines changed)", current_user.username, action, day, changed
+    )
+    return redirect(url_for("admin.settings_holidays", year=day.year + BE_OFFSET), 303)
+
+
+def _shown_year(now: datetime) -> int:
+    """After a refusal: the year of the day typed if it is a date, else the year the page showed."""
+    today = now.astimezone(BANGKOK).date()
+    for read in (
+        lambda: read_day(request.form.get("day", "")).year,
+        lambda: read_year(request.form.get("year"), today),
+    ):
+        try:
+            return read()
+        except Refused:
+            continue
+    return today.year
+
+
+# ---- category → section --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CategoryRow:
+    category: str
+    section: str
+    own: bool  # a row of its own (False: it uses the default section)
+
+
+def category_rows(s: Session) -> tuple[str, list[CategoryRow]]:
+    """The default section and every category: the known ones in the citizens' order, then the others."""
+    table = {row.category: row.section for row in all_sections(s)}
+    default = table.get(DEFAULT_KEY, "–")
+    known = [c.label for c in CATEGORIES]
+    others = sorted(set(table) - set(known) - {DEFAULT_KEY})
+    rows = [CategoryRow(label, table.get(label, default), label in table) for label in known]
+    rows += [CategoryRow(label, table[label], True) for label in others]
+    return default, rows
+
+
+def _categories_page(status: int = 200, **context: Any) -> ResponseReturnValue:
+    with transaction(services().sessions) as s:
+        default, rows = category_rows(s)
+        sections = sorted({row.section for row in all_sections(s)})
+    body = render_template(
+        "admin/settings_categories.html",
+        default=default,
+        rows=rows,
+        sections=sections,
+        default_key=DEFAULT_KEY,
+        form=request.form,
+        **context,
+    )
+    return body, status
+
+
+@bp.get("/settings/categories")
+@roles_required("admin")
+def settings_categories() -> ResponseReturnValue:
+    return _categories_page()
+
+
+@bp.post("/settings/categories")
+@roles_required("admin")
+def settings_categories_change() -> ResponseReturnValue:
+    action = request.form.get("action", "")
+    category = _field("category")
+    try:
+        if action not in ("set", "remove"):
+            raise Refused("set_bad_action")
+        if not category:
+            raise Refused("set_needs_category")
+        _limited(category, MAX_CATEGORY)
+        with transaction(services().sessions) as s:
+            if action == "set":
+                section = _limited(_field("section"), MAX_SECTION)
+                if not section:
+                    raise Refused("set_needs_section")
+                row = set_section(s, category, section, request_time())
+                message = words("set_done_section", category=row.category, section=row.section)
+            else:
+                if category == DEFAULT_KEY:
+                    raise Refused("set_default_not_removable")
+                removed = remove_section(s, category)
+                message = words(
+                    "set_done_section_removed" if removed else "set_no_own_section", category=category
+                )
+    except Refused as exc:
+        return _categories_page(400, error=exc.message())
+    flash(message)
+    current_app.logger.info("admin %s: categories %s %s", current_user.username, action, category)
+    return redirect(url_for("admin.settings_categories"), 303)
+
+
+# ---- officers on LINE ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class IssuedCode:
+    """A link code just made, shown once."""
+
+    code: str
+    expires_at: datetime
+    officer_name: str
+
+
+def _issued(row: OfficerLinkCode, officer: Officer) -> IssuedCode:
+    return IssuedCode(row.code, row.expires_at, officer.name)
+
+
+def _officers_page(district: str = "", status: int = 200, **context: Any) -> tuple[str, int]:
+    with transaction(services().sessions) as s:
+        districts = _districts(s)
+        query = select(Officer).order_by(Officer.district_code, Officer.id)
+        if district:
+            query = query.where(Officer.district_code == district)
+        officers = list(s.scalars(query))
+    body = render_template(
+        "admin/settings_officers.html",
+        officers=officers,
+        districts=districts,
+        names={d.code: d.name_th if g.lang == "th" else d.name_en for d in districts},
+        district=district,
+        roles=LINE_ROLES,
+        form=request.form,
+        **context,
+    )
+    return body, status
+
+
+@bp.get("/settings/officers")
+@roles_required("admin")
+def settings_officers() -> ResponseReturnValue:
+    district = request.args.get("district", "").strip()
+    if district:
+        with transaction(services().sessions) as s:
+            known = len(district) <= 4 and s.get(District, district) is not None
+        if not known:
+            return _officers_page("", 400, error=text("set_unknown_district"))
+    return _officers_page(district)
+
+
+@bp.post("/settings/officers")
+@roles_required("admin")
+def settings_officers_change() -> ResponseReturnValue:
+    now = request_time()
+    action = request.form.get("action", "")
+    issued: IssuedCode | None = None
+    try:
+        if action not in ("add", "code", "activate", "deactivate"):
+            raise Refused("set_bad_action")
+        with transaction(services().sessions) as s:
+            if action == "add":
+                district = _district(s, _field("district"))
+                name = _limited(_field("name"), MAX_NAME)
+                if not name:
+                    raise Refused("set_needs_name")
+                role = request.form.get("role", "")
+                if role not in LINE_ROLES:
+                    raise Refused("set_bad_role")
+                officer = add_officer(s, district.code, name, role, now)
+                issued = _issued(new_link_code(s, officer, now), officer)
+                message = words("set_done_officer", name=officer.name)
+            else:
+                officer = _officer(s, request.form.get("officer_id", ""))
+                if action == "code":
+                    # Earlier unused codes of this officer stop working (new_link_code).
+                    issued = _issued(new_link_code(s, officer, now), officer)
+                    message = words("set_done_code", name=officer.name)
+                else:
+                    set_active(s, officer.id, action == "activate")
+                    key = "set_done_officer_on" if action == "activate" else "set_done_officer_off"
+                    message = words(key, name=officer.name)
+    except Refused as exc:
+        return _officers_page("", 400, error=exc.message())
+    current_app.logger.info("admin %s: officers %s %s", current_user.username, action, officer.id)
+    if issued is None:
+        flash(message)
+        return redirect(url_for("admin.settings_officers"), 303)
+    body, _ = _officers_page(issued=issued, done=message)
+    return _once(body)
+
+
+def _officer(s: Session, raw: str) -> Officer:
+    officer = s.get(Officer, int(raw)) if raw.isdigit() and len(raw) < 10 else None
+    if officer is None:
+        raise Refused("set_unknown_officer")
+    return officer
+
+
+# ---- web accounts --------------------------------------------------------------------------------
+
+
+def generated_password() -> str:
+    """A random password to read off a screen: 4 groups of 5 (about 99 bits), longer than MIN_PASSWORD."""
+    rng = secrets.SystemRandom()
+    return "-".join("".join(rng.choice(PASSWORD_ALPHABET) for _ in range(5)) for _ in range(4))
+
+
+def _password(raw: str) -> tuple[str, bool]:
+    """The typed password checked by the staff rules, or a generated one (True: show it once)."""
+    if not raw:
+        return generated_password(), True
+    try:
+        check_password(raw)
+    except StaffError:
+        if len(raw) < MIN_PASSWORD:
+            raise Refused("set_short_password", n=MIN_PASSWORD) from None
+        raise Refused("set_password_spaces") from None
+    return raw, False
+
+
+def _new_user_fields(s: Session) -> tuple[str, str, str | None]:
+    """Username, role and district as `models.staff.add_user` wants them, refused in the page's words."""
+    username = _field("username").lower()
+    if not USERNAME.match(username):
+        raise Refused("set_bad_username")
+    role = request.form.get("role", "")
+    if role not in ROLES:
+        raise Refused("set_bad_role")
+    code = _field("district")
+    if role in DISTRICT_ROLES:
+        if not code:
+            raise Refused("set_district_needed")
+        district: str | None = _district(s, code).code
+    elif code:
+        raise Refused("set_district_not_allowed")
+    else:
+        district = None
+    if s.scalar(select(StaffUser.id).where(StaffUser.username == username)) is not None:
+        raise Refused("set_username_taken", username=username)
+    return username, role, district
+
+
+@dataclass(frozen=True)
+class IssuedPassword:
+    username: str
+    password: str
+
+
+def _users_page(status: int = 200, **context: Any) -> tuple[str, int]:
+    with transaction(services().sessions) as s:
+        users = list(s.scalars(select(StaffUser).order_by(StaffUser.username)))
+        districts = _districts(s)
+    body = render_template(
+        "admin/settings_users.html",
+        users=users,
+        districts=districts,
+        names={d.code: d.name_th if g.lang == "th" else d.name_en for d in districts},
+        roles=ROLES,
+        district_roles=DISTRICT_ROLES,
+        min_password=MIN_PASSWORD,
+        form=request.form,
+        **context,
+    )
+    return body, status
+
+
+@bp.get("/settings/users")
+@roles_required("admin")
+def settings_users() -> ResponseReturnValue:
+    return _users_page()
+
+
+@bp.post("/settings/users")
+@roles_required("admin")
+def settings_users_change() -> ResponseReturnValue:
+    now = request_time()
+    action = request.form.get("action", "")
+    password: IssuedPassword | None = None
+    code: IssuedCode | None = None
+    myself: StaffUser | None = None
+    try:
+        if action not in ("add", "password", "activate", "deactivate"):
+            raise Refused("set_bad_action")
+        with transaction(services().sessions) as s:
+            if action == "add":
+                username, role, district = _new_user_fields(s)
+                typed, generated = _password(request.form.get("password", ""))
+                display = _limited(_field("display_name"), MAX_NAME) or username
+                try:
+                    user = add_user(s, username, typed, role, district, now)
+                except StaffError as exc:  # a rule of models.staff this page did not foresee
+                    raise Refused("set_refused_because", reason=str(exc)) from None
+                if district is not None and request.form.get("line"):
+                    # The issue: admins make the web account and the LINE officer in one go.
+                    officer = add_officer(s, district, display, role, now)
+                    code = _issued(new_link_code(s, officer, now), officer)
+                message = words("set_done_user", username=user.username)
+            else:
+                user = _user(s, request.form.get("user_id", ""))
+                if action == "password":
+                    typed, generated = _password(request.form.get("password", ""))
+                    set_password(s, user, typed)  # bumps session_version: every session ends
+                    message = words("set_done_password", username=user.username)
+                    if user.id == current_user.id:
+                        s.expunge(user)
+                        myself = user
+                elif action == "deactivate":
+                    if user.id == current_user.id:
+                        raise Refused("set_not_yourself")
+                    user.active = False
+                    user.session_version += 1  # as the model says: switched off ends every session
+                    message = words("set_done_user_off", username=user.username)
+                else:
+                    user.active = True
+                    message = words("set_done_user_on", username=user.username)
+            if action in ("add", "password") and generated:
+                password = IssuedPassword(user.username, typed)
+    except Refused as exc:
+        return _users_page(400, error=exc.message())
+    if myself is not None:
+        login_user(SignedIn(myself))  # the admin who changed their own password stays signed in here
+    current_app.logger.info("admin %s: users %s %s", current_user.username, action, user.username)
+    if password is None and code is None:
+        flash(message)
+        return redirect(url_for("admin.settings_users"), 303)
+    body, _ = _users_page(issued=code, password=password, done=message)
+    return _once(body)
+
+
+def _user(s: Session, raw: str) -> StaffUser:
+    user = s.get(StaffUser, int(raw)) if raw.isdigit() and len(raw) < 10 else None
+    if user is None:
+        raise Refused("set_unknown_user")
+    return user
