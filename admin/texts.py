@@ -276,6 +276,7 @@ TH: dict[str, str] = {
     "au_not_drawn": "ยังไม่ได้สุ่มเรื่องของเดือนนี้",
     "au_nothing_here": "ไม่มีเรื่องของเขตที่ท่านดูได้ถูกสุ่มในเดือนนี้ (ไม่มีเรื่องที่ดำเนินการแล้วเสร็จ จึงไม่มีการหักคะแนน)",
     "au_seed": "เลขตั้งต้นการสุ่ม (seed) ถ้าเว้นว่างใช้ค่าที่คำนวณจากเดือน",
+    "au_col_seed": "เลขตั้งต้นการสุ่ม",
     "au_draw_button": "สุ่มเรื่องของเดือน",
     "au_col_population": "เรื่องแล้วเสร็จในเดือน",
     "au_col_drawn": "สุ่มได้",
@@ -699,6 +700,7 @@ EN: dict[str, str] = {
     "au_nothing_here": "Nothing of the districts you can see was drawn this month "
     "(nothing resolved, so no deduction)",
     "au_seed": "Seed (blank: computed from the month)",
+    "au_col_seed": "Seed",
     "au_draw_button": "Draw",
     "au_col_population": "Resolved in the month",
     "au_col_drawn": "Drawn",

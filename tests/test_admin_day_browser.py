@@ -26,6 +26,7 @@ from models.db import transaction
 from scheduler.calendar_store import load_calendar
 from tests.admin_web import NOW
 from tests.conftest import LiveServer
+from tests.sandbox_page import Chat
 from tests.test_admin_browser import SHOTS, signed_in
 
 pytestmark = pytest.mark.browser
@@ -121,3 +122,45 @@ def test_the_centre_draws_and_marks_the_audit(
     expect(row).to_contain_text("ภาพหลังดำเนินการตรงกับผลที่แจ้ง")
     expect(row).to_contain_text("centre")
     shot(page, "day-centre-audit.png")
+
+
+def test_the_centre_declares_a_holiday_and_gives_a_new_officer_the_web_and_line(
+    browser: Browser, live_server: LiveServer, november: dict[str, str], districts: None, sandbox_chat: Chat
+) -> None:
+    page = signed_in(browser, live_server, "centre")
+    page.get_by_role("link", name="ตั้งค่า").click()
+    add = page.get_by_test_id("form-add")
+    add.get_by_label("วันที่").fill("2026-12-04")
+    add.get_by_label("ชื่อวันหยุด / เหตุผล").fill("วันหยุดพิเศษ (ทดสอบ)")
+    add.get_by_role("button", name="บันทึก").click()
+    expect(page.get_by_test_id("holiday-2026-12-04")).to_contain_text("วันหยุดพิเศษ (ทดสอบ)")
+    shot(page, "day-centre-holidays.png")
+
+    # A new officer of Chatuchak: a web account with a generated password, and a LINE link code.
+    page.goto(f"{live_server.url}/admin/settings/users")
+    form = page.get_by_test_id("form-add")
+    form.get_by_label("ชื่อผู้ใช้", exact=True).fill("somying")
+    form.get_by_label("บทบาท").select_option("officer")
+    form.locator('select[name="district"]').select_option("1030")
+    form.get_by_label("ชื่อที่แสดงใน LINE").fill("สมหญิง")
+    form.get_by_role("button", name="บันทึก").click()
+    password = page.get_by_test_id("generated-password").inner_text().strip()
+    link_code = page.get_by_test_id("link-code").inner_text().strip()
+    shot(page, "day-centre-new-officer.png")
+
+    chat = sandbox_chat
+    chat.open()
+    chat.be("เจ้าหน้าที่ สมหญิง")
+    chat.send_text(link_code)
+    linked = chat.bot("เชื่อมบัญชี LINE")
+    expect(linked).to_contain_text("สมหญิง")
+    expect(linked).to_contain_text("สำนักงานเขตจตุจักร")
+
+    officer = browser.new_page(viewport={"width": 1280, "height": 860})
+    officer.goto(f"{live_server.url}/admin/login")
+    officer.get_by_label("ชื่อผู้ใช้").fill("somying")
+    officer.get_by_label("รหัสผ่าน").fill(password)
+    officer.get_by_role("button", name="เข้าสู่ระบบ").click()
+    expect(officer.get_by_role("heading", name="ภาพรวม")).to_be_visible()
+    expect(officer.get_by_test_id("districts").locator("tbody tr")).to_have_count(1)
+    expect(officer.get_by_role("link", name="ตั้งค่า")).to_have_count(0)  # settings are the centre's

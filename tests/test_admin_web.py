@@ -105,21 +105,28 @@ PAGES = {
     "other complaint": lambda c: f"/admin/complaints/{c['theirs']}",
     "own photo": lambda c: f"/admin/photos/{c['ours_photo']}",
     "other photo": lambda c: f"/admin/photos/{c['theirs_photo']}",
+    "kpi": lambda c: "/admin/kpi?fy=2570",
+    "own kpi": lambda c: "/admin/kpi/1030?fy=2570",
+    "other kpi": lambda c: "/admin/kpi/1001?fy=2570",
+    "own reports": lambda c: "/admin/reports?district=1030&month=2569-10",
+    "other reports": lambda c: "/admin/reports?district=1001&month=2569-10",
+    "own report file": lambda c: "/admin/reports/1030/2569-10/cpl-r001.xlsx",
+    "other report file": lambda c: "/admin/reports/1001/2569-10/cpl-r003.csv",
+    "audit": lambda c: "/admin/audit?month=2569-10",
+    "settings": lambda c: "/admin/settings/users",
 }
+EVERYTHING = dict.fromkeys(PAGES, 200)
+DISTRICT_1030 = EVERYTHING | {page: 404 for page in PAGES if page.startswith("other")} | {"settings": 403}
+DISTRICT_1001 = EVERYTHING | {page: 404 for page in PAGES if page.startswith("own")} | {"settings": 403}
 # "own" is Chatuchak (1030), "other" Phra Nakhon (1001), seen by each role.
 MATRIX = [
-    ("centre", {"dashboard": 200, "list": 200, "own complaint": 200, "other complaint": 200,
-                "own photo": 200, "other photo": 200}),
-    ("viewer", {"dashboard": 200, "list": 200, "own complaint": 200, "other complaint": 200,
-                "own photo": 200, "other photo": 200}),
-    ("head1030", {"dashboard": 200, "list": 200, "own complaint": 200, "other complaint": 404,
-                  "own photo": 200, "other photo": 404}),
-    ("officer1030", {"dashboard": 200, "list": 200, "own complaint": 200, "other complaint": 404,
-                     "own photo": 200, "other photo": 404}),
-    ("officer1001", {"dashboard": 200, "list": 200, "own complaint": 404, "other complaint": 200,
-                     "own photo": 404, "other photo": 200}),
-    (None, {page: 302 for page in PAGES}),  # signed out: to the log-in page
-]  # fmt: skip
+    ("centre", EVERYTHING),
+    ("viewer", EVERYTHING | {"settings": 403}),
+    ("head1030", DISTRICT_1030),
+    ("officer1030", DISTRICT_1030),
+    ("officer1001", DISTRICT_1001),
+    (None, dict.fromkeys(PAGES, 302)),  # signed out: to the log-in page
+]
 
 
 @pytest.mark.parametrize(("username", "expected"), MATRIX, ids=[str(u) for u, _ in MATRIX])
