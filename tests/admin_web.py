@@ -6,6 +6,7 @@ fills the real log-in form, CSRF token included.
 
 from __future__ import annotations
 
+import functools
 import re
 from datetime import UTC, datetime
 
@@ -14,7 +15,7 @@ from flask.testing import FlaskClient
 from PIL import Image
 
 from bot.services import Services
-from models import Citizen, Photo
+from models import Citizen, Photo, staff
 from models.complaint_lifecycle import file_complaint
 from models.db import transaction
 from models.staff import add_user
@@ -32,9 +33,15 @@ USERS = {  # username: (role, district)
 XSS = '<script>alert("x")</script><img src=x onerror=alert(1)>'
 
 
+# scrypt costs a tenth of a second a hash, on purpose; five accounts per test would cost minutes in
+# all. The same password gets one real hash (its salt reused) for the whole run.
+_hash_once = functools.cache(staff.generate_password_hash)
+
+
 @pytest.fixture
-def world(services: Services) -> dict[str, str]:
+def world(services: Services, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
     """The five accounts; a complaint in Chatuchak (1030) with a photo and one in Phra Nakhon (1001)."""
+    monkeypatch.setattr(staff, "generate_password_hash", _hash_once)
     photo_dir = services.settings.photo_dir
     photo_dir.mkdir(parents=True, exist_ok=True)
     Image.new("RGB", (160, 120), (200, 120, 40)).save(photo_dir / "before.png")
