@@ -19,8 +19,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from admin import report_pages as pages
-from admin.report_pages import BadInput, bad_input, local_day, month_label, read_month, say
-from admin.views import bp, day_filter, lang, roles_required, services, text
+from admin.report_pages import BadInput, bad_input, local_day, month_label, read_month
+from admin.views import bp, day_filter, district_name, roles_required, services, text
 from kpi.audit import (
     DEFAULT_AUDIT,
     MAX_SEED,
@@ -99,7 +99,7 @@ def audit() -> ResponseReturnValue:
     own = None if current_user.role in ("admin", "viewer") else current_user.district_code
     with transaction(services().sessions) as s:
         drawn_at = next((d.drawn_at for d in draws_of(s, month)), None)
-        names = {d.code: (d.name_th if lang() == "th" else d.name_en) for d in s.scalars(select(District))}
+        names = {d.code: district_name(d) for d in s.scalars(select(District))}
         districts = [
             DistrictAudit(
                 r.district,
@@ -182,19 +182,19 @@ def audit_draw() -> ResponseReturnValue:
         except AlreadyDrawn:  # refused before anything was written
             earlier = draws_of(s, month)
             at = day_filter(earlier[0].drawn_at) if earlier else "–"
-            flash(say("au_already_drawn", month=label, at=at))
+            flash(text("au_already_drawn", month=label, at=at))
             return _back(month)
         except AuditRefused as exc:
             if now < month_bounds(first_of(month))[1]:
-                flash(say("au_not_ended", month=label))
+                flash(text("au_not_ended", month=label))
             else:
-                flash(say("au_refused", reason=str(exc)))
+                flash(text("au_refused", reason=str(exc)))
             return _back(month)
         count = sum(d.drawn_count for d in draws)
     if not draws:
-        flash(say("au_nothing_to_draw", month=label))
+        flash(text("au_nothing_to_draw", month=label))
     else:
-        flash(say("au_done_draw", month=label, count=count, districts=len(draws)))
+        flash(text("au_done_draw", month=label, count=count, districts=len(draws)))
     return _back(month)
 
 
@@ -228,7 +228,7 @@ def audit_mark() -> ResponseReturnValue:
         try:
             mark(s, tracking, finding, note or None, pages.clock(), current_user.username, month)
         except AuditRefused:  # not drawn that month (or no such code): nothing written
-            flash(say("au_not_drawn_code", code=tracking, month=month_label(month)))
+            flash(text("au_not_drawn_code", code=tracking, month=month_label(month)))
             return _back(month)
-    flash(say("au_done_mark", code=tracking, finding=text(f"au_{finding}")))
+    flash(text("au_done_mark", code=tracking, finding=text(f"au_{finding}")))
     return _back(month, f"item-{tracking}")

@@ -33,7 +33,16 @@ from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required
 from openpyxl import Workbook
 
-from admin.views import BANGKOK, bp, day_filter, request_time, services, text, visible_districts
+from admin.views import (
+    BANGKOK,
+    bp,
+    day_filter,
+    district_name,
+    request_time,
+    services,
+    text,
+    visible_districts,
+)
 from kpi.database_scoring import score_database
 from kpi.other_schemes import HandledRow, handled_row, percent_handled
 from kpi.output import STEP_NAMES_EN, STEP_NAMES_TH, to_csv
@@ -76,7 +85,7 @@ class BadInput(ValueError):
 
     @property
     def message(self) -> str:
-        return text(self.key).format(value=self.value[:40])
+        return text(self.key, value=self.value[:40])
 
 
 @dataclass(frozen=True)
@@ -215,10 +224,6 @@ SORTS: dict[str, Callable[[UnitScore, str], Any]] = {
     "step3_ded": lambda u, name: u.step(3).deductions,
     "total": lambda u, name: u.total_exact,
 }
-
-
-def district_name(d: District) -> str:
-    return d.name_en if g.get("lang") == "en" and d.name_en else d.name_th
 
 
 def page_error(template: str, error: BadInput, **context: Any) -> ResponseReturnValue:

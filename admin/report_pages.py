@@ -27,6 +27,7 @@ from admin.views import (
     BANGKOK,
     bp,
     day_filter,
+    district_name,
     lang,
     request_time,
     roles_required,
@@ -80,11 +81,6 @@ def clock() -> datetime:
     return request_time()
 
 
-def say(key: str, **values: object) -> str:
-    """A text with its {placeholders} filled in."""
-    return text(key).format(**values)
-
-
 def read_month(raw: str | None, default: date | None = None) -> date:
     """A month typed as BE "2569-11" or CE "2026-11"; blank gives `default` (none: refused)."""
     if raw is None or not raw.strip():
@@ -114,14 +110,13 @@ def read_moment() -> datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=BANGKOK)
 
 
-def previous_month(moment: datetime) -> date:
-    """The month before the one `moment` falls in, in Bangkok (the month usually reported on)."""
-    local = moment.astimezone(BANGKOK).date().replace(day=1)
-    return date(local.year - 1, 12, 1) if local.month == 1 else date(local.year, local.month - 1, 1)
-
-
 def month_before(month: date) -> date:
     return date(month.year - 1, 12, 1) if month.month == 1 else date(month.year, month.month - 1, 1)
+
+
+def previous_month(moment: datetime) -> date:
+    """The month before the one `moment` falls in, in Bangkok (the month usually reported on)."""
+    return month_before(moment.astimezone(BANGKOK).date().replace(day=1))
 
 
 def month_label(month: date) -> str:
@@ -145,10 +140,6 @@ def district_for(s: Session, code: str) -> District | None:
     if not code or len(code) > 10 or not current_user.may_see(code):
         return None
     return s.get(District, code)
-
-
-def district_name(d: District) -> str:
-    return d.name_th if lang() == "th" else d.name_en
 
 
 # ---- the page ------------------------------------------------------------------------------------------
@@ -345,14 +336,14 @@ def report_submit(district: str, month: str) -> ResponseReturnValue:
             with s.begin_nested():  # the same month submitted at the same instant elsewhere: theirs stands
                 stored = submit_month(s, code, chosen, now, current_user.username)
         except IntegrityError:  # the savepoint is rolled back; nothing else was written
-            flash(say("rp_submitted_meanwhile", month=month_label(chosen)))
+            flash(text("rp_submitted_meanwhile", month=month_label(chosen)))
             return redirect(url_for("admin.reports", district=code, month=be_month(chosen)))
         except SubmissionRefused as exc:  # refused before anything was written
             ended = now >= month_bounds(first_of(chosen))[1]
             flash(
-                say("rp_refused", reason=str(exc))
+                text("rp_refused", reason=str(exc))
                 if ended
-                else say("rp_not_ended", month=month_label(chosen))
+                else text("rp_not_ended", month=month_label(chosen))
             )
             return redirect(url_for("admin.reports", district=code, month=be_month(chosen)))
         at = stored.submitted_at
@@ -360,7 +351,7 @@ def report_submit(district: str, month: str) -> ResponseReturnValue:
     verdict = text("rp_state_on_time" if on_time(chosen, at) else "rp_state_late")
     values = {"month": month_label(chosen), "verdict": verdict, "due": day_filter(due.date())}
     if before is not None:
-        flash(say("rp_already_submitted", at=day_filter(at), **values))
+        flash(text("rp_already_submitted", at=day_filter(at), **values))
     else:
-        flash(say("rp_done_submit", **values))
+        flash(text("rp_done_submit", **values))
     return redirect(url_for("admin.reports", district=code, month=be_month(chosen)))

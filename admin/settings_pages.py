@@ -25,7 +25,16 @@ from flask_login import current_user, login_user
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from admin.views import BANGKOK, SignedIn, bp, request_time, roles_required, services, text
+from admin.views import (
+    BANGKOK,
+    SignedIn,
+    bp,
+    district_name,
+    request_time,
+    roles_required,
+    services,
+    text,
+)
 from handlers.categories import CATEGORIES
 from models import CalendarOverride, Officer, OverrideKind
 from models.complaint_actions import recompute_deadlines
@@ -64,11 +73,7 @@ class Refused(Exception):
         self.key, self.values = key, values
 
     def message(self) -> str:
-        return words(self.key, **self.values)
-
-
-def words(key: str, **values: object) -> str:
-    return text(key).format(**values) if values else text(key)
+        return text(self.key, **self.values)
 
 
 def _once(body: str) -> ResponseReturnValue:
@@ -227,7 +232,7 @@ def settings_holidays_change() -> ResponseReturnValue:
     except Refused as exc:
         return _holidays_page(_shown_year(now), 400, error=exc.message())
     done = {"add": "set_done_holiday", "working": "set_done_working", "remove": "set_done_remove"}[action]
-    flash(f"{words(done, day=date_in(day, g.lang))} · {words('set_deadlines_changed', n=changed)}")
+    flash(f"{text(done, day=date_in(day, g.lang))} · {text('set_deadlines_changed', n=changed)}")
     current_app.logger.info(
         "admin %s: holidays %s %s (%d deadlines changed)", current_user.username, action, day, changed
     )
@@ -308,12 +313,12 @@ def settings_categories_change() -> ResponseReturnValue:
                 if not section:
                     raise Refused("set_needs_section")
                 row = set_section(s, category, section, request_time())
-                message = words("set_done_section", category=row.category, section=row.section)
+                message = text("set_done_section", category=row.category, section=row.section)
             else:
                 if category == DEFAULT_KEY:
                     raise Refused("set_default_not_removable")
                 removed = remove_section(s, category)
-                message = words(
+                message = text(
                     "set_done_section_removed" if removed else "set_no_own_section", category=category
                 )
     except Refused as exc:
@@ -350,7 +355,7 @@ def _officers_page(district: str = "", status: int = 200, **context: Any) -> tup
         "admin/settings_officers.html",
         officers=officers,
         districts=districts,
-        names={d.code: d.name_th if g.lang == "th" else d.name_en for d in districts},
+        names={d.code: district_name(d) for d in districts},
         district=district,
         roles=LINE_ROLES,
         form=request.form,
@@ -391,17 +396,17 @@ def settings_officers_change() -> ResponseReturnValue:
                     raise Refused("set_bad_role")
                 officer = add_officer(s, district.code, name, role, now)
                 issued = _issued(new_link_code(s, officer, now), officer)
-                message = words("set_done_officer", name=officer.name)
+                message = text("set_done_officer", name=officer.name)
             else:
                 officer = _officer(s, request.form.get("officer_id", ""))
                 if action == "code":
                     # Earlier unused codes of this officer stop working (new_link_code).
                     issued = _issued(new_link_code(s, officer, now), officer)
-                    message = words("set_done_code", name=officer.name)
+                    message = text("set_done_code", name=officer.name)
                 else:
                     set_active(s, officer.id, action == "activate")
                     key = "set_done_officer_on" if action == "activate" else "set_done_officer_off"
-                    message = words(key, name=officer.name)
+                    message = text(key, name=officer.name)
     except Refused as exc:
         return _officers_page("", 400, error=exc.message())
     current_app.logger.info("admin %s: officers %s %s", current_user.username, action, officer.id)
@@ -477,7 +482,7 @@ def _users_page(status: int = 200, **context: Any) -> tuple[str, int]:
         "admin/settings_users.html",
         users=users,
         districts=districts,
-        names={d.code: d.name_th if g.lang == "th" else d.name_en for d in districts},
+        names={d.code: district_name(d) for d in districts},
         roles=ROLES,
         district_roles=DISTRICT_ROLES,
         min_password=MIN_PASSWORD,
@@ -517,13 +522,13 @@ def settings_users_change() -> ResponseReturnValue:
                     # The issue: admins make the web account and the LINE officer in one go.
                     officer = add_officer(s, district, display, role, now)
                     code = _issued(new_link_code(s, officer, now), officer)
-                message = words("set_done_user", username=user.username)
+                message = text("set_done_user", username=user.username)
             else:
                 user = _user(s, request.form.get("user_id", ""))
                 if action == "password":
                     typed, generated = _password(request.form.get("password", ""))
                     set_password(s, user, typed)  # bumps session_version: every session ends
-                    message = words("set_done_password", username=user.username)
+                    message = text("set_done_password", username=user.username)
                     if user.id == current_user.id:
                         s.expunge(user)
                         myself = user
@@ -532,10 +537,10 @@ def settings_users_change() -> ResponseReturnValue:
                         raise Refused("set_not_yourself")
                     user.active = False
                     user.session_version += 1  # as the model says: switched off ends every session
-                    message = words("set_done_user_off", username=user.username)
+                    message = text("set_done_user_off", username=user.username)
                 else:
                     user.active = True
-                    message = words("set_done_user_on", username=user.username)
+                    message = text("set_done_user_on", username=user.username)
             if action in ("add", "password") and generated:
                 password = IssuedPassword(user.username, typed)
     except Refused as exc:

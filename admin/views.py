@@ -110,8 +110,15 @@ def lang() -> str:
     return session.get("lang", "th") if session.get("lang") in LANGUAGES else "th"
 
 
-def text(key: str) -> str:
-    return LANGUAGES[lang()].get(key, key)
+def text(key: str, **values: object) -> str:
+    """The page language's words for `key`, its {placeholders} filled in when values are given."""
+    words = LANGUAGES[lang()].get(key, key)
+    return words.format(**values) if values else words
+
+
+def district_name(d: District) -> str:
+    """A district's name in the page's language (Thai when there is no English one)."""
+    return d.name_en if lang() == "en" and d.name_en else d.name_th
 
 
 @bp.before_request
