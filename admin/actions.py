@@ -17,11 +17,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from werkzeug.datastructures import FileStorage
 
-from admin.views import bp, request_time, services, text
+from admin.views import bp, services, text
 from bot.worker import queue_pushes
 from handlers.citizens import MAX_PHOTO_BYTES, image_type, save_photo
 from handlers.notices import Links, for_event
 from models import Complaint, ComplaintEvent, Photo
+from models.clock import clock
 from models.complaint_actions import (
     ActionRefused,
     Actor,
@@ -62,7 +63,7 @@ def act(code: str) -> ResponseReturnValue:
     normal = normalise_code(code)
     if normal is None or action not in ACTIONS:
         return redirect(url_for("admin.complaints"))
-    now = request_time()
+    now = clock.now()
     settings = services().settings
     with transaction(services().sessions) as s:
         complaint = s.scalar(select(Complaint).where(Complaint.tracking_code == normal))

@@ -35,6 +35,7 @@ from kpi.audit import (
 from kpi.submissions import be_month, first_of, month_bounds, next_month
 from models import ComplaintEvent
 from models.audits import AuditFinding
+from models.clock import clock
 from models.db import transaction
 from models.places import District
 from models.tracking_codes import normalise_code
@@ -174,7 +175,7 @@ def audit_draw() -> ResponseReturnValue:
         seed = _seed(request.form.get("seed", ""))
     except BadInput as exc:
         return bad_input(exc.key)
-    now = pages.clock()
+    now = clock.now()
     label = month_label(month)
     with transaction(services().sessions) as s:
         try:
@@ -226,7 +227,7 @@ def audit_mark() -> ResponseReturnValue:
     tracking = normalise_code(code) or code
     with transaction(services().sessions) as s:
         try:
-            mark(s, tracking, finding, note or None, pages.clock(), current_user.username, month)
+            mark(s, tracking, finding, note or None, clock.now(), current_user.username, month)
         except AuditRefused:  # not drawn that month (or no such code): nothing written
             flash(text("au_not_drawn_code", code=tracking, month=month_label(month)))
             return _back(month)

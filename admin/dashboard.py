@@ -9,10 +9,10 @@ takes seconds, and a dashboard is reloaded often.
 from __future__ import annotations
 
 import threading
-import time as clock
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
+from time import monotonic  # the KPI cache's age: a duration, not a date
 from typing import Any
 
 from flask import current_app, render_template, request
@@ -27,7 +27,6 @@ from admin.views import (
     bp,
     due_today,
     overdue,
-    request_time,
     scope,
     services,
     visible_districts,
@@ -36,6 +35,7 @@ from kpi.database_scoring import score_database
 from kpi.schemes import load_kpi32
 from kpi.source import fiscal_year_of
 from models import Complaint
+from models.clock import clock
 from models.complaints import ComplaintStatus
 from models.db import transaction
 
@@ -80,7 +80,7 @@ class KpiColumn:
 @bp.get("/")
 @login_required
 def dashboard() -> ResponseReturnValue:
-    now = request_time()
+    now = clock.now()
     sort = request.args.get("sort", "")
     sort = sort if sort in SORTS else ""
     descending = request.args.get("desc", "1" if sort != "name" else "") == "1"
@@ -167,7 +167,7 @@ def kpi_column(districts: list[str], now: datetime) -> KpiColumn:
     key = (fiscal_year, tuple(districts))
     with _kpi_lock:  # one scoring at a time: a burst of reloads waits for the first
         found = cache.get(key)
-        if found is not None and clock.monotonic() - found[0] < KPI_CACHE_SECONDS:
+        if found is not None and monotonic() - found[0] < KPI_CACHE_SECONDS:
             return found[1]
         if not districts:
             return KpiColumn(fiscal_year, now, None, {})
@@ -178,5 +178,5 @@ def kpi_column(districts: list[str], now: datetime) -> KpiColumn:
         column = KpiColumn(
             fiscal_year, now, units[0].maximum if units else None, {u.district: u.total for u in units}
         )
-        cache[key] = (clock.monotonic(), column)
+        cache[key] = (monotonic(), column)
         return column

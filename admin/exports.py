@@ -17,8 +17,9 @@ from flask_login import login_required
 from openpyxl import Workbook
 from sqlalchemy import select
 
-from admin.views import BANGKOK, Filters, bp, day_filter, request_time, services, text
+from admin.views import BANGKOK, Filters, bp, day_filter, services, text
 from models import Complaint
+from models.clock import clock
 from models.db import transaction
 from models.places import District
 
@@ -33,7 +34,7 @@ def export(fmt: str) -> ResponseReturnValue:
     if fmt not in ("csv", "xlsx"):
         abort(404)
     filters = Filters.read(request.args)
-    stamp = request_time().astimezone(BANGKOK).strftime("%Y%m%d-%H%M")
+    stamp = clock.now().astimezone(BANGKOK).strftime("%Y%m%d-%H%M")
     headers = [text(c) for c in COLUMNS]
     if fmt == "csv":
         body = stream_with_context(_csv(headers, filters))
@@ -71,7 +72,7 @@ def _csv(headers: list[str], filters: Filters) -> Iterator[str]:
 def _rows(filters: Filters) -> Iterator[list[Any]]:
     with transaction(services().sessions) as s:
         names = {d.code: d.name_th for d in s.scalars(select(District))}
-        stmt = filters.statement(request_time()).execution_options(yield_per=BATCH)
+        stmt = filters.statement(clock.now()).execution_options(yield_per=BATCH)
         for c in s.scalars(stmt):
             yield _row(c, names)
 

@@ -38,7 +38,6 @@ from admin.views import (
     bp,
     day_filter,
     district_name,
-    request_time,
     services,
     text,
     visible_districts,
@@ -49,6 +48,7 @@ from kpi.output import STEP_NAMES_EN, STEP_NAMES_TH, to_csv
 from kpi.schemes import Kpi32Scheme, PercentHandledScheme, load_kpi32, load_scheme, round_decimal
 from kpi.scoring import MonthReason, Reason, StepScore, UnitScore
 from kpi.source import district_facts, fiscal_year_of
+from models.clock import clock
 from models.db import transaction
 from models.places import District
 
@@ -236,7 +236,7 @@ def page_error(template: str, error: BadInput, **context: Any) -> ResponseReturn
 @login_required
 def kpi() -> ResponseReturnValue:
     try:
-        period = read_period(request.args, request_time())
+        period = read_period(request.args, clock.now())
     except BadInput as exc:
         return page_error("admin/kpi.html", exc)
     sort = request.args.get("sort", "")
@@ -331,7 +331,7 @@ def kpi_district(district: str) -> ResponseReturnValue:
     found = seen_district(district)
     name = district_name(found)
     try:
-        period = read_period(request.args, request_time())
+        period = read_period(request.args, clock.now())
     except BadInput as exc:
         return page_error("admin/kpi_district.html", exc, district=found, name=name)
     scheme = kpi_scheme()
@@ -385,7 +385,7 @@ def kpi_export(fmt: str) -> ResponseReturnValue:
     if fmt not in ("csv", "xlsx"):
         abort(404)
     try:
-        period = read_period(request.args, request_time())
+        period = read_period(request.args, clock.now())
     except BadInput as exc:
         return bad_export(exc)
     districts = visible()
@@ -488,7 +488,7 @@ def kpi_failures(district: str) -> ResponseReturnValue:
     """Every failing complaint of the district, one row per reason (a complaint may fail for several)."""
     found = seen_district(district)
     try:
-        period = read_period(request.args, request_time())
+        period = read_period(request.args, clock.now())
     except BadInput as exc:
         return bad_export(exc)
     (unit,) = score(period, [found.code], max_failures=None)

@@ -6,7 +6,7 @@ district user reads their own district only: another one, by URL or form, is 404
 that does not exist. Only a district's head, or the centre recording a summary it received, may
 mark the summary submitted; the first submission stands.
 
-Time: the views read the clock through `clock()` (tests replace it); the GET pages also take an
+Time: the views read the app's clock (`models.clock`, which tests set); the GET pages also take an
 optional `as_of` query parameter (ISO 8601, Bangkok if no zone) to show the facts as of a moment.
 """
 
@@ -29,7 +29,6 @@ from admin.views import (
     day_filter,
     district_name,
     lang,
-    request_time,
     roles_required,
     services,
     text,
@@ -53,6 +52,7 @@ from kpi.submissions import (
     thai_month,
 )
 from models import MonthlyReport
+from models.clock import clock
 from models.db import transaction
 from models.places import District
 
@@ -76,11 +76,6 @@ class BadInput(ValueError):
 # ---- helpers shared with the audit page --------------------------------------------------------------
 
 
-def clock() -> datetime:
-    """Now, as the views see it (one place for tests to pin): `ADMIN_NOW` or the clock."""
-    return request_time()
-
-
 def read_month(raw: str | None, default: date | None = None) -> date:
     """A month typed as BE "2569-11" or CE "2026-11"; blank gives `default` (none: refused)."""
     if raw is None or not raw.strip():
@@ -100,7 +95,7 @@ def read_moment() -> datetime:
     """The `as_of` query parameter, or now."""
     raw = request.args.get("as_of", "").strip()
     if not raw:
-        return clock()
+        return clock.now()
     try:
         moment = datetime.fromisoformat(raw[:40])
     except ValueError:
@@ -323,7 +318,7 @@ def report_submit(district: str, month: str) -> ResponseReturnValue:
         chosen = read_month(month)
     except BadInput as exc:
         return bad_input(exc.key)
-    now = clock()
+    now = clock.now()
     with transaction(services().sessions) as s:
         row = district_for(s, district)
         if row is None:

@@ -30,13 +30,13 @@ from admin.views import (
     SignedIn,
     bp,
     district_name,
-    request_time,
     roles_required,
     services,
     text,
 )
 from handlers.categories import CATEGORIES
 from models import CalendarOverride, Officer, OverrideKind
+from models.clock import clock
 from models.complaint_actions import recompute_deadlines
 from models.db import transaction
 from models.officer_links import ROLES as LINE_ROLES
@@ -201,7 +201,7 @@ def _holidays_page(year: int, status: int = 200, **context: Any) -> ResponseRetu
 @bp.get("/settings/holidays")
 @roles_required("admin")
 def settings_holidays() -> ResponseReturnValue:
-    today = request_time().astimezone(BANGKOK).date()
+    today = clock.now().astimezone(BANGKOK).date()
     try:
         year = read_year(request.args.get("year"), today)
     except Refused as exc:
@@ -212,7 +212,7 @@ def settings_holidays() -> ResponseReturnValue:
 @bp.post("/settings/holidays")
 @roles_required("admin")
 def settings_holidays_change() -> ResponseReturnValue:
-    now = request_time()
+    now = clock.now()
     action = request.form.get("action", "")
     try:
         if action not in ("add", "working", "remove"):
@@ -312,7 +312,7 @@ def settings_categories_change() -> ResponseReturnValue:
                 section = _limited(_field("section"), MAX_SECTION)
                 if not section:
                     raise Refused("set_needs_section")
-                row = set_section(s, category, section, request_time())
+                row = set_section(s, category, section, clock.now())
                 message = text("set_done_section", category=row.category, section=row.section)
             else:
                 if category == DEFAULT_KEY:
@@ -379,7 +379,7 @@ def settings_officers() -> ResponseReturnValue:
 @bp.post("/settings/officers")
 @roles_required("admin")
 def settings_officers_change() -> ResponseReturnValue:
-    now = request_time()
+    now = clock.now()
     action = request.form.get("action", "")
     issued: IssuedCode | None = None
     try:
@@ -501,7 +501,7 @@ def settings_users() -> ResponseReturnValue:
 @bp.post("/settings/users")
 @roles_required("admin")
 def settings_users_change() -> ResponseReturnValue:
-    now = request_time()
+    now = clock.now()
     action = request.form.get("action", "")
     password: IssuedPassword | None = None
     code: IssuedCode | None = None

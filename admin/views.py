@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from functools import wraps
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -37,6 +37,7 @@ from admin.texts import LANGUAGES
 from bot.photo_links import send_photo
 from bot.services import Services
 from models import Complaint, ComplaintEvent, Photo
+from models.clock import clock
 from models.complaints import ComplaintStatus
 from models.db import transaction
 from models.places import District
@@ -70,12 +71,6 @@ class SignedIn:
 
     def may_act(self, district_code: str | None) -> bool:
         return self._account.may_act(district_code)
-
-
-def request_time() -> datetime:
-    """This request's "now": the clock, unless the app pins `ADMIN_NOW` (tests, demos)."""
-    pinned = current_app.config.get("ADMIN_NOW")
-    return pinned if isinstance(pinned, datetime) else datetime.now(UTC)
 
 
 def services() -> Services:
@@ -174,7 +169,7 @@ def login() -> ResponseReturnValue:
         return render_template("admin/login.html", next=_safe_next(request.args.get("next")))
     username = request.form.get("username", "")[:100]
     password = request.form.get("password", "")[:200]
-    now = request_time()
+    now = clock.now()
     with transaction(services().sessions) as s:
         result = sign_in(s, username, password, request.remote_addr or "?", now)
         if result.user is not None and result.outcome is SignIn.OK:
@@ -370,7 +365,7 @@ def complaints() -> ResponseReturnValue:
     filters = Filters.read(request.args)
     page = request.args.get("page", "1")
     number = int(page) if page.isdigit() and 0 < int(page) < 100_000 else 1
-    stmt = filters.statement(request_time())
+    stmt = filters.statement(clock.now())
     with transaction(services().sessions) as s:
         total = s.scalar(select(func.count()).select_from(stmt.subquery())) or 0
         rows = list(s.scalars(stmt.limit(PAGE_SIZE).offset((number - 1) * PAGE_SIZE)))
@@ -424,7 +419,7 @@ def complaint(code: str) -> ResponseReturnValue:
         for item in (row, *events, *photos):
             s.expunge(item)
         district_name = district.name_th if district else "–"
-    now = request_time()
+    now = clock.now()
     return render_template(
         "admin/complaint.html",
         c=row,

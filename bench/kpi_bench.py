@@ -54,6 +54,7 @@ from kpi import source
 from kpi.database_scoring import default_workers, score_database
 from kpi.schemes import load_kpi32
 from kpi.source import SUGGESTED_INDEXES, district_facts
+from models.clock import clock
 from models.db import make_session_factory, transaction
 from models.districts import ensure_districts
 from models.migrate import upgrade
@@ -183,7 +184,7 @@ def load_data(engine: Engine, sessions: sessionmaker[Session], n: int) -> dict[s
     """The 50 districts, citizens, `n` complaints and their events; returns counts and timings."""
     from handlers.categories import CATEGORIES
 
-    now = datetime.now(BKK)
+    now = clock.now().astimezone(BKK)
     with transaction(sessions) as session:
         ensure_districts(session)
     citizens = max(1, min(10_000, n // 100))

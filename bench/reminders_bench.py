@@ -30,7 +30,7 @@ import sys
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -40,6 +40,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bench.pg_schema import schema_of, throwaway_schema
 from handlers.categories import CATEGORIES as CATEGORY_LIST
+from models.clock import clock
 from models.db import make_session_factory, transaction
 from models.districts import ensure_districts
 from models.migrate import upgrade
@@ -168,7 +169,7 @@ FROM progressed
 
 def load_data(engine: Engine, sessions: sessionmaker[Session], n: int, open_target: int) -> dict[str, Any]:
     """Districts, officers, citizens and `n` complaints; returns counts and timings."""
-    now = datetime.now(UTC)
+    now = clock.now()
     with transaction(sessions) as session:
         ensure_districts(session)
     recent = n * RECENT_DAYS // 365

@@ -43,6 +43,7 @@ from typing import Any
 
 from bot.sandbox.events import new_id, new_user_id, sign_body, text_event, webhook_body
 from bot.settings import SANDBOX_SECRET
+from models.clock import clock
 
 REPO = Path(__file__).resolve().parents[1]
 HOST = "127.0.0.1"
@@ -162,7 +163,7 @@ def build_bodies(count: int, secret: str = SANDBOX_SECRET, users: int = USERS) -
     user_ids = [new_user_id() for _ in range(users)]
     templates = [text_event(u, THAI_TEXTS[i % len(THAI_TEXTS)]) for i, u in enumerate(user_ids)]
     prefix = new_id(8)  # the ids are unique per pool, and pools differ by prefix
-    now_ms = int(time.time() * 1000)
+    now_ms = int(clock.now().timestamp() * 1000)
     out: list[Prepared] = []
     for i in range(count):
         tpl = templates[i % users]

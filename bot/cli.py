@@ -15,6 +15,7 @@ from sqlalchemy.exc import OperationalError
 
 from bot import cli_admin, cli_kpi, cli_reminders, cli_reports, cli_users
 from bot.settings import ConfigError, Settings, settings_from_env
+from models.clock import clock
 
 log = logging.getLogger("rongtook")
 SANDBOX_OFFICER = "สมหญิง (sandbox)"
@@ -133,8 +134,6 @@ def cmd_districts(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def cmd_categories(settings: Settings, args: argparse.Namespace) -> int:
-    from datetime import UTC, datetime
-
     from bot.services import Services
     from handlers.categories import CATEGORIES
     from models.db import transaction
@@ -142,7 +141,7 @@ def cmd_categories(settings: Settings, args: argparse.Namespace) -> int:
 
     with transaction(Services.from_settings(settings).sessions) as session:
         if args.action == "set":
-            row = set_section(session, args.category, args.section, datetime.now(UTC))
+            row = set_section(session, args.category, args.section, clock.now())
             print(f"{row.category} → {row.section}")
             return 0
         if args.action == "remove":
@@ -173,15 +172,16 @@ def cmd_dialogs(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def cmd_queues(settings: Settings, args: argparse.Namespace) -> int:
-    from datetime import datetime
     from zoneinfo import ZoneInfo
 
     from bot.services import Services
     from models.db import transaction
     from scheduler.housekeeping import pushes_since, queue_counts
 
-    month_start = datetime.now(ZoneInfo("Asia/Bangkok")).replace(
-        day=1, hour=0, minute=0, second=0, microsecond=0
+    month_start = (
+        clock.now()
+        .astimezone(ZoneInfo("Asia/Bangkok"))
+        .replace(day=1, hour=0, minute=0, second=0, microsecond=0)
     )
     with transaction(Services.from_settings(settings).sessions) as session:
         counts = queue_counts(session)
@@ -273,15 +273,13 @@ def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
 
 def _sandbox_officer_code(services: Any) -> str | None:
     """In the sandbox, a demo officer to link, so the whole flow can be tried at once."""
-    from datetime import UTC, datetime
-
     from sqlalchemy import select
 
     from models import Officer
     from models.db import transaction
     from models.officer_links import add_officer, new_link_code
 
-    now = datetime.now(UTC)
+    now = clock.now()
     with transaction(services.sessions) as session:
         demo = session.scalar(select(Officer).where(Officer.name == SANDBOX_OFFICER))
         if demo is None:
@@ -294,7 +292,6 @@ def _sandbox_officer_code(services: Any) -> str | None:
 def _sandbox_admin_password(services: Any) -> str:
     """In the sandbox, an admin account for the staff web, with a new random password each run."""
     import secrets
-    from datetime import UTC, datetime
 
     from sqlalchemy import select
 
@@ -305,7 +302,7 @@ def _sandbox_admin_password(services: Any) -> str:
     with transaction(services.sessions) as session:
         user = session.scalar(select(StaffUser).where(StaffUser.username == SANDBOX_ADMIN))
         if user is None:
-            add_user(session, SANDBOX_ADMIN, password, "admin", None, datetime.now(UTC))
+            add_user(session, SANDBOX_ADMIN, password, "admin", None, clock.now())
         else:
             set_password(session, user, password)
     return password

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import argparse
 import sys
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 from typing import Any
 
 from bot.settings import Settings
+from models.clock import clock
 
 BE_OFFSET = 543
 
@@ -38,7 +39,7 @@ def add_parsers(sub: Any) -> None:
     hremove = h.add_parser("remove", help="drop a declaration: the public calendar decides again")
     hremove.add_argument("day", type=_day)
     hlist = h.add_parser("list", help="the year's holidays, with the admin's declarations marked")
-    hlist.add_argument("--year", type=int, default=datetime.now(UTC).year, help="CE or BE, e.g. 2027 or 2570")
+    hlist.add_argument("--year", type=int, default=clock.now().year, help="CE or BE, e.g. 2027 or 2570")
 
 
 def _day(text: str) -> date:
@@ -56,7 +57,7 @@ def cmd_officers(settings: Settings, args: argparse.Namespace) -> int:
     from models.db import transaction
     from models.officer_links import add_officer, new_link_code, set_active
 
-    now = datetime.now(UTC)
+    now = clock.now()
     with transaction(Services.from_settings(settings).sessions) as session:
         try:
             if args.action == "add":
@@ -97,7 +98,7 @@ def cmd_holidays(settings: Settings, args: argparse.Namespace) -> int:
     from models.db import transaction
     from scheduler.calendar_store import add_override, load_calendar, remove_override
 
-    now = datetime.now(UTC)
+    now = clock.now()
     with transaction(Services.from_settings(settings).sessions) as session:
         if args.action == "list":
             year = args.year - BE_OFFSET if args.year > 2400 else args.year

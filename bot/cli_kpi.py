@@ -10,6 +10,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.settings import Settings
+from models.clock import clock
 
 BANGKOK = ZoneInfo("Asia/Bangkok")
 
@@ -60,7 +61,7 @@ def cmd_kpi(settings: Settings, args: argparse.Namespace) -> int:
     except (SchemeError, OSError) as exc:
         print(f"rongtook: scheme {args.scheme}: {exc}", file=sys.stderr)
         return 1
-    as_of = (args.as_of or datetime.now(UTC)).astimezone(UTC)
+    as_of = (args.as_of or clock.now()).astimezone(UTC)
     sessions = Services.from_settings(settings).sessions
     try:
         results = score_database(sessions, scheme, args.fy, as_of, args.district, workers=args.workers)

@@ -9,12 +9,13 @@ from __future__ import annotations
 import argparse
 import logging
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.settings import Settings
+from models.clock import clock
 from models.db import transaction
 from scheduler.calendar_store import load_calendar
 from scheduler.deadlines import local_date
@@ -55,7 +56,7 @@ def cmd_reminders(settings: Settings, args: argparse.Namespace) -> int:
     from bot.services import Services
 
     services = Services.from_settings(settings)
-    now = datetime.now(UTC)
+    now = clock.now()
     at = args.at or now
     try:
         with transaction(services.sessions) as session:

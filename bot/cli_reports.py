@@ -15,11 +15,12 @@ from __future__ import annotations
 
 import argparse
 import sys
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
 from bot.settings import Settings
+from models.clock import clock
 
 FORMATS = ("xlsx", "csv")
 
@@ -115,7 +116,7 @@ def _submit(services: Any, args: argparse.Namespace) -> int:
     from models.db import transaction
     from scheduler.thai_dates import thai_date
 
-    at = args.at or datetime.now(UTC)
+    at = args.at or clock.now()
     with transaction(services.sessions) as session:
         before = submission(session, args.district, args.month)
         row = submit_month(session, args.district, args.month, at, args.by)
@@ -140,7 +141,7 @@ def _submissions(services: Any, args: argparse.Namespace) -> int:
     from kpi.submissions import be_month, on_time, report_due, submissions
     from models.db import transaction
 
-    now = datetime.now(UTC)
+    now = clock.now()
     with transaction(services.sessions) as session:
         rows = submissions(session, args.district, args.fy)
     for row in rows:
@@ -159,7 +160,7 @@ def _write_report(services: Any, args: argparse.Namespace) -> int:
     from kpi.reports import WRITERS, cpl_r001, cpl_r003
     from models.db import transaction
 
-    as_of = args.as_of or datetime.now(UTC)
+    as_of = args.as_of or clock.now()
     with transaction(services.sessions) as session:
         if args.action == "cpl-r001":
             report = cpl_r001(session, args.district, args.month, as_of)
@@ -199,7 +200,7 @@ def _draw(services: Any, args: argparse.Namespace) -> int:
     from models.db import transaction
 
     with transaction(services.sessions) as session:
-        draws = draw_month(session, args.month, args.at or datetime.now(UTC), seed=args.seed)
+        draws = draw_month(session, args.month, args.at or clock.now(), seed=args.seed)
         items = drawn_items(session, args.month)
     if not draws:
         print(f"{be_month(args.month)}: no complaint was resolved in the month; nothing drawn")
@@ -221,9 +222,7 @@ def _mark(services: Any, args: argparse.Namespace) -> int:
     from models.db import transaction
 
     with transaction(services.sessions) as session:
-        item = mark(
-            session, args.code, args.finding, args.note, args.at or datetime.now(UTC), args.by, args.month
-        )
+        item = mark(session, args.code, args.finding, args.note, args.at or clock.now(), args.by, args.month)
         month = item.draw.month
     print(f"{args.code} ({month}): {args.finding}" + (f" — {args.note}" if args.note else ""))
     return 0

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import argparse
 import sys
-from datetime import UTC, datetime
 from typing import Any
 
 from bot.settings import Settings
+from models.clock import clock
 
 
 def add_parser(sub: Any) -> None:
@@ -47,7 +47,7 @@ def cmd_users(settings: Settings, args: argparse.Namespace) -> int:
     district = None if args.action == "create-admin" else args.district
     try:
         with transaction(sessions) as session:
-            user = add_user(session, args.username, password, role, district, datetime.now(UTC))
+            user = add_user(session, args.username, password, role, district, clock.now())
             print(f"{user.username}: {user.role}{' of ' + user.district_code if user.district_code else ''}")
     except StaffError as exc:
         print(f"rongtook: {exc}", file=sys.stderr)

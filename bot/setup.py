@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import UTC, datetime
 
 from bot.services import Services
+from models.clock import clock
 from models.db import transaction
 from models.districts import ensure_districts, import_boundaries, read_boundaries
 from models.migrate import upgrade
@@ -27,7 +27,7 @@ def release(services: Services) -> ReleaseReport:
     boundaries = read_boundaries(path) if path else []
     with transaction(services.sessions) as session:
         added = ensure_districts(session)
-        ensure_sections(session, datetime.now(UTC))
+        ensure_sections(session, clock.now())
         loaded = import_boundaries(session, boundaries) if boundaries else 0
     if path:
         log.info("districts: %d added, %d boundaries loaded from %s", added, loaded, path)

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import logging
-from datetime import UTC, datetime
 
 from flask import Blueprint, Response, current_app, request
 from linebot.v3.webhook import SignatureValidator
 
 from bot.inbox import InboxUnavailable, MalformedBody, inbox_rows
 from bot.services import Services
+from models.clock import clock
 
 log = logging.getLogger(__name__)
 bp = Blueprint("webhook", __name__)
@@ -30,7 +30,7 @@ def callback() -> Response | tuple[str, int]:
         log.warning("webhook: missing or wrong X-Line-Signature from %s; refused", request.remote_addr)
         return "bad signature", 400
     try:
-        rows, skipped = inbox_rows(body, datetime.now(UTC))
+        rows, skipped = inbox_rows(body, clock.now())
         services.inbox_writer.store(rows)
     except MalformedBody as exc:
         log.warning("webhook: signed body refused: %s", exc)

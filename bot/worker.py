@@ -27,6 +27,7 @@ from bot.services import Services
 from handlers.context import Content, HandlerContext, LineMessage, Profile, Response
 from handlers.dispatch import handle
 from models import InboxEvent, OutboxMessage
+from models.clock import clock as app_clock
 from models.db import transaction
 from models.districts import DistrictLocator
 from models.queue_ops import RetryPolicy, claim, claimants, expire_leases, fail, finish, still_mine
@@ -37,10 +38,6 @@ REPLY_TOKEN_TTL = timedelta(seconds=50)  # LINE's is about a minute; keep a marg
 LOADING_ANIMATION_MAX_AGE = timedelta(seconds=20)
 MESSAGES_PER_REQUEST = 5  # LINE's limit for one reply or push
 BATCH = 20
-
-
-def utc_now() -> datetime:
-    return datetime.now(UTC)
 
 
 @dataclass(frozen=True)
@@ -55,7 +52,7 @@ class Worker:
         services: Services,
         gateway: LineGateway,
         *,
-        clock: Callable[[], datetime] = utc_now,
+        clock: Callable[[], datetime] = app_clock.now,
         name: str | None = None,
     ) -> None:
         self.services = services

@@ -28,6 +28,7 @@ from sqlalchemy.orm import Session
 
 from kpi.submissions import be_month, first_of, month_bounds, month_end, thai_month
 from models import Complaint, ComplaintEvent, ComplaintStatus, District
+from models.clock import clock
 from models.complaint_lifecycle import OPEN
 from scheduler.calendar import WorkingCalendar
 from scheduler.calendar_store import load_calendar
@@ -394,7 +395,7 @@ def performance(
     month = first_of(month)
     start, end = month_bounds(month)
     last = month_end(month)
-    as_of = as_of or datetime.now(start.tzinfo)
+    as_of = as_of or clock.now()
     # The cohort: complaints the district received (was routed) in the month and holds now.
     cohort = list(
         session.scalars(
@@ -472,7 +473,7 @@ def cpl_r003(session: Session, district: str, month: date, as_of: datetime | Non
     """
     month = first_of(month)
     name = _district_name(session, district)
-    as_of = as_of or datetime.now(month_bounds(month)[0].tzinfo)
+    as_of = as_of or clock.now()
     lines = performance(session, district, month, as_of)
     rows = tuple((line.label_th, line.count, line.of, line.percent) for line in lines)
     return Report(

@@ -6,7 +6,7 @@ import logging
 import os
 import socket
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from apscheduler.schedulers.background import BackgroundScheduler
@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.cli_reminders import sweep_job
 from bot.worker import enqueue
 from handlers.citizen_dialog import expire_idle_drafts
+from models.clock import clock as app_clock
 from models.db import transaction
 from scheduler.housekeeping import checkpoint_sqlite, purge_done_inbox, queue_counts
 
@@ -26,7 +27,7 @@ BANGKOK = ZoneInfo("Asia/Bangkok")
 def build_scheduler(
     engine: Engine, sessions: sessionmaker[Session], clock: Callable[[], datetime] | None = None
 ) -> BackgroundScheduler:
-    now = clock or (lambda: datetime.now(UTC))
+    now = clock or app_clock.now
     scheduler = BackgroundScheduler(timezone=BANGKOK, job_defaults={"coalesce": True, "max_instances": 1})
 
     def housekeeping() -> None:

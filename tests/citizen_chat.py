@@ -8,7 +8,7 @@ bot's last messages (quick reply or Flex button) and sends what LINE would send 
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from functools import cache
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -22,6 +22,7 @@ from bot.services import Services
 from bot.settings import DEFAULT_BOUNDARIES
 from bot.worker import Worker
 from models import Complaint
+from models.clock import clock
 from models.db import transaction
 from models.districts import DistrictLocator, read_boundaries
 from tests.conftest import post_events
@@ -90,16 +91,15 @@ class Chat:
         self.client, self.services, self.stub = client, services, stub
         self.user = user or ev.new_user_id()
         self.at = start or datetime(2026, 11, 23, 9, 0, tzinfo=BANGKOK)  # a Monday
-        self.worker = Worker(services, LineGateway("token", stub.url), clock=self.now, name="chat")
+        self.worker = Worker(services, LineGateway("token", stub.url), name="chat")
         self.worker._locator = locator if locator is not None else bangkok_locator()
         self.last: list[dict[str, Any]] = []
         self._seen = 0
         self._tokens: set[str] = set()  # reply tokens of this user's events: whose replies are whose
 
     def now(self) -> datetime:
-        # The worker handles each event a second after it; never before the real clock, because
-        # the webhook stamps inbox rows with real time and a worker only takes rows already due.
-        return max(self.at + timedelta(seconds=1), datetime.now(UTC))
+        """The moment this chat's worker handles its last event: a second after the event."""
+        return self.at + timedelta(seconds=1)
 
     def wait(self, **delta: float) -> None:
         self.at += timedelta(**delta)
@@ -109,7 +109,11 @@ class Chat:
         event["timestamp"] = int(self.at.timestamp() * 1000)
         if "replyToken" in event:
             self._tokens.add(event["replyToken"])
+        # The app's one clock follows the chat: LINE's event time when the webhook stamps it, a
+        # second later when the worker handles it (several chats in a test each bring their own time).
+        clock.freeze(self.at)
         assert post_events(self.client, [event]).status_code == 200
+        clock.freeze(self.now())
         self.worker.drain()
         return self._sent()
 

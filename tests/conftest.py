@@ -11,7 +11,6 @@ import shutil
 import threading
 import uuid
 from collections.abc import Iterator
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +26,7 @@ from bot.sandbox.events import sign_body, webhook_body
 from bot.services import Services
 from bot.settings import Settings, settings_from_env
 from models import Base
+from models.clock import Clock, clock
 from models.db import make_engine, transaction
 from models.districts import ensure_districts
 from models.migrate import upgrade
@@ -40,6 +40,19 @@ BACKENDS = ["sqlite", "postgresql"] if PG_URL else ["sqlite"]
 SHARED_GEOJSON = Path(__file__).resolve().parents[2] / "shared" / "data" / "bangkok_districts.geojson"
 
 
+@pytest.fixture(autouse=True)
+def _clock_back_after_each_test() -> Iterator[None]:
+    """A test that sets the app's clock leaves the next one the real clock (or faketime's)."""
+    yield
+    clock.reset()
+
+
+@pytest.fixture
+def app_clock() -> Clock:
+    """The app's one clock (models/clock.py), for the test to freeze, start at a moment, or advance."""
+    return clock
+
+
 @pytest.fixture(scope="session")
 def _sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """One migrated SQLite file; each test gets a copy (migrating per test would be slow)."""
@@ -48,7 +61,7 @@ def _sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     upgrade(engine)
     with transaction(sessionmaker(engine)) as session:
         ensure_districts(session)
-        ensure_sections(session, datetime.now(UTC))
+        ensure_sections(session, clock.now())
     engine.dispose()
     return path
 
@@ -107,7 +120,7 @@ def _emptied(url: str) -> str:
         conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
     with transaction(sessionmaker(engine)) as session:
         ensure_districts(session)
-        ensure_sections(session, datetime.now(UTC))
+        ensure_sections(session, clock.now())
     engine.dispose()
     return url
 

@@ -29,8 +29,8 @@ pytestmark = pytest.mark.usefixtures("world")  # the five accounts of tests/admi
 
 
 @pytest.fixture
-def pin(monkeypatch: pytest.MonkeyPatch) -> Callable[[datetime], None]:
-    return pinning(monkeypatch)
+def pin() -> Callable[[datetime], None]:
+    return pinning()
 
 
 def findings(services: Services) -> dict[str, tuple[str | None, str | None, str | None]]:

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
 from bot.services import Services
+from models.clock import clock
 from models.db import transaction
 from models.staff import add_user
 from tests.admin_web import PASSWORD
@@ -80,7 +80,7 @@ def test_a_complaint_filed_on_line_is_resolved_on_the_web_and_the_citizen_sees_i
     tmp_path: Path,
 ) -> None:  # fmt: skip
     with transaction(services.sessions) as session:
-        add_user(session, "head1030", PASSWORD, "head", "1030", datetime.now(UTC))
+        add_user(session, "head1030", PASSWORD, "head", "1030", clock.now())
     chat = sandbox_chat
     chat.open()
     chat.be(CITIZEN)

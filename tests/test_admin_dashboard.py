@@ -14,6 +14,7 @@ from bot.services import Services
 from kpi.database_scoring import score_database
 from kpi.schemes import load_kpi32
 from models import Complaint
+from models.clock import clock
 from models.complaint_actions import Actor, acknowledge
 from models.db import transaction
 from scheduler.calendar_store import load_calendar
@@ -45,7 +46,7 @@ def deadline(services: Services, code: str, column: str) -> datetime:
 
 
 def dashboard_at(app: Flask, client: FlaskClient, moment: datetime, query: str = "") -> str:
-    app.config["ADMIN_NOW"] = moment
+    clock.freeze(moment)
     response = client.get(f"/admin/{query}")
     assert response.status_code == 200
     return response.get_data(as_text=True)

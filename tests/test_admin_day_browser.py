@@ -1,6 +1,6 @@
 """A day's work on the admin web, in headless Chromium: a district head on a tablet, the centre on a laptop.
 
-The app's clock is pinned (`ADMIN_NOW`) to Thursday 3 December 2026, 10:00 in Bangkok. In November,
+The app's clock runs from Thursday 3 December 2026, 10:00 in Bangkok. In November,
 Chatuchak (1030) resolved one complaint on time and never acknowledged the world's `ours`; Phra Nakhon
 (1001) never acknowledged `theirs`. Screenshots go to `.artifacts/` to be looked at.
 """
@@ -20,6 +20,7 @@ from sqlalchemy import select
 
 from bot.services import Services
 from models import Citizen, Photo
+from models.clock import clock
 from models.complaint_actions import Actor, acknowledge, report_progress, resolve
 from models.complaint_lifecycle import file_complaint
 from models.db import transaction
@@ -55,9 +56,8 @@ def november(app: Flask, services: Services, world: dict[str, str]) -> Iterator[
         s.flush()
         resolve(s, c, officer, datetime(2026, 11, 25, 9, tzinfo=BANGKOK), "ลอกท่อเสร็จแล้ว", [after])
         codes["resolved"] = c.tracking_code
-    app.config["ADMIN_NOW"] = TODAY
-    yield codes
-    app.config.pop("ADMIN_NOW", None)
+    clock.start_at(TODAY)  # running on from there: the worker behind the sandbox needs time to pass
+    return codes
 
 
 def shot(page: Page, name: str) -> None:

@@ -30,6 +30,7 @@ from kpi.schemes import load_kpi32
 from kpi.scoring import UnitScore
 from kpi.submissions import submit_month
 from models import Citizen, Photo
+from models.clock import clock
 from models.complaint_actions import Actor, acknowledge, report_progress, resolve
 from models.complaint_lifecycle import file_complaint
 from models.db import transaction
@@ -171,7 +172,7 @@ def test_the_default_period_is_this_fiscal_year_up_to_now(
     client: FlaskClient, app: Flask, services: Services, codes: dict[str, str]
 ) -> None:
     now = bkk(12, 1, 12)  # Tue 1 Dec 2026, noon: FY 2570
-    app.config["ADMIN_NOW"] = now
+    clock.freeze(now)
     sign_in(client, "centre")
     html = page(client, "/admin/kpi")
     assert 'name="fy" value="2570"' in html and "1 ธ.ค. 2569 12:00" in html

@@ -10,7 +10,7 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Callable, Iterator
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from html.parser import HTMLParser
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -20,10 +20,10 @@ from flask.testing import FlaskClient
 from openpyxl import load_workbook
 from sqlalchemy import select
 
-from admin import report_pages
 from bot.services import Services
 from kpi.reports import R001_HEADERS, R003_HEADERS
 from models import Citizen, Complaint, MonthlyReport, Photo
+from models.clock import clock
 from models.complaint_actions import Actor, acknowledge, report_progress, resolve
 from models.complaint_lifecycle import file_complaint
 from models.db import transaction
@@ -100,19 +100,15 @@ def october(services: Services) -> dict[str, str]:
         return {name: c.tracking_code for name, c in made.items()}
 
 
-def pinning(monkeypatch: pytest.MonkeyPatch) -> Callable[[datetime], None]:
-    """Pin the clock the report and audit views read (before the 10th of November unless told)."""
-
-    def to(moment: datetime) -> None:
-        monkeypatch.setattr(report_pages, "clock", lambda: moment.astimezone(UTC))
-
-    to(BEFORE_TENTH)
-    return to
+def pinning() -> Callable[[datetime], None]:
+    """Pin the app's clock (before the 10th of November unless told); conftest sets it back after."""
+    clock.freeze(BEFORE_TENTH)
+    return clock.freeze
 
 
 @pytest.fixture
-def pin(monkeypatch: pytest.MonkeyPatch) -> Callable[[datetime], None]:
-    return pinning(monkeypatch)
+def pin() -> Callable[[datetime], None]:
+    return pinning()
 
 
 # ---- reading the page as a user does ------------------------------------------------------------------

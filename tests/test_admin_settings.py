@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 
 from bot.services import Services
 from models import CalendarOverride, Citizen, Complaint, Officer
+from models.clock import clock
 from models.complaint_lifecycle import file_complaint
 from models.db import transaction
 from models.officer_links import LinkResult, link_account
@@ -75,7 +76,7 @@ def user_id(services: Services, username: str) -> str:
 
 def link(services: Services, code: str, line_user: str = LINE_USER, at: datetime | None = None) -> LinkResult:
     with transaction(services.sessions) as session:
-        result, _ = link_account(session, code, line_user, at or datetime.now(UTC))
+        result, _ = link_account(session, code, line_user, at or clock.now())
         return result
 
 
@@ -211,7 +212,7 @@ def test_the_year_of_holidays_in_thai_and_in_english(
     assert "10 ธ.ค. 2570" in constitution and "ศุกร์" in constitution and "วันรัฐธรรมนูญ" in constitution
     assert 'data-testid="holiday-2027-05-01"' not in page  # Labour Day: government offices stay open
     assert 'data-testid="holiday-2026-12-10"' not in page  # only the year asked for
-    app.config["ADMIN_NOW"] = NOW
+    clock.freeze(NOW)
     assert 'data-testid="year">2569<' in client.get(HOLIDAYS).get_data(as_text=True)  # this year by default
     english = client.get(HOLIDAYS, query_string={"year": "2027", "lang": "en"}).get_data(as_text=True)
     assert "Constitution Day" in row(english, "holiday-2027-12-10") and "Fri" in english
@@ -314,7 +315,7 @@ def test_a_bad_category_change_is_said_and_changes_nothing(
 def test_a_new_officer_gets_a_link_code_once_that_links_their_line(
     client: FlaskClient, app: Any, services: Services, world: dict[str, str]
 ) -> None:
-    app.config["ADMIN_NOW"] = NOW  # Monday 23 Nov 2026, 10:00 in Bangkok
+    clock.freeze(NOW)  # Monday 23 Nov 2026, 10:00 in Bangkok
     csrf = signed(client)
     response = post(client, OFFICERS, csrf, action="add", district="1030", name="สมชาย ใจดี", role="head")
     page = response.get_data(as_text=True)
@@ -434,7 +435,7 @@ def test_an_added_account_signs_in(
     other = app.test_client()
     assert sign_in(other, "malee") == 302 and other.get("/admin/").status_code == 200
     last_sign_in = cells(row(client.get(USERS).get_data(as_text=True), "user-malee"))[4]
-    assert last_sign_in.startswith(thai_date(datetime.now(UTC).astimezone(BANGKOK).date()))
+    assert last_sign_in.startswith(thai_date(clock.now().astimezone(BANGKOK).date()))
 
 
 def cells(html_row: str) -> list[str]:

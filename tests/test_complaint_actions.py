@@ -16,6 +16,7 @@ from sqlalchemy import func, select
 
 from handlers.texts import say
 from models import Citizen, Complaint, ComplaintEvent, Officer, Photo
+from models.clock import clock
 from models.complaint_actions import (
     MAX_TEXT,
     ActionRefused,
@@ -443,9 +444,9 @@ def test_cli_officers_add_prints_a_link_code_and_deactivate_stops_their_taps(
     code = re.search(r"^link code: (\S+) ", added.stdout, re.M)[1]  # type: ignore[index]
     assert len(code) == 10 and looks_like_link_code(code)
 
-    # The command stamps the code with the real clock (valid 24 hours), and the webhook stamps inbox
-    # rows with it too: these chats run a minute ahead of real time.
-    start = datetime.now(BANGKOK).replace(microsecond=0) + timedelta(minutes=1)
+    # The command (another process) stamps the code with its clock (valid 24 hours): these chats run
+    # a minute ahead of the same clock.
+    start = clock.now().astimezone(BANGKOK).replace(microsecond=0) + timedelta(minutes=1)
     officer = Chat(client, services, stub, start=start)
     officer.text(code)
     assert "เชื่อมบัญชี LINE กับเจ้าหน้าที่ สมพร สำนักงานเขตจตุจักร" in officer.said()
@@ -491,7 +492,7 @@ def test_cli_officers_code_replaces_the_earlier_unused_code(services, db_url, tm
     fresh = cli(db_url, tmp_path, "officers", "code", str(officer_id))
     second = re.search(r"^link code: (\S+) ", fresh.stdout, re.M)[1]  # type: ignore[index]
     assert second != first
-    now = datetime.now(UTC) + timedelta(seconds=1)
+    now = clock.now() + timedelta(seconds=1)
     with transaction(services.sessions) as session:
         assert link_account(session, first, "U" + "a" * 32, now) == (LinkResult.WRONG, None)
         result, linked = link_account(session, second, "U" + "b" * 32, now)

@@ -2,19 +2,20 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import select
 
 from bot.worker import enqueue
 from models import InboxEvent
+from models.clock import clock
 from models.db import transaction
 from scheduler.housekeeping import purge_done_inbox, queue_counts
 from scheduler.runner import build_scheduler
 
 
 def add_inbox(session, event_id: str, status: str, finished: datetime | None) -> InboxEvent:  # type: ignore[no-untyped-def]
-    now = datetime.now(UTC)
+    now = clock.now()
     row = InboxEvent(
         webhook_event_id=event_id,
         event_type="message",
@@ -33,7 +34,7 @@ def add_inbox(session, event_id: str, status: str, finished: datetime | None) ->
 
 
 def test_only_old_handled_inbox_rows_are_purged(services):
-    now = datetime.now(UTC)
+    now = clock.now()
     with transaction(services.sessions) as session:
         add_inbox(session, "old-done", "done", now - timedelta(days=31))
         add_inbox(session, "recent-done", "done", now - timedelta(days=2))
@@ -63,7 +64,7 @@ def test_sqlite_write_ahead_log_is_checkpointed(services):
 
     with transaction(services.sessions) as session:
         for i in range(50):
-            add_inbox(session, f"e{i}", "done", datetime.now(UTC))
+            add_inbox(session, f"e{i}", "done", clock.now())
     checkpoint_sqlite(services.engine)  # no error on either backend
     if services.engine.dialect.name == "sqlite":
         wal = __import__("pathlib").Path(services.engine.url.database + "-wal")

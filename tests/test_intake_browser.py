@@ -15,7 +15,7 @@ import shutil
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -25,6 +25,7 @@ from sqlalchemy import select
 
 from bot.services import Services
 from models import Complaint, ComplaintEvent, Photo
+from models.clock import clock
 from models.db import transaction
 from scheduler.calendar_store import load_calendar
 from scheduler.deadlines import ack_due, local_date
@@ -106,7 +107,7 @@ def check_due_date(text: str, due: date) -> None:
     shown = date(year - BE_OFFSET, month, day)
     assert year >= 2500, f"{year} is not a Buddhist Era year"
     assert shown == due and found[0].endswith(thai_date(due))
-    today = datetime.now(BANGKOK).date()
+    today = clock.now().astimezone(BANGKOK).date()
     assert today < shown <= today + timedelta(days=21), f"due {shown}, filed {today}"
 
 

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import shutil
 import time
-from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -23,6 +22,7 @@ from sqlalchemy import select
 
 from bot.services import Services
 from models import Complaint, ComplaintEvent, Photo
+from models.clock import clock
 from models.db import transaction
 from models.officer_links import add_officer, new_link_code
 from tests.sandbox_page import CITIZEN, CODE, JATUJAK, OFFICER, Chat, street_photo
@@ -48,7 +48,7 @@ def chat(districts: None, sandbox_chat: Chat) -> Chat:
 
 def register_officer(services: Services) -> str:
     """An officer of Chatuchak (1030) and her one-time link code, as the admin would make them."""
-    now = datetime.now(UTC)
+    now = clock.now()
     with transaction(services.sessions) as session:
         officer = add_officer(session, "1030", "สมหญิง", "officer", now)
         return new_link_code(session, officer, now).code

@@ -11,7 +11,7 @@ import logging
 import string
 import threading
 from dataclasses import dataclass, field, replace
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -20,6 +20,7 @@ from sqlalchemy import func, select
 from bot.cli_reminders import add_parser, cmd_reminders, sweep_job
 from handlers.reminder_texts import EN, TH, say_reminder
 from models import Citizen, Complaint, MonthlyReport, Officer, OutboxMessage, ReminderSent
+from models.clock import clock
 from models.complaint_actions import recompute_deadlines
 from models.db import transaction
 from scheduler.calendar_store import add_override, load_calendar
@@ -572,7 +573,7 @@ def test_the_command_prints_one_line_per_recipient(world, settings, capsys):
     assert world.count(ReminderSent) == 0
     assert run_command(settings, "--at", "2026-12-09T09:00:00+07:00") == 0
     assert "sent 50 reminders in 2 pushes" in capsys.readouterr().out
-    before = datetime.now(UTC)
+    before = clock.now()
     with transaction(world.sessions) as s:  # queued for now, not for the replayed moment
         rows = s.scalars(select(OutboxMessage)).all()
     assert len(rows) == 2 and all(abs(r.next_attempt_at - before) < timedelta(minutes=1) for r in rows)

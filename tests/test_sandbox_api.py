@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 from models import SandboxReplyToken
+from models.clock import clock
 from models.db import transaction
 
 API = "/sandbox/line/v2/bot"
@@ -36,7 +37,7 @@ def test_wrong_access_token_is_401(client):
 
 def test_reply_token_is_single_use_and_expires(client, services):
     user = a_user(client)
-    now = datetime.now(UTC)
+    now = clock.now()
     with transaction(services.sessions) as session:
         session.add(SandboxReplyToken(token="fresh", line_user_id=user, issued_at=now))
         session.add(SandboxReplyToken(token="old", line_user_id=user, issued_at=now - timedelta(minutes=2)))

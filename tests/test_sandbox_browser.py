@@ -10,7 +10,6 @@ import re
 import struct
 import uuid
 import zlib
-from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -19,6 +18,7 @@ from playwright.sync_api import expect
 from bot.line_gateway import LineGateway
 from bot.services import Services
 from models import SandboxContent
+from models.clock import clock
 from models.db import transaction
 from tests.conftest import LiveServer
 from tests.sandbox_page import CITIZEN, OFFICER, Chat
@@ -161,7 +161,7 @@ def test_templates_flex_and_their_actions(
                 message_id="PIC1",
                 content_type="image/png",
                 data=tiny_png(48, 32),
-                created_at=datetime.now(UTC),
+                created_at=clock.now(),
             )
         )
     picture = f"{live_server.url}/sandbox/content/PIC1"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import os
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 import pytest
 from sqlalchemy import select
@@ -13,19 +13,20 @@ from bot.line_gateway import LineGateway
 from bot.sandbox import events as ev
 from bot.worker import Worker, enqueue
 from models import Citizen, Dialog, InboxEvent, OutboxMessage, Photo
+from models.clock import clock as app_clock
 from models.db import transaction
 from tests.conftest import post_events
 from tests.line_stub import LineStub
 
 
 class Clock:
-    """Real time plus whatever the test has skipped ahead."""
+    """The app's clock plus whatever the test has skipped ahead."""
 
     def __init__(self) -> None:
         self.skipped = timedelta()
 
     def __call__(self) -> datetime:
-        return datetime.now(UTC) + self.skipped
+        return app_clock.now() + self.skipped
 
     def advance(self, seconds: float) -> None:
         self.skipped += timedelta(seconds=seconds)

@@ -13,7 +13,6 @@ import subprocess
 import sys
 import time
 from collections import Counter, defaultdict
-from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -21,6 +20,7 @@ from sqlalchemy import func, select
 
 from bot.sandbox import events as ev
 from models import Dialog, InboxEvent, OutboxMessage, SandboxMessage, SandboxReplyToken, SandboxUser
+from models.clock import clock
 from models.db import transaction
 from tests.conftest import post_events
 
@@ -51,7 +51,7 @@ def start_worker(db_url: str, line_url: str, tmp_path: Path, name: str) -> subpr
 def setup_conversations(client, services, users: int, per_user: int) -> dict[str, list[str]]:  # type: ignore[no-untyped-def]
     """Sandbox users, and their text events stored in the inbox; returns the texts per user."""
     sent: dict[str, list[str]] = {}
-    now = datetime.now(UTC)
+    now = clock.now()
     all_events = []
     with transaction(services.sessions) as session:
         for u in range(users):

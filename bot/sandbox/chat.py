@@ -8,7 +8,7 @@ goes through the real webhook path.
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 from flask import Blueprint, Response, current_app, jsonify, render_template, request
@@ -18,6 +18,7 @@ from sqlalchemy import delete, select
 from bot.sandbox import events as ev
 from bot.services import Services
 from models import InboxEvent, SandboxContent, SandboxMessage, SandboxReplyToken, SandboxUser
+from models.clock import clock
 from models.db import insert_or_ignore, transaction
 
 bp = Blueprint(
@@ -72,7 +73,7 @@ def page() -> ResponseReturnValue:
 @bp.get("/api/users")
 def list_users() -> ResponseReturnValue:
     with transaction(_services().sessions) as session:
-        now = datetime.now(UTC)
+        now = clock.now()
         if session.scalar(select(SandboxUser.line_user_id).limit(1)) is None:
             # A first visit finds a citizen and an officer ready to chat. Fixed ids: two first
             # visits at once insert the same rows, and the loser's insert is simply ignored.
@@ -99,7 +100,7 @@ def add_user() -> ResponseReturnValue:
     if not name or len(name) > 100:
         return jsonify(error="กรุณาใส่ชื่อผู้ใช้ (ไม่เกิน 100 ตัวอักษร)"), 400
     with transaction(_services().sessions) as session:
-        user = SandboxUser(line_user_id=ev.new_user_id(), display_name=name, created_at=datetime.now(UTC))
+        user = SandboxUser(line_user_id=ev.new_user_id(), display_name=name, created_at=clock.now())
         session.add(user)
         return jsonify(user=_user_json(user)), 201
 
@@ -119,7 +120,7 @@ def upload_content() -> ResponseReturnValue:
     with transaction(_services().sessions) as session:
         session.add(
             SandboxContent(
-                message_id=message_id, content_type=content_type, data=data, created_at=datetime.now(UTC)
+                message_id=message_id, content_type=content_type, data=data, created_at=clock.now()
             )
         )
     return jsonify(message_id=message_id), 201
@@ -146,7 +147,7 @@ def build_event() -> ResponseReturnValue:
             event = _event_for(kind, user_id, data)
         except (KeyError, TypeError, ValueError) as exc:
             return jsonify(error=f"ข้อมูลไม่ครบหรือไม่ถูกต้อง: {exc}"), 400
-        now = datetime.now(UTC)
+        now = clock.now()
         if "replyToken" in event:
             session.add(SandboxReplyToken(token=event["replyToken"], line_user_id=user_id, issued_at=now))
         # What the user's bubble shows; a postback's displayText is the chat's, not the webhook's.
@@ -190,7 +191,7 @@ def list_messages() -> ResponseReturnValue:
     user_id = request.args.get("user_id", "")
     after = request.args.get("after", "0")
     after_id = int(after) if after.isdigit() else 0
-    in_flight_since = datetime.now(UTC) - WEBHOOK_IN_FLIGHT
+    in_flight_since = clock.now() - WEBHOOK_IN_FLIGHT
     with transaction(_services().sessions) as session:
         rows = session.execute(
             select(SandboxMessage, InboxEvent.id)

@@ -10,8 +10,9 @@ import hashlib
 import hmac
 import json
 import secrets
-import time
 from typing import Any
+
+from models.clock import clock
 
 
 def sign_body(channel_secret: str, body: str) -> str:
@@ -41,7 +42,7 @@ def base_event(
     event: dict[str, Any] = {
         "type": kind,
         "mode": "active",
-        "timestamp": timestamp_ms if timestamp_ms is not None else int(time.time() * 1000),
+        "timestamp": timestamp_ms if timestamp_ms is not None else int(clock.now().timestamp() * 1000),
         "source": {"type": "user", "userId": user_id},
         "webhookEventId": event_id or new_id(),
         "deliveryContext": {"isRedelivery": redelivery},

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import uuid
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from flask import Blueprint, Response, current_app, jsonify, request
@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 from bot.services import Services
 from bot.settings import SANDBOX_API_PATH
 from models import SandboxContent, SandboxMessage, SandboxReplyToken, SandboxRetryKey, SandboxUser
+from models.clock import clock
 from models.db import transaction
 
 bp = Blueprint("fake_line", __name__, url_prefix=SANDBOX_API_PATH)
@@ -46,7 +47,7 @@ def reply() -> ResponseReturnValue:
     body = _valid_body(ReplyMessageRequest)
     if isinstance(body, Response):
         return body
-    now = datetime.now(UTC)
+    now = clock.now()
     with transaction(_services().sessions) as session:
         token = session.get(SandboxReplyToken, str(body["replyToken"]))
         if token is None or token.used_at is not None or now - token.issued_at > REPLY_TOKEN_LIFETIME:
@@ -62,7 +63,7 @@ def push() -> ResponseReturnValue:
     if isinstance(body, Response):
         return body
     retry_key = request.headers.get("X-Line-Retry-Key")
-    now = datetime.now(UTC)
+    now = clock.now()
     with transaction(_services().sessions) as session:
         if retry_key:
             seen = session.get(SandboxRetryKey, retry_key)
