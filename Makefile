@@ -5,7 +5,12 @@ BIN := $(VENV)/bin
 PRISM_DIR ?= $(HOME)/.cache/rongtook-prism
 export PRISM_BIN ?= $(PRISM_DIR)/node_modules/.bin/prism
 
-.PHONY: run test lint bench-webhook bench-routing bench-reminders bench-kpi prism clean
+# Tests run in parallel (pytest-xdist); the tiers are tests/unit, tests/integration and tests/e2e.
+TEST_WORKERS ?= 3
+# The shifted-clock runs: every process of the run sees this moment (libfaketime; `AT=... make test-shifted`).
+AT ?= 2027-04-14 09:00:00 +0700
+
+.PHONY: run test test-unit test-integration test-e2e test-shifted lint bench-webhook bench-routing bench-reminders bench-kpi prism clean
 
 $(BIN)/rongtook: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -17,7 +22,28 @@ run: $(BIN)/rongtook
 	$(BIN)/rongtook run
 
 test: $(BIN)/rongtook
-	$(BIN)/pytest $(PYTEST_ARGS)
+	$(BIN)/pytest -n $(TEST_WORKERS) $(PYTEST_ARGS)
+
+test-unit: $(BIN)/rongtook
+	$(BIN)/pytest tests/unit $(PYTEST_ARGS)
+
+test-integration: $(BIN)/rongtook
+	$(BIN)/pytest -n $(TEST_WORKERS) tests/integration $(PYTEST_ARGS)
+
+test-e2e: $(BIN)/rongtook
+	$(BIN)/pytest -n $(TEST_WORKERS) tests/e2e $(PYTEST_ARGS)
+
+# The unit and integration tiers on SQLite with the clock of every process moved to $(AT). Tests
+# marked real_clock (and those that need the PostgreSQL server) are left out, and counted.
+# tests/shifted_clock/sitecustomize.py works around libfaketime's time.sleep bug (see there).
+SHIFTED = env -u TEST_DATABASE_URL PYTHONPATH=$(CURDIR)/tests/shifted_clock FAKETIME_DONT_FAKE_MONOTONIC=1 faketime "$(AT)"
+SHIFTED_SELECTION = -m "not real_clock and not postgresql" tests/unit tests/integration
+test-shifted: $(BIN)/rongtook
+	@command -v faketime >/dev/null || { echo "test-shifted needs libfaketime: apt-get install faketime"; exit 2; }
+	@$(SHIFTED) $(BIN)/python -c 'from models.clock import clock; from zoneinfo import ZoneInfo; \
+	  print("shifted clock:", clock.now().astimezone(ZoneInfo("Asia/Bangkok")).strftime("%Y-%m-%d %H:%M"), "in Bangkok")'
+	@$(SHIFTED) $(BIN)/pytest --collect-only -q $(SHIFTED_SELECTION) | tail -n 4
+	$(SHIFTED) $(BIN)/pytest -n $(TEST_WORKERS) $(SHIFTED_SELECTION) $(PYTEST_ARGS)
 
 lint: $(BIN)/rongtook
 	$(BIN)/ruff check .

@@ -13,6 +13,7 @@ import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from flask import Flask
@@ -37,7 +38,48 @@ pytest_plugins = ["tests.sandbox_page", "tests.prism", "tests.admin_web"]
 
 PG_URL = os.environ.get("TEST_DATABASE_URL", "").strip()
 BACKENDS = ["sqlite", "postgresql"] if PG_URL else ["sqlite"]
+BANGKOK = ZoneInfo("Asia/Bangkok")
 SHARED_GEOJSON = Path(__file__).resolve().parents[2] / "shared" / "data" / "bangkok_districts.geojson"
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    """The date every process of this run sees (faketime moves it in the shifted-clock runs)."""
+    return f"app clock: {clock.now().astimezone(BANGKOK):%Y-%m-%d %H:%M} Asia/Bangkok"
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    for item in items:
+        marker = item.get_closest_marker("real_clock")
+        if marker is not None and not (marker.args and str(marker.args[0]).strip()):
+            raise pytest.UsageError(f"{item.nodeid}: @pytest.mark.real_clock needs its reason")
+        names = set(getattr(item, "fixturenames", ()))
+        callspec = getattr(item, "callspec", None)
+        on_postgresql = callspec is not None and callspec.params.get("db_url") == "postgresql"
+        if on_postgresql or names & {"pg_url", "pg_services"}:
+            item.add_marker(pytest.mark.postgresql)
+
+
+def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
+    """Say what a marker expression left out, and why (the shifted-clock runs deselect two kinds)."""
+    left_out = terminalreporter.stats.get("deselected", [])
+    if not left_out:
+        return
+    reasons: dict[str, int] = {}
+    for item in left_out:
+        marker = item.get_closest_marker("real_clock")
+        key = (
+            f"real_clock ({marker.args[0]})"
+            if marker
+            else (
+                "postgresql (the shifted runs use SQLite)"
+                if item.get_closest_marker("postgresql")
+                else "other"
+            )
+        )
+        reasons[key] = reasons.get(key, 0) + 1
+    terminalreporter.write_line(f"deselected {len(left_out)} tests (-m {config.getoption('markexpr')!r}):")
+    for key, count in sorted(reasons.items()):
+        terminalreporter.write_line(f"  {count:4d}  {key}")
 
 
 @pytest.fixture(autouse=True)

@@ -1,0 +1,62 @@
+"""Categories and their guess; tracking codes."""
+
+from __future__ import annotations
+
+import csv
+from collections import Counter
+from datetime import date
+from pathlib import Path
+
+from handlers.categories import BY_LABEL, CATEGORIES, OTHER, guess_categories
+from models.tracking_codes import ALPHABET, CODE_PATTERN, new_tracking_code, normalise_code
+
+TRAFFY = Path(__file__).resolve().parents[3] / "shared" / "data" / "traffy_sample.csv"
+
+
+def test_codes_look_like_69_K7M2QX_and_avoid_look_alikes():
+    codes = [new_tracking_code(date(2026, 12, 1)) for _ in range(5000)]
+    assert all(CODE_PATTERN.match(c) for c in codes)
+    assert all(c.startswith("69-") for c in codes)  # 2026 CE = 2569 BE
+    assert not set("01OI") & set("".join(c[3:] for c in codes))
+    # 32**6 ≈ 1.07e9 codes: 5,000 draws clash about once in 86 runs (birthday bound), so a rare
+    # clash is expected and filing draws again (test_a_tracking_code_clash_draws_again); four or
+    # more clashes would mean a broken generator (chance < 1e-9).
+    assert len(codes) - len(set(codes)) <= 3
+    assert new_tracking_code(date(2027, 1, 2)).startswith("70-")
+    assert len(ALPHABET) == 32
+
+
+def test_codes_are_spread_over_the_whole_alphabet():
+    counts = Counter("".join(new_tracking_code(date(2026, 1, 1))[3:] for _ in range(4000)))
+    assert set(counts) == set(ALPHABET)
+    assert max(counts.values()) < 2 * min(counts.values())  # roughly uniform: reveals nothing
+
+
+def test_typed_codes_are_forgiven_for_case_and_spacing():
+    assert normalise_code(" 69-k7m2qx ") == "69-K7M2QX"
+    assert normalise_code("69 K7M2QX") == "69-K7M2QX"
+    assert normalise_code("69K7M2QX") == "69-K7M2QX"
+    assert normalise_code("69-K7M2Q0") is None  # 0 is never in a code
+    assert normalise_code("ไฟดับ") is None
+    assert normalise_code("6-K7M2QX") is None
+
+
+def test_descriptions_put_the_likely_category_first():
+    assert guess_categories("ไฟถนนดับหน้าซอย 5")[0].label == "แสงสว่าง"
+    assert guess_categories("ขยะล้นถังหน้าตลาด")[0].label == "ความสะอาด"
+    assert guess_categories("ฝาท่อระบายน้ำหาย")[0].label == "ท่อระบายน้ำ"
+    assert guess_categories("มีแผงลอยตั้งขวางทางเท้า")[0].label in {"กีดขวาง", "ทางเท้า"}
+
+
+def test_quick_replies_fit_line_and_always_offer_other():
+    offered = guess_categories("")
+    assert len(offered) == 13 and offered[-1] is OTHER
+    assert [c.label for c in offered[:3]] == ["ถนน", "ทางเท้า", "ความปลอดภัย"]  # the city's usage order
+    assert all(len(c.label) <= 20 for c in CATEGORIES)  # LINE's quick-reply label limit
+
+
+def test_labels_are_the_ones_citizens_know_from_traffy():
+    with TRAFFY.open(encoding="utf-8") as f:
+        used = Counter(t for row in csv.DictReader(f) for t in row["type"].strip("{}").split(",") if t)
+    common = [label for label, n in used.most_common() if n >= 15 and label not in {"ร้องเรียน", "สอบถาม"}]
+    assert all(label in BY_LABEL for label in common), [x for x in common if x not in BY_LABEL]

@@ -1,0 +1,26 @@
+"""The reminder sweep (RULES §4) on scripted dates across Thai holidays, on every backend.
+
+December 2026: Sat 5 is the King's birthday (Mon 7 in lieu), Thu 10 is Constitution Day.
+"""
+
+from __future__ import annotations
+
+import string
+
+from handlers.reminder_texts import EN, TH, say_reminder
+
+# ---- the texts ---------------------------------------------------------------------------------------------
+
+
+def _placeholders(template: str) -> set[str]:
+    return {name for _, name, _, _ in string.Formatter().parse(template) if name}
+
+
+def test_reminder_texts_in_both_languages_and_the_thai_voice():
+    assert TH.keys() == EN.keys()
+    for key in TH:
+        assert _placeholders(TH[key]) == _placeholders(EN[key]), key
+        if key not in {"item", "no_category"}:
+            assert "ค่ะ" in TH[key] and "ครับ" not in TH[key], key
+    assert say_reminder("and_more", "en", count=3) == "and 3 more."
+    assert say_reminder("and_more", "ja", count=3) == "และอีก 3 เรื่องค่ะ"
