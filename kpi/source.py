@@ -44,6 +44,7 @@ runs its query again. Close (or finish) an iterator you abandon early.
 
 from __future__ import annotations
 
+import functools
 import itertools
 import queue
 import struct
@@ -57,6 +58,7 @@ from sqlalchemy import (
     LargeBinary,
     String,
     and_,
+    bindparam,
     case,
     func,
     literal,
@@ -223,12 +225,13 @@ def stream_moments(
     dialect = session.get_bind().dialect
     postgres = dialect.name == "postgresql"
     blank = (blanks or _BlankResults(session, window_start, window_end, [district])).pairs()
-    stmt = complaints_query(district, window_start, window_end, postgres)
+    stmt = complaints_query(postgres)
+    params = {"district": district, "window_start": window_start, "window_end": window_end}
     rows: Iterator[Sequence[Any]]
     if postgres and dialect.driver == "psycopg":
-        rows = _prefetched_rows(session, stmt)
+        rows = _prefetched_rows(session, stmt, params)
     else:
-        rows = _streamed_rows(session, stmt)
+        rows = _streamed_rows(session, stmt, params)
     if not postgres:
         rows = map(_packed_sqlite_row, rows)
     formats = _formats
@@ -307,9 +310,11 @@ def _packed_sqlite_row(row: Sequence[Any]) -> tuple[Any, ...]:
     return cid, code, category, routings, struct.pack(f">{len(values)}q", *values)
 
 
-def _streamed_rows(session: Session, stmt: Select[Any]) -> Iterator[Sequence[Any]]:
+def _streamed_rows(session: Session, stmt: Select[Any], params: dict[str, Any]) -> Iterator[Sequence[Any]]:
     """Rows through SQLAlchemy, `FETCH_ROWS` at a time (a server-side cursor where the driver has one)."""
-    result = session.execute(stmt, execution_options={"stream_results": True, "yield_per": FETCH_ROWS})
+    result = session.execute(
+        stmt, params, execution_options={"stream_results": True, "yield_per": FETCH_ROWS}
+    )
     try:
         yield from result
     finally:
@@ -319,7 +324,7 @@ def _streamed_rows(session: Session, stmt: Select[Any]) -> Iterator[Sequence[Any
 _cursor_numbers = itertools.count(1)
 
 
-def _prefetched_rows(session: Session, stmt: Select[Any]) -> Iterator[Sequence[Any]]:
+def _prefetched_rows(session: Session, stmt: Select[Any], params: dict[str, Any]) -> Iterator[Sequence[Any]]:
     """Rows of a psycopg server-side cursor in the session's transaction, the next batch fetched ahead.
 
     PostgreSQL computes a cursor's rows only when they are fetched, so fetching batch k+1 in a
@@ -334,7 +339,7 @@ def _prefetched_rows(session: Session, stmt: Select[Any]) -> Iterator[Sequence[A
     # Binary rows: the packed moments come as bytes, the rest without text to print and parse.
     cursor = driver.cursor(name=f"kpi_facts_{next(_cursor_numbers)}", binary=True)  # type: ignore[union-attr]
     try:
-        cursor.execute(str(compiled), compiled.construct_params())
+        cursor.execute(str(compiled), compiled.construct_params(params))
         fetcher = _Prefetcher(cursor, FETCH_ROWS)
         try:
             yield from fetcher
@@ -390,10 +395,12 @@ def _sqlite_moment(value: str) -> datetime:
     return datetime.fromisoformat(value).replace(tzinfo=UTC)
 
 
-def complaints_query(
-    district: str, window_start: datetime, window_end: datetime, postgres: bool
-) -> Select[Any]:
+@functools.cache
+def complaints_query(postgres: bool) -> Select[Any]:
     """One row per complaint of `district` routed there in [start, end], its events grouped in SQL.
+
+    Built once per database kind, with the district and the window as bound parameters (`district`,
+    `window_start`, `window_end`): building it is costly (a page scoring 50 districts built it 50 times).
 
     Columns: id, tracking code, category, the number of times it was routed there, then its moments:
     routed_at and, over the events recorded for the district, the first acknowledgement, the last
@@ -435,6 +442,11 @@ def complaints_query(
                 func.group_concat(e.c.at, literal_column("','")).filter(when("progress")), String()
             ).label("progress"),
         ]
+    district, window_start, window_end = (
+        bindparam("district"),
+        bindparam("window_start"),
+        bindparam("window_end"),
+    )
     in_window = and_(
         c.c.district_code == district, c.c.routed_at >= window_start, c.c.routed_at <= window_end
     )
