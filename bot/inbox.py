@@ -16,7 +16,6 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from linebot.v3.webhooks import Event
 from sqlalchemy import Engine
 from sqlalchemy.pool import PoolProxiedConnection
 
@@ -71,7 +70,7 @@ def usable_event(raw: Any) -> tuple[dict[str, Any], datetime] | None:
         problem = "no usable webhookEventId"
     elif not isinstance(timestamp, int) or isinstance(timestamp, bool) or not 0 < timestamp < 10**14:
         problem = "no usable timestamp"
-    elif not isinstance(kind, str) or Event.get_discriminator_value(raw) is None:
+    elif not isinstance(kind, str) or _sdk_event_type(raw) is None:
         problem = "an event type the SDK does not know"
     elif not isinstance(raw.get("source", {}), dict):
         problem = "a source that is not an object"
@@ -276,3 +275,11 @@ class InboxWriter:
             convert(row[name]) if convert else row[name]
             for name, convert in zip(ROW_COLUMNS, self._convert, strict=True)
         )
+
+
+def _sdk_event_type(raw: dict[str, Any]) -> str | None:
+    # Imported here, not at the top: the SDK costs a CLI command (which imports this module through
+    # bot.services) half a second at start, and only the webhook and the worker read events.
+    from linebot.v3.webhooks import Event
+
+    return Event.get_discriminator_value(raw)  # type: ignore[no-any-return]

@@ -9,6 +9,7 @@ without letting a stranger lock a real user out for long.
 from __future__ import annotations
 
 import enum
+import functools
 import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -27,8 +28,15 @@ MIN_PASSWORD = 10
 MAX_FAILURES = 5  # wrong passwords per account (or per address) within FAILURE_WINDOW
 FAILURE_WINDOW = timedelta(minutes=15)
 PAUSE = timedelta(minutes=15)
-# Checked against when the account does not exist, so a wrong name costs as long as a wrong password.
-_DUMMY_HASH = generate_password_hash("not a password of anyone")
+
+
+@functools.cache
+def dummy_hash() -> str:
+    """Checked against when the account does not exist, so a wrong name costs as long as a wrong password.
+
+    Made at the first sign-in, not at import: every process (CLI, worker) would pay a tenth of a second.
+    """
+    return generate_password_hash("not a password of anyone")
 
 
 class StaffUser(Base):
@@ -140,7 +148,7 @@ def sign_in(session: Session, username: str, password: str, address: str, now: d
     if any(r.blocked_until is not None and r.blocked_until > now for r in rows):
         return SignInResult(SignIn.PAUSED)
     user = session.scalar(select(StaffUser).where(StaffUser.username == name))
-    good = check_password_hash(user.password_hash if user else _DUMMY_HASH, password)
+    good = check_password_hash(user.password_hash if user else dummy_hash(), password)
     if user is None or not good or not user.active:
         for r in rows:
             r.failures += 1
