@@ -12,6 +12,9 @@ from dotenv import dotenv_values
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
+from models.clock import START_ENV as CLOCK_START_ENV
+from models.clock import parse_start as parse_clock_start
+
 INSTANCE_DIR = Path("instance")
 # The project's shared material sits beside the repository (../shared); never copied in.
 DEFAULT_BOUNDARIES = Path(__file__).resolve().parents[2] / "shared" / "data" / "bangkok_districts.geojson"
@@ -75,6 +78,12 @@ def settings_from_env(env: Mapping[str, str] | None = None) -> Settings:
         ) from None
     if backend not in ("sqlite", "postgresql"):
         raise ConfigError("DATABASE_URL", f"'{backend}' is not supported; use sqlite or postgresql")
+
+    if get(CLOCK_START_ENV):
+        try:
+            parse_clock_start(get(CLOCK_START_ENV))
+        except ValueError:
+            raise ConfigError(CLOCK_START_ENV, "is not an ISO time such as 2027-04-14T09:00") from None
 
     secret, token = get("LINE_CHANNEL_SECRET"), get("LINE_CHANNEL_ACCESS_TOKEN")
     sandbox = not secret

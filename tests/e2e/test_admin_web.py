@@ -1,4 +1,4 @@
-"""The admin web's doors: sign-in, CSRF, throttling, sessions, and who may read which district."""
+"""The first admin account is made with the `rongtook users` command, in its own process."""
 
 from __future__ import annotations
 

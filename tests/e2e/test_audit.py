@@ -1,4 +1,4 @@
-"""The step 2 audit: the monthly 10 % draw (reproducible, stored, once), the findings, and the results."""
+"""The step 2 audit's commands (`rongtook audit draw/show/mark`), run as processes."""
 
 from __future__ import annotations
 

@@ -1,9 +1,4 @@
-"""The domain operations on a filed complaint (models.complaint_actions), and the admin commands around them.
-
-Who may do what from which status, what is refused and why (`ActionRefused.reason`), the deadline
-columns each operation keeps (RULES §2), recomputing them when the holiday table changes, and the
-`rongtook officers` / `rongtook holidays` commands on a real database.
-"""
+"""The admin commands around complaints (`rongtook holidays`, `rongtook officers`), run as processes."""
 
 from __future__ import annotations
 

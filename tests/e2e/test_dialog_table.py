@@ -1,4 +1,4 @@
-"""The dialog table itself, signed buttons, the category → section table, photo links and expiry."""
+"""The category → section table through the `rongtook categories` command, run as a process."""
 
 from __future__ import annotations
 

@@ -1,8 +1,4 @@
-"""Monthly reports CPL_R001/CPL_R003 and the step 3 submissions, on every backend.
-
-November 2026 in district 1001 (พระนคร) has no public holiday; complaints are written with the ORM,
-their stored deadline columns set as the officer actions set them, their events in the log.
-"""
+"""The monthly reports' commands (`rongtook report cpl-r001/cpl-r003/submit`), run as processes."""
 
 from __future__ import annotations
 

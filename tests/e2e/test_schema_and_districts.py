@@ -1,4 +1,4 @@
-"""Migrations, the release step and district loading (every backend)."""
+"""`rongtook districts import` loads any boundary file with the same properties."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Settings from the environment, and the one-line errors the command prints for bad ones."""
+"""The command stops with one clear line (no traceback) on a bad setting; a .env file is read."""
 
 from __future__ import annotations
 

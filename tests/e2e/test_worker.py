@@ -1,4 +1,4 @@
-"""The worker: handling inbox events in order, and sending the outbox with retries (every backend)."""
+"""`rongtook queues` counts the inbox and outbox rows and the month's pushes."""
 
 from __future__ import annotations
 

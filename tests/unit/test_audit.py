@@ -1,4 +1,4 @@
-"""The step 2 audit: the monthly 10 % draw (reproducible, stored, once), the findings, and the results."""
+"""The step 2 audit's arithmetic: 10 % rounded up, and an unmarked item counts as not consistent."""
 
 from __future__ import annotations
 

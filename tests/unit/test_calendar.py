@@ -1,4 +1,4 @@
-"""The working-day calendar, Thai dates, and the admin overrides stored in the database."""
+"""The working-day calendar from the `holidays` package and admin overrides, and Thai dates (no database)."""
 
 from __future__ import annotations
 

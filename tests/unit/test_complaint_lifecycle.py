@@ -1,4 +1,4 @@
-"""Filing a complaint, the lifecycle table, and possible duplicates (every backend)."""
+"""The lifecycle table: which transitions are allowed and which refused (filing is in tests/integration)."""
 
 from __future__ import annotations
 

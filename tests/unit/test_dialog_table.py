@@ -1,4 +1,4 @@
-"""The dialog table itself, signed buttons, the category → section table, photo links and expiry."""
+"""The dialog table itself, its diagram in the docs, signed buttons, and the 15th/30th checkpoints."""
 
 from __future__ import annotations
 

@@ -1,6 +1,4 @@
-"""The scorer's database adapter (kpi.source): event logs made through the domain operations, read back
-as `kpi.facts`, exactly, on SQLite and PostgreSQL; lazily, one complaint at a time.
-"""
+"""The months a KPI window touches, in Bangkok time (the database adapter is in tests/integration)."""
 
 from __future__ import annotations
 

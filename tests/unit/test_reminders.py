@@ -1,7 +1,4 @@
-"""The reminder sweep (RULES §4) on scripted dates across Thai holidays, on every backend.
-
-December 2026: Sat 5 is the King's birthday (Mon 7 in lieu), Thu 10 is Constitution Day.
-"""
+"""The reminder texts in Thai and English (the sweep over the database is in tests/integration)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Migrations, the release step and district loading (every backend)."""
+"""District boundaries: known places fall in their district; bad boundary files are refused with why."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Settings from the environment, and the one-line errors the command prints for bad ones."""
+"""Settings from the environment: sandbox or real channel, database URLs, and errors that name the setting."""
 
 from __future__ import annotations
 

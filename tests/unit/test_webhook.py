@@ -1,4 +1,4 @@
-"""POST /callback: signatures, the inbox, redelivery and malformed bodies (on every database backend)."""
+"""The webhook and health check answer 503, not 500, when the database cannot be reached."""
 
 from __future__ import annotations
 
