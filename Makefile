@@ -6,7 +6,7 @@ PRISM_DIR ?= $(HOME)/.cache/rongtook-prism
 export PRISM_BIN ?= $(PRISM_DIR)/node_modules/.bin/prism
 
 # Tests run in parallel (pytest-xdist); the tiers are tests/unit, tests/integration and tests/e2e.
-TEST_WORKERS ?= 3
+TEST_WORKERS ?= 4
 # The shifted-clock runs: every process of the run sees this moment (libfaketime; `AT=... make test-shifted`).
 AT ?= 2027-04-14 09:00:00 +0700
 
