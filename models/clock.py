@@ -27,6 +27,8 @@ def _system_now() -> datetime:
 
 
 class Clock:
+    """A settable clock; the process has one, `clock` below, that every part of the app asks."""
+
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._frozen: datetime | None = None
@@ -91,8 +93,3 @@ def _aware(at: datetime) -> datetime:
 
 clock = Clock()
 clock.reset()
-
-
-def now() -> datetime:
-    """The app's "now" (UTC, aware)."""
-    return clock.now()
