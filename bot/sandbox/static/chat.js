@@ -5,6 +5,10 @@
   "use strict";
 
   const POLL_MS = 700;
+  // Right after the user sends, the bot's answer is on its way: look often for a moment (EAGER_POLLS
+  // times), so it shows within a fraction of a second instead of at the next ordinary poll.
+  const EAGER_POLL_MS = 120;
+  const EAGER_POLLS = 12;
   const PAGE_SIZE = 200; // the most /sandbox/api/messages answers at once
   const MAX_PHOTO_BYTES = 10 * 1024 * 1024;
   const STORAGE_KEY = "rongtook.sandbox.userId";
@@ -41,6 +45,7 @@
     polling: false,
     pollAgain: false,
     pollTimer: null,
+    eagerPolls: 0, // quick polls left after a send
     sendingText: false,
     stickToBottom: true,
     lastItem: null, // the newest message shown: {direction, payload}
@@ -205,6 +210,7 @@
       return false;
     }
     state.stickToBottom = true;
+    state.eagerPolls = EAGER_POLLS;
     pollNow();
     return true;
   }
@@ -652,7 +658,9 @@
         state.pollAgain = false;
         pollNow();
       } else {
-        state.pollTimer = setTimeout(pollNow, POLL_MS);
+        const eager = state.eagerPolls > 0;
+        if (eager) state.eagerPolls -= 1;
+        state.pollTimer = setTimeout(pollNow, eager ? EAGER_POLL_MS : POLL_MS);
       }
     }
   }
