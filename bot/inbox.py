@@ -49,6 +49,8 @@ def parse_body(body: str) -> list[dict[str, Any]]:
         payload = json.loads(body)
     except ValueError as exc:
         raise MalformedBody(f"not JSON: {exc}") from None
+    except RecursionError:
+        raise MalformedBody("JSON nested too deeply") from None
     if not isinstance(payload, dict) or not isinstance(payload.get("events"), list):
         raise MalformedBody("no 'events' list")
     return payload["events"]
@@ -66,7 +68,7 @@ def usable_event(raw: Any) -> tuple[dict[str, Any], datetime] | None:
         return None
     event_id, timestamp, kind = raw.get("webhookEventId"), raw.get("timestamp"), raw.get("type")
     problem = None
-    if not isinstance(event_id, str) or not event_id or len(event_id) > 64:
+    if not _is_line_id(event_id):
         problem = "no usable webhookEventId"
     elif not isinstance(timestamp, int) or isinstance(timestamp, bool) or not 0 < timestamp < 10**14:
         problem = "no usable timestamp"
@@ -74,19 +76,68 @@ def usable_event(raw: Any) -> tuple[dict[str, Any], datetime] | None:
         problem = "an event type the SDK does not know"
     elif not isinstance(raw.get("source", {}), dict):
         problem = "a source that is not an object"
+    elif not all(_is_line_id(raw["source"][k]) for k in SOURCE_IDS if k in raw.get("source", {})):
+        problem = "a userId, groupId or roomId not in LINE's form"
+    elif "replyToken" in raw and not _is_line_id(raw["replyToken"], REPLY_TOKEN_MAX):
+        problem = "a replyToken not in LINE's form"
     elif kind == "message" and not _has_message_id(raw.get("message")):
         problem = "a message without an id"
-    if problem:
-        log.warning("webhook: skipped event %s (type=%s): %s", event_id, kind, problem)
+    cleaned = None
+    if not problem:
+        try:
+            cleaned = _clean_text(raw)
+        except RecursionError:  # parsed, but too deep to write back out
+            problem = "nested too deeply"
+    if problem or cleaned is None:
+        # %r: the id may hold characters a log file cannot take (a lone surrogate, NUL).
+        log.warning("webhook: skipped event %.80r (type=%.40r): %s", event_id, kind, problem)
         return None
-    return raw, datetime.fromtimestamp(timestamp / 1000, UTC)  # type: ignore[operator]
+    return cleaned, datetime.fromtimestamp(timestamp / 1000, UTC)  # type: ignore[operator]
+
+
+# LINE's ids are short ASCII (a user id is "U" and 32 hex digits, a reply token 32 characters); the
+# columns that hold them are String(64) and String(100). An id outside that is not LINE's, and
+# storing it cut or half-right would fail later, in the worker or the outbox, far from its cause.
+SOURCE_IDS = ("userId", "groupId", "roomId")
+ID_MAX, REPLY_TOKEN_MAX = 64, 100
+_PRINTABLE_ASCII = frozenset(map(chr, range(0x21, 0x7F)))
+
+
+def _is_line_id(value: Any, longest: int = ID_MAX) -> bool:
+    return isinstance(value, str) and 0 < len(value) <= longest and set(value) <= _PRINTABLE_ASCII
+
+
+def _clean_text(event: dict[str, Any]) -> dict[str, Any]:
+    """The event with NUL and lone surrogates in its free text (a message, postback data) made U+FFFD.
+
+    Neither can be stored (PostgreSQL refuses NUL in text; UTF-8 has no lone surrogates) and neither
+    means anything to the bot; the rest of the text is kept and the event is handled as usual.
+    The quick check costs one encode of the event; the walk runs only for an event that needs it.
+    """
+    text = json.dumps(event, ensure_ascii=False)
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        pass
+    else:
+        if "\\u0000" not in text:
+            return event
+    return _cleaned(event)
+
+
+def _cleaned(node: Any) -> Any:
+    if isinstance(node, str):
+        return "".join("\ufffd" if ch == "\x00" or "\ud800" <= ch <= "\udfff" else ch for ch in node)
+    if isinstance(node, dict):
+        return {_cleaned(k): _cleaned(v) for k, v in node.items()}
+    if isinstance(node, list):
+        return [_cleaned(v) for v in node]
+    return node
 
 
 def _has_message_id(message: Any) -> bool:
     return (
-        isinstance(message, dict)
-        and isinstance(message.get("id"), str)
-        and isinstance(message.get("type"), str)
+        isinstance(message, dict) and _is_line_id(message.get("id")) and isinstance(message.get("type"), str)
     )
 
 
@@ -205,25 +256,31 @@ class InboxWriter:
             raise InboxUnavailable(mine.error)
 
     def _write_batch(self, batch: list[_Waiting]) -> None:
-        rows = [row for waiting in batch for row in waiting.rows]
-        error = None
-        try:
-            stored = self._write(rows)
-        except Exception as exc:  # the database is down: every waiting request answers 503
-            error = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+        error = self._write_rows([row for waiting in batch for row in waiting.rows])
+        if error is not None and len(batch) > 1:
+            # One request's rows may be what the database refused: each request is tried alone, so
+            # the others are stored and answered 200. (If the database is down, each fails as fast.)
+            for waiting in batch:
+                waiting.error = self._write_rows(waiting.rows)
         else:
-            if stored and self._on_stored is not None:
-                self._on_stored()
-            if stored < len(rows):
-                log.info(
-                    "webhook: %d of %d events were already stored (redelivered)",
-                    len(rows) - stored,
-                    len(rows),
-                )
+            for waiting in batch:
+                waiting.error = error
         for waiting in batch:
-            waiting.error = error
             if waiting.batch is None:
                 waiting.wake.set()
+
+    def _write_rows(self, rows: list[dict[str, Any]]) -> str | None:
+        """Write the rows; None when stored, else the first line of why not."""
+        try:
+            stored = self._write(rows)
+        except Exception as exc:
+            return (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+        if stored and self._on_stored is not None:
+            self._on_stored()
+        if stored < len(rows):
+            redelivered = len(rows) - stored
+            log.info("webhook: %d of %d events were already stored (redelivered)", redelivered, len(rows))
+        return None
 
     def _write(self, rows: list[dict[str, Any]]) -> int:
         """Insert the rows; returns how many were new.

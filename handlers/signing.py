@@ -20,7 +20,8 @@ def signature(key: bytes, text: str, chars: int = SIGNATURE_CHARS) -> str:
 
 
 def valid(key: bytes, text: str, given: str, chars: int = SIGNATURE_CHARS) -> bool:
-    return hmac.compare_digest(signature(key, text, chars), given)
+    # compare_digest takes ASCII strings only; a forged signature in Thai is simply wrong.
+    return given.isascii() and hmac.compare_digest(signature(key, text, chars), given)
 
 
 @dataclass(frozen=True)

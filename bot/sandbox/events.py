@@ -98,6 +98,10 @@ def postback_event(user_id: str, data: str, **kw: Any) -> dict[str, Any]:
 
 
 def webhook_body(events: list[dict[str, Any]], destination: str = "Ub0t0000000000000000000000000000") -> str:
-    return json.dumps(
-        {"destination": destination, "events": events}, ensure_ascii=False, separators=(",", ":")
-    )
+    payload = {"destination": destination, "events": events}
+    body = json.dumps(payload, ensure_ascii=False, separators=(",", ":"))
+    try:
+        body.encode("utf-8")
+    except UnicodeEncodeError:  # a lone surrogate (a browser may send one): escaped, as LINE would
+        body = json.dumps(payload, separators=(",", ":"))
+    return body
