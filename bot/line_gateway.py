@@ -54,6 +54,14 @@ class LineCallError(Exception):
         return self.status == 409 and "x-line-accepted-request-id" in self.headers
 
 
+class UnreadableAnswer(LineCallError):
+    """LINE answered 2xx with a body the SDK could not read: the call itself was accepted."""
+
+    @property
+    def retryable(self) -> bool:
+        return False
+
+
 class LineGateway:
     def __init__(self, access_token: str, base_url: str | None) -> None:
         config = Configuration(host=base_url, access_token=access_token)
@@ -67,11 +75,18 @@ class LineGateway:
 
     def reply(self, reply_token: str, messages: list[dict[str, Any]]) -> None:
         request = ReplyMessageRequest(replyToken=reply_token, messages=_messages(messages))
-        self._call(self._api.reply_message_with_http_info, request)
+        self._send(self._api.reply_message_with_http_info, request)
 
     def push(self, to: str, messages: list[dict[str, Any]], retry_key: str) -> None:
         request = PushMessageRequest(to=to, messages=_messages(messages))
-        self._call(self._api.push_message_with_http_info, request, x_line_retry_key=retry_key)
+        self._send(self._api.push_message_with_http_info, request, x_line_retry_key=retry_key)
+
+    def _send(self, method: Any, *args: Any, **kwargs: Any) -> None:
+        """A reply or a push: a 2xx whose body the SDK cannot read was still taken by LINE."""
+        try:
+            self._call(method, *args, **kwargs)
+        except UnreadableAnswer as exc:
+            log.warning("LINE took the message but its answer could not be read: %s", exc.detail)
 
     def show_loading(self, chat_id: str, seconds: int = 20) -> None:
         request = ShowLoadingAnimationRequest(chatId=chat_id, loadingSeconds=seconds)
@@ -94,6 +109,8 @@ class LineGateway:
             raise LineCallError(exc.status, _error_detail(exc.body), dict(exc.headers or {})) from exc
         except urllib3.exceptions.HTTPError as exc:
             raise LineCallError(None, f"{type(exc).__name__}: {exc}") from exc
+        except (ValueError, TypeError) as exc:  # the SDK checks the status first: this was a 2xx
+            raise UnreadableAnswer(200, f"{type(exc).__name__}: {str(exc)[:300]}") from exc
 
 
 def _messages(messages: list[dict[str, Any]]) -> list[Message]:

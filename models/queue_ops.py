@@ -127,3 +127,27 @@ def claimants(session: Session, model: type[Row], prefix: str) -> list[str]:
         model.status == QueueStatus.PROCESSING.value, model.claimed_by.startswith(prefix)
     )
     return sorted({name for name in session.scalars(query.distinct()) if name})
+
+
+def failed_rows(session: Session, model: type[Row], limit: int = 200) -> list[Row]:
+    """The rows that failed for good, newest first, with their reasons (`last_error`)."""
+    stmt = (
+        select(model).where(model.status == QueueStatus.FAILED.value).order_by(model.id.desc()).limit(limit)
+    )
+    return list(session.scalars(stmt))
+
+
+def retry_failed(session: Session, model: type[Row], ids: list[int], now: datetime) -> list[int]:
+    """Put failed rows back in the queue, due now, with fresh attempts (after a fix); returns those found."""
+    rows = session.scalars(
+        select(model).where(model.id.in_(ids), model.status == QueueStatus.FAILED.value)
+    ).all()
+    for row in rows:
+        row.status = QueueStatus.PENDING.value
+        row.attempts = 0
+        row.next_attempt_at = now
+        row.finished_at = None
+        row.lease_until = None
+        row.claimed_by = None
+    session.flush()
+    return sorted(row.id for row in rows)

@@ -62,7 +62,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
     """Say what a marker expression left out, and why (the shifted-clock runs deselect two kinds)."""
     left_out = terminalreporter.stats.get("deselected", [])
-    if not left_out:
+    if not left_out or not config.getoption("markexpr"):
         return
     reasons: dict[str, int] = {}
     for item in left_out:

@@ -36,6 +36,7 @@ class Recorded:
 class LineStub:
     scripts: dict[str, list[int]] = field(default_factory=dict)
     delay_s: dict[str, float] = field(default_factory=dict)
+    bodies: dict[str, str] = field(default_factory=dict)  # a 2xx body to answer instead, by path part
     requests: list[Recorded] = field(default_factory=list)
     content: bytes = field(default_factory=lambda: tiny_png())  # what message content downloads return
 
@@ -79,6 +80,9 @@ class LineStub:
         if status >= 400:
             message = "Invalid reply token" if status == 400 and "reply" in request.path else "stub error"
             response = Response(json.dumps({"message": message}), status=status, mimetype="application/json")
+        elif any(key in request.path for key in self.bodies):
+            body = next(b for key, b in self.bodies.items() if key in request.path)
+            response = Response(body, status=200, mimetype="application/json")
         elif "/content" in request.path:
             response = Response(self.content, status=200, mimetype="image/png")
         elif "/profile/" in request.path:

@@ -90,6 +90,7 @@ TEXTS: dict[str, str] = {
         "Your report changed after that summary. Please check the latest one and confirm again."
     ),
     "refused_button": "Sorry, this button cannot be used.",
+    "handler_failed": "Sorry, something went wrong and this message was not recorded. Please send it again.",
     "not_now": "That cannot be used right now.",
     "track_none": "You have no reports yet. Type “report” to start one.",
     "track_header": "Your reports, newest first ({shown} of {total}):",

@@ -12,6 +12,7 @@ from sqlalchemy import select
 from bot.line_gateway import LineGateway
 from bot.sandbox import events as ev
 from bot.worker import Worker, enqueue
+from handlers.texts import say
 from models import Citizen, Dialog, InboxEvent, OutboxMessage, Photo
 from models.db import transaction
 from tests.conftest import post_events
@@ -65,33 +66,55 @@ def test_burst_for_one_user_is_answered_in_order(client, services, stub, clock):
     assert {r.status for r in rows(services, InboxEvent)} == {"done"}
 
 
-def test_event_that_keeps_failing_does_not_block_the_user_forever(client, services, stub, clock, monkeypatch):
+def test_a_handler_bug_fails_the_event_at_once_the_user_is_told_and_the_chat_goes_on(
+    client, services, stub, clock, monkeypatch
+):
     user = ev.new_user_id()
     post_events(client, [ev.text_event(user, "พัง"), ev.text_event(user, "ต่อไป")])
     import bot.worker as worker_module
 
     real = worker_module.handle
 
-    def flaky(event, ctx):  # type: ignore[no-untyped-def]
+    def buggy(event, ctx):  # type: ignore[no-untyped-def]
         if getattr(event.message, "text", "") == "พัง":
             raise RuntimeError("handler bug")
         return real(event, ctx)
 
-    monkeypatch.setattr(worker_module, "handle", flaky)
+    monkeypatch.setattr(worker_module, "handle", buggy)
+    make_worker(services, stub, clock).drain()  # one pass: no retries, no waiting on back-off
+    first, second = rows(services, InboxEvent)
+    assert (first.status, first.attempts) == ("failed", 1)  # the same bug would fail it again
+    assert "RuntimeError: handler bug" in (first.last_error or "")
+    assert second.status == "done"
+    replies = stub.calls("/message/reply")
+    assert [r.body["messages"][0]["text"] for r in replies[:1]] == [say("handler_failed")]
+    assert len(replies) == 2  # the apology, then the answer to the next message, both free replies
+    assert description(services, user) == "ต่อไป"
+
+
+def test_a_database_conflict_in_a_handler_is_retried_with_back_off_and_a_cap(
+    client, services, stub, clock, monkeypatch
+):
+    from sqlalchemy.exc import IntegrityError
+
+    user = ev.new_user_id()
+    post_events(client, [ev.text_event(user, "ชน")])
+    import bot.worker as worker_module
+
+    def conflicting(event, ctx):  # type: ignore[no-untyped-def]
+        raise IntegrityError("INSERT ...", {}, Exception("duplicate key"))
+
+    monkeypatch.setattr(worker_module, "handle", conflicting)
     worker = make_worker(services, stub, clock)
     worker.drain()
-    first, second = rows(services, InboxEvent)
-    assert (first.status, first.attempts, second.status) == ("pending", 1, "pending")
-    assert "handler bug" in (first.last_error or "")
-    for _ in range(10):  # back-off: each retry only once its time has come
+    (row,) = rows(services, InboxEvent)
+    assert (row.status, row.attempts) == ("pending", 1) and "IntegrityError" in (row.last_error or "")
+    for _ in range(12):  # back-off: each retry only once its time has come
         clock.advance(700)
         worker.drain()
-    first, second = rows(services, InboxEvent)
-    assert (first.status, first.attempts) == ("failed", services.settings.max_attempts)
-    assert second.status == "done"  # the next event went through once the first was given up
-    (sent,) = stub.calls("/message/")  # by then as a push: the reply token had gone stale
-    assert sent.body["to"] == user
-    assert description(services, user) == "ต่อไป"
+    (row,) = rows(services, InboxEvent)
+    assert (row.status, row.attempts) == ("failed", services.settings.max_attempts)
+    assert stub.calls("/message/") == []  # a retried event says nothing until it is handled
 
 
 def test_push_answered_500_then_200_is_sent_once_with_the_same_retry_key(services, stub, clock):
