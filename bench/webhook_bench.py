@@ -1,8 +1,10 @@
-"""Webhook benchmark: the real app (`rongtook web`, SQLite inbox) against a Flask floor, over loopback.
+"""Webhook benchmark: the real app (`rongtook web`, SQLite or PostgreSQL inbox) against a Flask floor.
 
 Run with `make bench-webhook` (or `python -m bench.webhook_bench --help`). It
 
-1. creates a fresh SQLite database in a temporary directory, runs `rongtook release` (migrate, districts),
+1. creates a fresh database (a SQLite file in a temporary directory, or a schema of its own in the
+   PostgreSQL of `--postgres-url`; `--database both`, the default, runs SQLite then PostgreSQL), runs
+   `rongtook release` (migrate, districts),
    then starts `rongtook web` (gunicorn, gthread) in sandbox mode. The worker is not started: what is
    measured is the webhook accepting a signed body and storing its events durably in the inbox;
 2. starts the floor (`bench/floor_app.py`: signature check with the SDK, answer 200) with the same
@@ -10,7 +12,7 @@ Run with `make bench-webhook` (or `python -m bench.webhook_bench --help`). It
 3. drives both with keep-alive HTTP connections from a pool of threads, in two modes:
    fixed rate (open loop; latency counted from each request's scheduled time, so a stalled server
    cannot hide its queue) and maximum throughput (closed loop, N clients);
-4. prints a table, the ratios and PASS/FAIL against the targets, and checks in the SQLite file that
+4. prints a table, the ratios and PASS/FAIL against the targets, and checks in the database that
    the inbox holds one row per 200 answer from the app.
 
 Everything is bounded in time and count, talks only to 127.0.0.1, and both server process groups are
@@ -37,7 +39,7 @@ import threading
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import ExitStack, contextmanager, suppress
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -73,6 +75,7 @@ REQUEST_TIMEOUT_S = 10.0
 STOP_TIMEOUT_S = 10.0
 FIXED_GRACE_S = 30.0  # a fixed-rate run gives up sending this long after its last scheduled time
 MAX_BODIES_PER_SECOND = 6000  # body pool for the max-throughput mode, per server and second
+DEFAULT_PG = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 WARMUP_REQUESTS = 200
 
 
@@ -93,6 +96,8 @@ class Options:
     keep: bool = False  # keep the temporary directory (database, server logs)
     json: bool = False
     strict: bool = False
+    # None: a SQLite file in the temporary directory; a PostgreSQL URL: a fresh schema in that database.
+    database_url: str | None = None
 
 
 @dataclass
@@ -209,10 +214,10 @@ def rongtook_command() -> list[str]:
     return [str(script)] if script.exists() else [sys.executable, "-m", "bot.cli"]
 
 
-def server_env(workdir: Path, opts: Options, port: int | None = None) -> dict[str, str]:
+def server_env(workdir: Path, opts: Options, db_url: str, port: int | None = None) -> dict[str, str]:
     env = dict(os.environ)
     env.update(
-        DATABASE_URL=f"sqlite:///{workdir / 'bench.sqlite3'}",
+        DATABASE_URL=db_url,
         PHOTO_DIR=str(workdir / "photos"),
         # Empty LINE settings (they override a .env file too): sandbox mode, secret = SANDBOX_SECRET.
         LINE_CHANNEL_SECRET="",
@@ -229,11 +234,11 @@ def server_env(workdir: Path, opts: Options, port: int | None = None) -> dict[st
     return env
 
 
-def release(workdir: Path, opts: Options) -> str:
+def release(workdir: Path, opts: Options, db_url: str) -> str:
     """`rongtook release` on the fresh database: migrate and load the districts."""
     done = subprocess.run(
         rongtook_command() + ["release"],
-        env=server_env(workdir, opts),
+        env=server_env(workdir, opts, db_url),
         cwd=workdir,
         capture_output=True,
         text=True,
@@ -245,14 +250,14 @@ def release(workdir: Path, opts: Options) -> str:
     return done.stdout.strip()
 
 
-def start_server(name: str, command: list[str], workdir: Path, opts: Options) -> Server:
+def start_server(name: str, command: list[str], workdir: Path, opts: Options, db_url: str) -> Server:
     port = free_port()
     log_path = workdir / f"{name}.log"
     with open(log_path, "wb") as log:
         # A session of its own: the gunicorn master and its workers form one process group to kill.
         proc = subprocess.Popen(
             command,
-            env=server_env(workdir, opts, port),
+            env=server_env(workdir, opts, db_url, port),
             cwd=workdir,
             stdout=log,
             stderr=subprocess.STDOUT,
@@ -529,12 +534,42 @@ def run_max(
     )
 
 
-def count_inbox(db_path: Path) -> int:
-    conn = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True, timeout=15)
+def count_inbox(db_url: str) -> int:
+    from sqlalchemy import text
+
+    from models.db import make_engine
+
+    engine = make_engine(db_url)
     try:
-        return int(conn.execute("SELECT count(*) FROM inbox_events").fetchone()[0])
+        with engine.connect() as conn:
+            return int(conn.execute(text("SELECT count(*) FROM inbox_events")).scalar_one())
     finally:
-        conn.close()
+        engine.dispose()
+
+
+@contextmanager
+def bench_database(opts: Options, workdir: Path) -> Iterator[str]:
+    """The app's database: a SQLite file in `workdir`, or a fresh PostgreSQL schema (dropped after)."""
+    if not opts.database_url:
+        yield f"sqlite:///{workdir / 'bench.sqlite3'}"
+        return
+    from sqlalchemy import create_engine, text
+
+    base = opts.database_url.replace("postgresql://", "postgresql+psycopg://", 1)
+    schema = f"bench_{secrets.token_hex(5)}"
+    admin = create_engine(base)
+    try:
+        with admin.begin() as conn:
+            conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+        yield f"{base}{'&' if '?' in base else '?'}options=-csearch_path%3D{schema}"
+    finally:
+        with admin.begin() as conn:
+            conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+        admin.dispose()
+
+
+def backend_of(opts: Options) -> str:
+    return "PostgreSQL" if opts.database_url else "SQLite"
 
 
 # --------------------------------------------------------------------------- the run
@@ -558,12 +593,13 @@ def run_benchmark(opts: Options, log: Any = None) -> Report:
     workdir = Path(tempfile.mkdtemp(prefix="rongtook-bench-", dir=opts.db_dir))
     try:
         with ExitStack() as stack:
-            say(f"workdir {workdir}; rongtook release …")
-            say("  " + release(workdir, opts).replace("\n", "\n  "))
+            db_url = stack.enter_context(bench_database(opts, workdir))
+            say(f"workdir {workdir}; {backend_of(opts)}; rongtook release …")
+            say("  " + release(workdir, opts, db_url).replace("\n", "\n  "))
             app_command = rongtook_command() + ["web"]
             floor_command = [sys.executable, "-m", "bench.floor_app"]
-            app = stack.enter_context(running(start_server("rongtook", app_command, workdir, opts)))
-            floor = stack.enter_context(running(start_server("floor", floor_command, workdir, opts)))
+            app = stack.enter_context(running(start_server("rongtook", app_command, workdir, opts, db_url)))
+            floor = stack.enter_context(running(start_server("floor", floor_command, workdir, opts, db_url)))
             for server in (app, floor):
                 wait_ready(server)
             say(
@@ -602,7 +638,7 @@ def run_benchmark(opts: Options, log: Any = None) -> Report:
                 )
                 time.sleep(0.5)
             rongtook_ok = warmup_ok.get("rongtook", 0) + sum(r.ok for r in results if r.server == "rongtook")
-            inbox_rows = count_inbox(workdir / "bench.sqlite3")
+            inbox_rows = count_inbox(db_url)
         report = _report(opts, results, warmup_ok, rongtook_ok, inbox_rows)
         # Other work on the machine skews the figures: say how busy it was.
         report.environment["loadavg_1min"] = {"before": load_before, "after": _loadavg()}
@@ -624,8 +660,8 @@ def _report(
     fixed_ratio = app_fixed.rate / floor_fixed.rate if floor_fixed.rate else 0.0
     verdicts = [
         Verdict(
-            f"rongtook p99 < {TARGET_P99_MS:g} ms at {opts.rate:g} events/s (SQLite, durable inbox), "
-            "no errors",
+            f"rongtook p99 < {TARGET_P99_MS:g} ms at {opts.rate:g} events/s "
+            f"({backend_of(opts)}, durable inbox), no errors",
             f"p99 {app_fixed.p99_ms:.1f} ms, {app_fixed.errors} errors",
             app_fixed.p99_ms < TARGET_P99_MS and app_fixed.errors == 0 and app_fixed.ok > 0,
         ),
@@ -637,6 +673,7 @@ def _report(
     ]
     environment = {
         "python": platform.python_version(),
+        "database": backend_of(opts),
         "sqlite": sqlite3.sqlite_version,
         "cpus": os.cpu_count(),
         "platform": platform.platform(),
@@ -658,7 +695,8 @@ def format_report(report: Report) -> str:
     o = report.options
     lines = [
         "",
-        f"Webhook benchmark: {o.workers} gunicorn workers x {o.threads} threads (gthread), loopback, "
+        f"Webhook benchmark on {report.environment['database']}: {o.workers} gunicorn workers x "
+        f"{o.threads} threads (gthread), loopback, "
         f"{report.environment['cpus']} CPUs, Python {report.environment['python']}, "
         f"SQLite {report.environment['sqlite']}; load average (1 min) before/after: "
         f"{report.environment.get('loadavg_1min', {}).get('before')}/"
@@ -718,7 +756,8 @@ def report_json(report: Report) -> str:
     return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
 
 
-def parse_args(argv: Sequence[str] | None = None) -> Options:
+def parse_args(argv: Sequence[str] | None = None) -> tuple[Options, bool]:
+    """The options, and whether to run on SQLite too (`--database both`, first)."""
     d = Options()
     p = argparse.ArgumentParser(prog="python -m bench.webhook_bench", description=__doc__.splitlines()[0])
     p.add_argument(
@@ -764,6 +803,17 @@ def parse_args(argv: Sequence[str] | None = None) -> Options:
     p.add_argument("--keep", action="store_true", help="keep the temporary directory (database, server logs)")
     p.add_argument("--json", action="store_true", help="also print the results as one JSON line")
     p.add_argument("--strict", action="store_true", help="exit 1 when a target is missed")
+    p.add_argument(
+        "--database",
+        choices=["sqlite", "postgresql", "both"],
+        default="both",
+        help="the app's database; PostgreSQL from --postgres-url (default %(default)s)",
+    )
+    p.add_argument(
+        "--postgres-url",
+        default=os.environ.get("BENCH_DATABASE_URL") or os.environ.get("TEST_DATABASE_URL") or DEFAULT_PG,
+        help="a PostgreSQL database to make a schema in (BENCH_DATABASE_URL; default %(default)s)",
+    )
     a = p.parse_args(argv)
     for name in ("seconds", "rate", "max_seconds"):
         if getattr(a, name) <= 0:
@@ -784,26 +834,37 @@ def parse_args(argv: Sequence[str] | None = None) -> Options:
         keep=a.keep,
         json=a.json,
         strict=a.strict,
-    )
+        database_url=None if a.database == "sqlite" else a.postgres_url,
+    ), a.database == "both"
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    opts = parse_args(argv)
+    opts, both = parse_args(argv)
+    runs = [replace(opts, database_url=None), opts] if both else [opts]
 
     def on_term(signum: int, _frame: Any) -> None:
         raise KeyboardInterrupt  # so the servers are stopped on the way out
 
     signal.signal(signal.SIGTERM, on_term)
     signal.signal(signal.SIGINT, signal.default_int_handler)  # even when started with SIGINT ignored
-    try:
-        report = run_benchmark(opts, log=sys.stderr)
-    except KeyboardInterrupt:
-        print("interrupted; servers stopped", file=sys.stderr)
-        return 130
-    print(format_report(report))
-    if opts.json:
-        print(report_json(report))
-    return 1 if opts.strict and not report.passed else 0
+    passed, could_not_run = True, False
+    for run in runs:
+        try:
+            report = run_benchmark(run, log=sys.stderr)
+        except KeyboardInterrupt:
+            print("interrupted; servers stopped", file=sys.stderr)
+            return 130
+        except Exception as exc:  # PostgreSQL not there, say: say so and go on with the other run
+            print(f"{backend_of(run)}: could not run: {str(exc).splitlines()[0]}", file=sys.stderr)
+            could_not_run = True
+            continue
+        print(format_report(report))
+        if opts.json:
+            print(report_json(report))
+        passed = passed and report.passed
+    if could_not_run:
+        return 2
+    return 1 if opts.strict and not passed else 0
 
 
 if __name__ == "__main__":

@@ -10,6 +10,7 @@ import contextlib
 import json
 import logging
 import os
+import re
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -56,8 +57,8 @@ def parse_body(body: str) -> list[dict[str, Any]]:
     return payload["events"]
 
 
-def usable_event(raw: Any) -> tuple[dict[str, Any], datetime] | None:
-    """The event and its time if it is worth storing; None (and a log line) if not.
+def usable_event(raw: Any) -> tuple[dict[str, Any], datetime, str] | None:
+    """The event, its time and its JSON to store, if it is worth storing; None (and a log line) if not.
 
     Only the cheap checks run here: an id, a time, a type the SDK knows, a source and, for a
     message, its id. The SDK's full reading (a pydantic model per event) would cost the webhook a
@@ -82,17 +83,18 @@ def usable_event(raw: Any) -> tuple[dict[str, Any], datetime] | None:
         problem = "a replyToken not in LINE's form"
     elif kind == "message" and not _has_message_id(raw.get("message")):
         problem = "a message without an id"
-    cleaned = None
+    stored = None
     if not problem:
         try:
-            cleaned = _clean_text(raw)
+            stored = _storable(raw)
         except RecursionError:  # parsed, but too deep to write back out
             problem = "nested too deeply"
-    if problem or cleaned is None:
+    if problem or stored is None:
         # %r: the id may hold characters a log file cannot take (a lone surrogate, NUL).
         log.warning("webhook: skipped event %.80r (type=%.40r): %s", event_id, kind, problem)
         return None
-    return cleaned, datetime.fromtimestamp(timestamp / 1000, UTC)  # type: ignore[operator]
+    event, payload = stored
+    return event, datetime.fromtimestamp(timestamp / 1000, UTC), payload  # type: ignore[operator]
 
 
 # LINE's ids are short ASCII (a user id is "U" and 32 hex digits, a reply token 32 characters); the
@@ -100,29 +102,31 @@ def usable_event(raw: Any) -> tuple[dict[str, Any], datetime] | None:
 # storing it cut or half-right would fail later, in the worker or the outbox, far from its cause.
 SOURCE_IDS = ("userId", "groupId", "roomId")
 ID_MAX, REPLY_TOKEN_MAX = 64, 100
-_PRINTABLE_ASCII = frozenset(map(chr, range(0x21, 0x7F)))
+# Printable ASCII: "!" to "~".
+_LINE_ID = {ID_MAX: re.compile(r"[!-~]{1,64}"), REPLY_TOKEN_MAX: re.compile(r"[!-~]{1,100}")}
 
 
 def _is_line_id(value: Any, longest: int = ID_MAX) -> bool:
-    return isinstance(value, str) and 0 < len(value) <= longest and set(value) <= _PRINTABLE_ASCII
+    return isinstance(value, str) and _LINE_ID[longest].fullmatch(value) is not None
 
 
-def _clean_text(event: dict[str, Any]) -> dict[str, Any]:
-    """The event with NUL and lone surrogates in its free text (a message, postback data) made U+FFFD.
+def _storable(event: dict[str, Any]) -> tuple[dict[str, Any], str]:
+    """The event and its JSON, NUL and lone surrogates in its free text (message, postback) made U+FFFD.
 
     Neither can be stored (PostgreSQL refuses NUL in text; UTF-8 has no lone surrogates) and neither
     means anything to the bot; the rest of the text is kept and the event is handled as usual.
-    The quick check costs one encode of the event; the walk runs only for an event that needs it.
+    The check costs one encode of the JSON that is stored anyway; the walk runs only when needed.
     """
-    text = json.dumps(event, ensure_ascii=False)
+    text = json.dumps(event, ensure_ascii=False, separators=(",", ":"))
     try:
         text.encode("utf-8")
     except UnicodeEncodeError:
         pass
     else:
         if "\\u0000" not in text:
-            return event
-    return _cleaned(event)
+            return event, text
+    event = _cleaned(event)
+    return event, json.dumps(event, ensure_ascii=False, separators=(",", ":"))
 
 
 def _cleaned(node: Any) -> Any:
@@ -163,14 +167,14 @@ def inbox_rows(body: str, now: datetime) -> tuple[list[dict[str, Any]], int]:
         usable = usable_event(raw)
         if usable is None:
             continue
-        event, at = usable
+        event, at, payload = usable
         rows.append(
             {
                 "webhook_event_id": event["webhookEventId"],
                 "event_type": str(event.get("type")),
                 "event_at": at,
                 "received_at": now,
-                "payload": json.dumps(event, ensure_ascii=False, separators=(",", ":")),
+                "payload": payload,
                 "chat_key": chat_key(event),
                 "status": QueueStatus.PENDING.value,
                 "attempts": 0,

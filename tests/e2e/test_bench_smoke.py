@@ -8,14 +8,27 @@ from __future__ import annotations
 import pytest
 
 from bench.webhook_bench import Options, format_report, report_json, run_benchmark
+from tests.conftest import PG_URL, require_or_skip
 
 
 @pytest.mark.slow
-def test_benchmark_runs_against_both_servers_and_stores_every_event() -> None:
+@pytest.mark.parametrize("database", ["sqlite", "postgresql"])
+def test_benchmark_runs_against_both_servers_and_stores_every_event(database: str) -> None:
+    if database == "postgresql" and not PG_URL:
+        require_or_skip("TEST_DATABASE_URL is not set")
     opts = Options(
-        seconds=1.0, rate=50.0, clients=2, max_seconds=1.0, workers=1, threads=2, senders=4, warmup=10
+        seconds=1.0,
+        rate=50.0,
+        clients=2,
+        max_seconds=1.0,
+        workers=1,
+        threads=2,
+        senders=4,
+        warmup=10,
+        database_url=PG_URL if database == "postgresql" else None,
     )
     report = run_benchmark(opts)
+    assert report.environment["database"] == {"sqlite": "SQLite", "postgresql": "PostgreSQL"}[database]
 
     assert {(r.server, r.mode) for r in report.results} == {
         ("rongtook", "fixed"),
