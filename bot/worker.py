@@ -19,16 +19,16 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from linebot.v3.webhooks import Event, FollowEvent, ImageMessageContent, MessageEvent, UserSource
-from sqlalchemy import select
 from sqlalchemy.exc import InterfaceError, OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from bot.line_gateway import LineCallError, LineGateway
 from bot.services import Services
+from handlers.citizens import citizen_language
 from handlers.context import Content, HandlerContext, LineMessage, Profile, Response
 from handlers.dispatch import handle
 from handlers.texts import say
-from models import Citizen, InboxEvent, OutboxMessage
+from models import InboxEvent, OutboxMessage
 from models.clock import clock as app_clock
 from models.db import transaction
 from models.districts import DistrictLocator
@@ -180,25 +180,17 @@ class Worker:
             self._apologise(event, row)
 
     def _apologise(self, event: Event, row: Claimed) -> None:
-        user_id = event.source.user_id if isinstance(getattr(event, "source", None), UserSource) else None
+        user_id = _user_id(event)
         if not user_id:
             return
-        token = getattr(event, "reply_token", None)
         with transaction(self.services.sessions) as session:
-            lang = session.scalar(select(Citizen.language).where(Citizen.line_user_id == user_id)) or "th"
-            enqueue(
-                session,
-                user_id,
-                [{"type": "text", "text": say("handler_failed", lang)}],
-                now=self.clock(),
-                inbox_id=row.id,
-                reply_token=token,
-                reply_token_at=_event_time(event) if token else None,
-            )
+            apology = say("handler_failed", citizen_language(session, user_id))
+            response = Response(reply=[{"type": "text", "text": apology}])
+            queue_response(session, event, response, now=self.clock(), inbox_id=row.id)
 
     def _prefetch(self, event: Event, row: Claimed) -> tuple[Profile | None, Content | None]:
         """LINE calls a handler needs, made before its transaction so no lock waits on the network."""
-        user_id = event.source.user_id if isinstance(getattr(event, "source", None), UserSource) else None
+        user_id = _user_id(event)
         if user_id is None:
             return None, None
         profile = content = None
@@ -335,7 +327,7 @@ def queue_response(
     session: Session, event: Event, response: Response, *, now: datetime, inbox_id: int | None
 ) -> None:
     """Write what a handler wants sent into the outbox, in the handler's transaction."""
-    user_id = event.source.user_id if isinstance(getattr(event, "source", None), UserSource) else None
+    user_id = _user_id(event)
     token = getattr(event, "reply_token", None)
     if user_id and response.reply:
         for index, chunk in enumerate(_chunks(response.reply)):
@@ -415,6 +407,11 @@ def with_older_fields(raw: Any) -> Any:
 
 def _chunks(messages: list[LineMessage]) -> list[list[LineMessage]]:
     return [messages[i : i + MESSAGES_PER_REQUEST] for i in range(0, len(messages), MESSAGES_PER_REQUEST)]
+
+
+def _user_id(event: Event) -> str | None:
+    """The LINE user who sent the event (None for a group or room source)."""
+    return event.source.user_id if isinstance(getattr(event, "source", None), UserSource) else None
 
 
 def _event_time(event: Event) -> datetime:

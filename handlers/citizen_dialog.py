@@ -13,12 +13,11 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 from linebot.v3.webhooks import Event
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from handlers import citizen_steps as s
 from handlers.citizen_inputs import classify
-from handlers.citizens import citizen_for
+from handlers.citizens import citizen_for, citizen_language
 from handlers.context import HandlerContext, LineMessage, Response
 from handlers.dialog import (
     ANY,
@@ -32,7 +31,6 @@ from handlers.dialog import (
     not_now,
     say_and_stay,
 )
-from models import Citizen
 from models.dialogs import IDLE
 from models.districts import DistrictLocator
 
@@ -136,12 +134,12 @@ def expire_idle_drafts(session: Session, now: datetime) -> list[tuple[str, list[
     """Drafts idle for 30 minutes: cancel each and say so (the worker's scheduler pushes the text)."""
     pushes: list[tuple[str, list[LineMessage]]] = []
     for dialog in expired_dialogs(session, KIND, now):
-        language = session.scalar(select(Citizen.language).where(Citizen.line_user_id == dialog.line_user_id))
+        language = citizen_language(session, dialog.line_user_id)
         ctx = HandlerContext(session=session, at=now, photo_dir=Path("."), locator=DistrictLocator([]))
         turn = Turn(
             ctx=ctx,
             user_id=dialog.line_user_id,
-            lang=language or "th",
+            lang=language,
             dialog=dialog,
             got=Received("expired"),
         )

@@ -32,6 +32,11 @@ def citizen_for(session: Session, line_user_id: str, at: datetime, profile: Prof
     return citizen
 
 
+def citizen_language(session: Session, line_user_id: str) -> str:
+    """The language the citizen reads ("th" when not known yet)."""
+    return session.scalar(select(Citizen.language).where(Citizen.line_user_id == line_user_id)) or "th"
+
+
 def image_type(data: bytes) -> str | None:
     """The MIME type of a photo Pillow can read, or None for anything else (a PDF, a broken file)."""
     try:
