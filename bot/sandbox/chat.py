@@ -157,7 +157,7 @@ def build_event() -> ResponseReturnValue:
                 line_user_id=user_id,
                 direction="user",
                 via=kind,
-                payload=json.dumps(shown, ensure_ascii=False),
+                payload=ev.to_json(shown),
                 webhook_event_id=event["webhookEventId"],
                 created_at=now,
             )

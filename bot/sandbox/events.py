@@ -98,10 +98,15 @@ def postback_event(user_id: str, data: str, **kw: Any) -> dict[str, Any]:
 
 
 def webhook_body(events: list[dict[str, Any]], destination: str = "Ub0t0000000000000000000000000000") -> str:
-    payload = {"destination": destination, "events": events}
-    body = json.dumps(payload, ensure_ascii=False, separators=(",", ":"))
+    return to_json({"destination": destination, "events": events})
+
+
+def to_json(value: Any) -> str:
+    """Compact JSON, Thai kept readable; escaped where UTF-8 cannot carry it (a lone surrogate, which a
+    browser may send), as LINE's own JSON would be."""
+    text = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
     try:
-        body.encode("utf-8")
-    except UnicodeEncodeError:  # a lone surrogate (a browser may send one): escaped, as LINE would
-        body = json.dumps(payload, separators=(",", ":"))
-    return body
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return json.dumps(value, separators=(",", ":"))
+    return text

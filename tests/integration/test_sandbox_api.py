@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from datetime import timedelta
 
+import pytest
+
 from models import SandboxReplyToken
 from models.clock import clock
 from models.db import transaction
@@ -123,3 +125,15 @@ def test_bad_actions_get_thai_errors(client):
         response = client.post("/sandbox/api/events", json=payload)
         assert response.status_code == 400
         assert any("\u0e00" <= ch <= "\u0e7f" for ch in response.json["error"])  # Thai text
+
+
+@pytest.mark.parametrize("text", ["ไฟดับ \ud800 💡", "ถนนพัง\x00ตรงนี้", "\udfff"])
+def test_a_message_with_characters_utf8_cannot_carry_is_built_delivered_and_shown(client, text):
+    user = a_user(client)
+    built = client.post("/sandbox/api/events", json={"user_id": user, "type": "text", "text": text})
+    assert built.status_code == 200, built.get_data(as_text=True)
+    body, signature = built.json["body"], built.json["signature"]
+    delivered = client.post("/callback", data=body.encode("utf-8"), headers={"X-Line-Signature": signature})
+    assert delivered.status_code == 200
+    (shown,) = client.get(f"/sandbox/api/messages?user_id={user}").json["messages"]
+    assert shown["payload"]["message"]["text"] == text  # the user's own bubble, as typed
