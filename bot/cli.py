@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
+import ctypes
 import logging
 import os
 import signal
@@ -194,22 +196,40 @@ def cmd_queues(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_worker(settings: Settings, args: argparse.Namespace) -> int:
+def line_gateway(settings: Settings) -> Any:
+    """The worker's way to LINE: one kept-alive connection for each chat thread."""
     from bot.line_gateway import LineGateway
+
+    return LineGateway(
+        settings.line_channel_access_token, settings.line_api_base_url, connections=settings.worker_threads
+    )
+
+
+M_ARENA_MAX = -8  # glibc's mallopt parameter
+
+
+def fewer_malloc_arenas(arenas: int = 2) -> None:
+    """glibc gives threads that allocate at the same moment heaps of their own ("arenas"), up to 8 per
+    core, each keeping what it once held; a pool of threads that mostly wait on LINE needs two."""
+    with contextlib.suppress(OSError, AttributeError):  # not glibc: nothing to tune
+        ctypes.CDLL("libc.so.6").mallopt(M_ARENA_MAX, arenas)
+
+
+def cmd_worker(settings: Settings, args: argparse.Namespace) -> int:
     from bot.services import Services
     from bot.worker import Worker
     from scheduler.runner import build_scheduler
 
     announce(settings)
-    services = Services.from_settings(settings)
+    fewer_malloc_arenas()
+    # A connection for each chat thread, the loop that claims rows and the scheduler.
+    services = Services.from_settings(settings, connections=settings.worker_threads + 2)
     stop = threading.Event()
     _stop_on_signals(stop)
     scheduler = build_scheduler(services.engine, services.sessions)
     scheduler.start()
     try:
-        Worker(services, LineGateway(settings.line_channel_access_token, settings.line_api_base_url)).run(
-            stop
-        )
+        Worker(services, line_gateway(settings)).run(stop)
     finally:
         scheduler.shutdown(wait=False)
     return 0
@@ -230,7 +250,6 @@ def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
     from werkzeug.serving import make_server
 
     from bot.app import create_app
-    from bot.line_gateway import LineGateway
     from bot.services import Services
     from bot.setup import release
     from bot.worker import Worker, run_worker_until
@@ -238,13 +257,13 @@ def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
 
     announce(settings)
     logging.getLogger("werkzeug").setLevel(logging.WARNING)  # the chat page polls; keep the console readable
-    services = Services.from_settings(settings)
+    services = Services.from_settings(settings, connections=settings.worker_threads + 8)
     release(services)
     app = create_app(services=services)
     server = make_server(args.host, settings.port, app, threaded=True)
     stop = threading.Event()
     _stop_on_signals(stop, server.shutdown)
-    worker = Worker(services, LineGateway(settings.line_channel_access_token, settings.line_api_base_url))
+    worker = Worker(services, line_gateway(settings))
     thread = run_worker_until(stop, worker)
     scheduler = build_scheduler(services.engine, services.sessions)
     scheduler.start()

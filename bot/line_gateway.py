@@ -63,9 +63,11 @@ class UnreadableAnswer(LineCallError):
 
 
 class LineGateway:
-    def __init__(self, access_token: str, base_url: str | None) -> None:
+    def __init__(self, access_token: str, base_url: str | None, connections: int = 10) -> None:
         config = Configuration(host=base_url, access_token=access_token)
         config.retries = False  # we retry ourselves, from the outbox, with back-off and a retry key
+        # One kept-alive connection per thread that calls LINE at once; more would be opened and dropped.
+        config.connection_pool_maxsize = connections
         self._client = ApiClient(config)
         self._api = MessagingApi(self._client)
         self._blob = MessagingApiBlob(self._client)

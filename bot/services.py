@@ -27,6 +27,6 @@ class Services:
         self.inbox_writer = InboxWriter(self.engine, on_stored=self.wake.set)
 
     @classmethod
-    def from_settings(cls, settings: Settings) -> Services:
-        engine = make_engine(settings.database_url)
+    def from_settings(cls, settings: Settings, connections: int = 5) -> Services:
+        engine = make_engine(settings.database_url, connections)
         return cls(settings=settings, engine=engine, sessions=make_session_factory(engine))

@@ -45,6 +45,8 @@ class Settings:
     port: int
     inbox_lease_s: float
     max_attempts: int
+    # Chats the worker serves at once: each waits on LINE (100-200 ms a call from Bangkok), not the CPU.
+    worker_threads: int = 32
 
     @property
     def is_sqlite(self) -> bool:
@@ -154,6 +156,7 @@ def settings_from_env(env: Mapping[str, str] | None = None) -> Settings:
         port=port,
         inbox_lease_s=_positive_float(env, "INBOX_LEASE_SECONDS", 60.0),
         max_attempts=int(_positive_float(env, "MAX_ATTEMPTS", 8)),
+        worker_threads=_whole_number(env, "WORKER_THREADS", 32, 1, 256),
     )
 
 
@@ -168,3 +171,12 @@ def _positive_float(env: Mapping[str, str], name: str, default: float) -> float:
     if value <= 0:
         raise ConfigError(name, "must be greater than zero")
     return value
+
+
+def _whole_number(env: Mapping[str, str], name: str, default: int, low: int, high: int) -> int:
+    text = env.get(name, "").strip()
+    if not text:
+        return default
+    if not text.isdigit() or not low <= int(text) <= high:
+        raise ConfigError(name, f"'{text}' is not a whole number from {low} to {high}")
+    return int(text)

@@ -10,10 +10,12 @@ from __future__ import annotations
 import json
 import logging
 import os
+import queue
 import socket
 import threading
 import uuid
 from collections.abc import Callable
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -32,23 +34,89 @@ from models import InboxEvent, OutboxMessage
 from models.clock import clock as app_clock
 from models.db import transaction
 from models.districts import DistrictLocator
-from models.queue_ops import RetryPolicy, claim, claimants, expire_leases, fail, finish, still_mine
+from models.queue_ops import (
+    RetryPolicy,
+    claim,
+    claimants,
+    expire_leases,
+    fail,
+    finish,
+    release,
+    still_mine,
+)
 
 log = logging.getLogger(__name__)
 
 REPLY_TOKEN_TTL = timedelta(seconds=50)  # LINE's is about a minute; keep a margin for the request itself
 LOADING_ANIMATION_MAX_AGE = timedelta(seconds=20)
 MESSAGES_PER_REQUEST = 5  # LINE's limit for one reply or push
-BATCH = 20
+BATCH = 20  # rows a one-thread drain takes at a time
+BATCHING_PAUSE_S = 0.01
+CHAT_RUN = 20  # events of one chat a thread handles in a row before the chat goes back to the queue
+LOADING_AFTER = timedelta(seconds=1)  # an answer later than this shows LINE's loading animation first
+ANSWERS_FLOWING = timedelta(seconds=2)  # ... unless the chat got a message this recently
+ANSWERED_KEPT = 10_000
 
 
 @dataclass(frozen=True)
 class Claimed:
     id: int
     attempts: int
+    chat_key: str = ""
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    """An outbox row taken for sending: everything the call to LINE needs, read in the claim's transaction."""
+
+    id: int
+    attempts: int
+    to: str
+    chat_key: str
+    messages: list[LineMessage]
+    reply_token: str | None
+    reply_token_at: datetime | None
+    retry_key: str
+
+    @classmethod
+    def of(cls, row: Any) -> Outgoing:
+        """From a claimed outbox row (`claim`'s columns)."""
+        return cls(
+            row.id,
+            row.attempts,
+            row.to,
+            row.chat_key,
+            json.loads(row.messages),
+            row.reply_token,
+            row.reply_token_at,
+            row.retry_key,
+        )
+
+    @property
+    def claimed(self) -> Claimed:
+        return Claimed(self.id, self.attempts)
+
+
+@dataclass(frozen=True)
+class Sent:
+    how: str  # reply | push
+
+
+@dataclass(frozen=True)
+class NotSent:
+    error: str
+    retryable: bool
+    http_status: int | None = None
 
 
 class Worker:
+    """Handles events and sends messages for many chats at once, each chat strictly in order.
+
+    A row is only taken when no earlier row of its chat is unfinished (`claim`), so running rows
+    of different chats side by side in threads never reorders one chat. The threads spend their
+    time waiting on LINE; the handlers' database work is short.
+    """
+
     def __init__(
         self,
         services: Services,
@@ -56,46 +124,130 @@ class Worker:
         *,
         clock: Callable[[], datetime] = app_clock.now,
         name: str | None = None,
+        threads: int | None = None,
     ) -> None:
         self.services = services
         self.settings = services.settings
         self.gateway = gateway
         self.clock = clock
         self.name = name or f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
+        self.threads = threads or self.settings.worker_threads
         self.policy = RetryPolicy(max_attempts=self.settings.max_attempts)
         self.lease = timedelta(seconds=self.settings.inbox_lease_s)
         self._locator: DistrictLocator | None = None
+        self._locator_lock = threading.Lock()
+        self._stopping = threading.Event()
+        self._answered: dict[str, datetime] = {}  # chat → when its last message went out
+        # Rows whose thread lost the database midway: given back when it answers again.
+        self._orphans: queue.SimpleQueue[tuple[type[InboxEvent] | type[OutboxMessage], int]] = (
+            queue.SimpleQueue()
+        )
 
     # ---- the loop -------------------------------------------------------------------------
 
     def run(self, stop: threading.Event, idle_wait: float = 0.25) -> None:
-        log.info("worker %s started", self.name)
+        log.info("worker %s started (%d chats at once)", self.name, self.threads)
         failures = 0
         recovered = False
-        while not stop.is_set():
-            try:
-                if not recovered:
-                    self.recover_from_dead_local_workers()
-                    recovered = True
-                busy = self.process_inbox() + self.send_outbox()
-                failures = 0
-            except SQLAlchemyError as exc:
-                failures += 1
-                delay = min(30.0, 0.5 * 2**failures)
-                log.error("worker: database unavailable (%s); retrying in %.0f s", _first_line(exc), delay)
-                stop.wait(delay)
-                continue
-            if not busy:
-                self.services.wake.wait(idle_wait)
-                self.services.wake.clear()
+        in_flight: set[Future[None]] = set()
+        with ThreadPoolExecutor(self.threads, thread_name_prefix="rongtook-chat") as pool:
+            while not stop.is_set():
+                try:
+                    if not recovered:
+                        self.recover_from_dead_local_workers()
+                        recovered = True
+                    self._release_orphans()
+                    taken = self._fill(pool, in_flight)
+                    failures = 0
+                except SQLAlchemyError as exc:
+                    failures += 1
+                    delay = min(30.0, 0.5 * 2**failures)
+                    log.error(
+                        "worker: database unavailable (%s); retrying in %.0f s", _first_line(exc), delay
+                    )
+                    stop.wait(delay)
+                    continue
+                if in_flight:
+                    done, _ = wait(in_flight, timeout=idle_wait, return_when=FIRST_COMPLETED)
+                    in_flight -= done
+                    stop.wait(BATCHING_PAUSE_S)  # let a few more finish: one claim fills several threads
+                elif not taken:
+                    self.services.wake.wait(idle_wait)
+                    self.services.wake.clear()
+            self._stopping.set()
+            log.info("worker %s stopping: finishing %d chats", self.name, len(in_flight))
         log.info("worker %s stopped", self.name)
+
+    def _fill(self, pool: ThreadPoolExecutor, in_flight: set[Future[None]]) -> int:
+        """Claim as many rows as there are free threads and start them; returns how many."""
+        free = self.threads - len(in_flight)
+        if free <= 0:
+            return 0
+        # A share of the threads for pushes and retries, so a burst of events cannot starve them.
+        outgoing = self._claim_outbox(max(1, free // 4))
+        for out in outgoing:
+            in_flight.add(pool.submit(self._outbox_task, out))
+        events = self._claim_inbox(free - len(outgoing)) if free > len(outgoing) else []
+        for row, payload in events:
+            in_flight.add(pool.submit(self._inbox_task, row, payload))
+        return len(outgoing) + len(events)
+
+    def _inbox_task(self, row: Claimed, payload: str) -> None:
+        """An event, then the same chat's next ones while they are due: a user who sends several messages
+        is answered one after the other without going back to the queue's loop each time."""
+        for done in range(1, CHAT_RUN + 1):
+            # The handler's own transaction takes the chat's next event when there is one, so
+            # going on costs no extra round trip; the last of a run takes none.
+            following: list[tuple[Claimed, str]] | None = [] if done < CHAT_RUN else None
+            try:
+                self._handle_row(row, payload, following)
+                if following == [] and not self._stopping.is_set():  # perhaps one came in since
+                    following = self._claim_inbox(1, chat_key=row.chat_key)
+            except SQLAlchemyError as exc:
+                log.error("inbox %d: database unavailable (%s); taken again later", row.id, _first_line(exc))
+                for model_row in [row] + [r for r, _ in following or []]:
+                    self._orphans.put((InboxEvent, model_row.id))
+                return
+            if not following:
+                return
+            row, payload = following[0]
+
+    def _outbox_task(self, out: Outgoing) -> None:
+        try:
+            self._send_chat(out)
+        except SQLAlchemyError as exc:
+            log.error("outbox %d: database unavailable (%s); taken again later", out.id, _first_line(exc))
+            self._orphans.put((OutboxMessage, out.id))
+
+    def _release_orphans(self) -> None:
+        by_model: dict[type[InboxEvent] | type[OutboxMessage], list[int]] = {}
+        while True:
+            try:
+                model, row_id = self._orphans.get_nowait()
+            except queue.Empty:
+                break
+            by_model.setdefault(model, []).append(row_id)
+        if not by_model:
+            return
+        try:
+            with transaction(self.services.sessions) as session:
+                for model, ids in by_model.items():
+                    release(session, model, ids, self.name, self.clock())
+        except SQLAlchemyError:
+            for model, ids in by_model.items():  # still down: kept for the next round
+                for row_id in ids:
+                    self._orphans.put((model, row_id))
+            raise
 
     def recover_from_dead_local_workers(self) -> int:
         """Rows held by a worker of this machine that has died are taken back at once.
 
         Other machines' workers cannot be checked from here; their rows return when the lease ends.
         """
-        host, pid, suffix = self.name.split(":")
+        parts = self.name.split(":")
+        if len(parts) != 3 or not parts[1].isdigit():
+            return 0  # a name given by hand (tests, one-shot runs): no process to check against
+        host, pid, suffix = parts
         with transaction(self.services.sessions) as session:
             dead = []
             for model in (InboxEvent, OutboxMessage):
@@ -111,48 +263,77 @@ class Worker:
         return count
 
     def drain(self, max_rounds: int = 1000) -> None:
-        """Work until both queues have nothing due (for tests and one-shot runs)."""
+        """Work through both queues in this thread until nothing is due (for tests and one-shot runs)."""
         for _ in range(max_rounds):
             if not self.process_inbox() + self.send_outbox():
                 return
 
     # ---- inbox ----------------------------------------------------------------------------
 
-    def process_inbox(self) -> int:
+    def _claim_inbox(self, limit: int, chat_key: str | None = None) -> list[tuple[Claimed, str]]:
         with transaction(self.services.sessions) as session:
-            rows = claim(
-                session, InboxEvent, now=self.clock(), worker=self.name, lease=self.lease, limit=BATCH
-            )
-            claimed = [(Claimed(r.id, r.attempts), r.payload) for r in rows]
+            return self._claim_rows(session, chat_key, limit)
+
+    def _claim_rows(self, session: Session, chat_key: str | None, limit: int) -> list[tuple[Claimed, str]]:
+        rows = claim(
+            session,
+            InboxEvent,
+            now=self.clock(),
+            worker=self.name,
+            lease=self.lease,
+            limit=limit,
+            chat_key=chat_key,
+        )
+        return [(Claimed(r.id, r.attempts, r.chat_key), r.payload) for r in rows]
+
+    def process_inbox(self) -> int:
+        claimed = self._claim_inbox(BATCH)
         for row, payload in claimed:
-            try:
-                self._process_event(row, payload)
-            except SQLAlchemyError:
-                raise  # the loop waits for the database
-            except Exception as exc:  # never let one row stop the worker
-                log.exception("inbox %d: failed", row.id)
-                self._fail(InboxEvent, row, f"{type(exc).__name__}: {_first_line(exc)}")
+            self._handle_row(row, payload)
         return len(claimed)
 
-    def _process_event(self, row: Claimed, payload: str) -> None:
+    def _handle_row(
+        self, row: Claimed, payload: str, following: list[tuple[Claimed, str]] | None = None
+    ) -> None:
+        """One event, its answer sent at once; a database outage is raised, anything else recorded."""
+        try:
+            reply = self._process_event(row, payload, following)
+        except SQLAlchemyError:
+            raise  # the caller waits for the database
+        except Exception as exc:  # never let one row stop the worker
+            log.exception("inbox %d: failed", row.id)
+            self._fail(InboxEvent, row, f"{type(exc).__name__}: {_first_line(exc)}")
+            return
+        if reply is not None:
+            self._send_chat(reply)
+
+    def _process_event(
+        self, row: Claimed, payload: str, following: list[tuple[Claimed, str]] | None = None
+    ) -> Outgoing | None:
+        """Handle one event; returns the first message to its sender, already taken for sending.
+
+        Given a `following` list, the chat's next event (if due) is taken in the same transaction and
+        added to it.
+        """
         if row.attempts > self.policy.max_attempts:
             self._fail(InboxEvent, row, "gave up: the worker stopped while handling this event", retry=False)
-            return
+            return None
         try:
             event = Event.from_dict(with_older_fields(json.loads(payload)))
         except Exception as exc:  # stored events were checked on the way in; this is a safety net
             self._fail(InboxEvent, row, f"cannot parse stored event: {exc}", retry=False)
-            return
+            return None
         try:
             profile, content = self._prefetch(event, row)
         except LineCallError as exc:
             self._fail(InboxEvent, row, str(exc), retry=exc.retryable)
-            return
+            return None
+        user_id = _user_id(event)
         try:
             with transaction(self.services.sessions) as session:
                 if not still_mine(session, InboxEvent, row.id, self.name):
                     log.warning("inbox %d: lease lost to another worker; left to it", row.id)
-                    return
+                    return None
                 now = self.clock()
                 ctx = HandlerContext(
                     session=session,
@@ -167,6 +348,14 @@ class Worker:
                 response = handle(event, ctx)
                 queue_response(session, event, response, now=now, inbox_id=row.id)
                 finish(session, InboxEvent, row.id, now=now)
+                chain = following is not None and not self._stopping.is_set()
+                taken = self._claim_rows(session, row.chat_key, 1) if chain else []
+                # The answer is taken in the same transaction and sent by this thread right away,
+                # while the reply token is fresh (unless an earlier message to this chat is still due).
+                reply = self._take_next(session, user_id) if user_id and response.reply else None
+            if following is not None:
+                following.extend(taken)  # only once committed: taken for real
+            return reply
         except (OperationalError, InterfaceError):
             raise  # the database itself is down: the loop waits and the lease brings the row back
         except SQLAlchemyError as exc:  # a conflict with another worker, say: may pass next time
@@ -177,16 +366,18 @@ class Worker:
             # (`rongtook inbox retry` runs it again after a fix), the user told, the chat not held up.
             log.exception("inbox %d: handler failed", row.id)
             self._fail(InboxEvent, row, f"{type(exc).__name__}: {exc}", retry=False)
-            self._apologise(event, row)
+            return self._apologise(event, row)
+        return None
 
-    def _apologise(self, event: Event, row: Claimed) -> None:
+    def _apologise(self, event: Event, row: Claimed) -> Outgoing | None:
         user_id = _user_id(event)
         if not user_id:
-            return
+            return None
         with transaction(self.services.sessions) as session:
             apology = say("handler_failed", citizen_language(session, user_id))
             response = Response(reply=[{"type": "text", "text": apology}])
             queue_response(session, event, response, now=self.clock(), inbox_id=row.id)
+            return self._take_next(session, user_id)
 
     def _prefetch(self, event: Event, row: Claimed) -> tuple[Profile | None, Content | None]:
         """LINE calls a handler needs, made before its transaction so no lock waits on the network."""
@@ -200,8 +391,8 @@ class Worker:
             except LineCallError as exc:  # a welcome without the name beats no welcome
                 log.warning("profile of %s unavailable: %s", user_id, exc)
         if isinstance(event, MessageEvent):
-            self._show_loading(event, user_id)
             message = event.message
+            self._show_loading(event, user_id, photo=isinstance(message, ImageMessageContent))
             if isinstance(message, ImageMessageContent) and message.content_provider.type == "line":
                 try:
                     content = self.gateway.get_content(message.id)
@@ -213,9 +404,19 @@ class Worker:
                     )  # the handler says so to the user
         return profile, content
 
-    def _show_loading(self, event: Event, user_id: str) -> None:
-        if self.clock() - _event_time(event) > LOADING_ANIMATION_MAX_AGE:
+    def _show_loading(self, event: Event, user_id: str, photo: bool) -> None:
+        """LINE's "typing" dots when the answer will keep the user waiting: a photo to fetch, or an event
+        that already waited in the queue. Not when the chat's answers are arriving anyway: each call
+        costs a round trip to LINE before the answer."""
+        now = self.clock()
+        waited = now - _event_time(event)
+        if waited > LOADING_ANIMATION_MAX_AGE:
             return  # an old (redelivered or retried) event: the user is no longer watching for it
+        if not photo and waited < LOADING_AFTER:
+            return
+        last = self._answered.get(user_id)
+        if last is not None and now - last < ANSWERS_FLOWING:
+            return
         try:
             self.gateway.show_loading(user_id)
         except LineCallError as exc:
@@ -223,84 +424,106 @@ class Worker:
 
     def locator(self, session: Session) -> DistrictLocator:
         if self._locator is None:
-            self._locator = DistrictLocator.from_session(session)
-            if not self._locator.enabled:
-                log.warning("no district boundaries loaded: routing by location is off")
+            with self._locator_lock:  # read once, not by every thread that starts at the same moment
+                if self._locator is None:
+                    locator = DistrictLocator.from_session(session)
+                    if not locator.enabled:
+                        log.warning("no district boundaries loaded: routing by location is off")
+                    self._locator = locator
         return self._locator
 
     # ---- outbox ---------------------------------------------------------------------------
 
-    def send_outbox(self) -> int:
+    def _claim_outbox(self, limit: int) -> list[Outgoing]:
         with transaction(self.services.sessions) as session:
             rows = claim(
-                session, OutboxMessage, now=self.clock(), worker=self.name, lease=self.lease, limit=BATCH
+                session, OutboxMessage, now=self.clock(), worker=self.name, lease=self.lease, limit=limit
             )
-            claimed = [
-                (
-                    Claimed(r.id, r.attempts),
-                    r.to,
-                    json.loads(r.messages),
-                    r.reply_token,
-                    r.reply_token_at,
-                    r.retry_key,
-                )
-                for r in rows
-            ]
-        for row, to, messages, token, token_at, retry_key in claimed:
-            if row.attempts > self.policy.max_attempts:  # taken again and again: a worker died on it
-                self._fail(OutboxMessage, row, "gave up: tried too often", retry=False)
-                continue
-            try:
-                self._send(row, to, messages, token, token_at, retry_key)
-            except SQLAlchemyError:
-                raise  # the loop waits for the database
-            except Exception as exc:  # never let one row stop the worker
-                log.exception("outbox %d: sending failed", row.id)
-                self._fail(OutboxMessage, row, f"{type(exc).__name__}: {_first_line(exc)}")
+            return [Outgoing.of(r) for r in rows]
+
+    def _take_next(self, session: Session, chat_key: str) -> Outgoing | None:
+        """The chat's next message if it is due and nothing earlier of the chat is unfinished."""
+        rows = claim(
+            session,
+            OutboxMessage,
+            now=self.clock(),
+            worker=self.name,
+            lease=self.lease,
+            limit=1,
+            chat_key=chat_key,
+        )
+        return Outgoing.of(rows[0]) if rows else None
+
+    def send_outbox(self) -> int:
+        claimed = self._claim_outbox(BATCH)
+        for out in claimed:
+            self._send_chat(out)
         return len(claimed)
 
-    def _send(
-        self,
-        row: Claimed,
-        to: str,
-        messages: list[LineMessage],
-        token: str | None,
-        token_at: datetime | None,
-        retry_key: str,
-    ) -> None:
+    def _send_chat(self, first: Outgoing) -> None:
+        """Send a message, then the chat's next ones (a long answer is several requests), in order."""
+        out: Outgoing | None = first
+        while out is not None:
+            out = self._deliver(out)
+
+    def _deliver(self, out: Outgoing) -> Outgoing | None:
+        """One call to LINE and its record; returns the chat's next message, taken in the same transaction."""
+        if out.attempts > self.policy.max_attempts:  # taken again and again: a worker died on it
+            outcome: Sent | NotSent = NotSent("gave up: tried too often", retryable=False)
+        else:
+            try:
+                outcome = self._call_line(out)
+            except Exception as exc:  # never let one row stop the worker
+                log.exception("outbox %d: sending failed", out.id)
+                outcome = NotSent(f"{type(exc).__name__}: {_first_line(exc)}", retryable=True)
+        with transaction(self.services.sessions) as session:
+            now = self.clock()
+            if isinstance(outcome, Sent):
+                finish(session, OutboxMessage, out.id, now=now, sent_as=outcome.how, last_http_status=200)
+                self._note_answered(out.chat_key, now)
+            else:
+                values = {"last_http_status": outcome.http_status} if outcome.http_status else {}
+                status = fail(
+                    session,
+                    OutboxMessage,
+                    out.id,
+                    now=now,
+                    error=outcome.error,
+                    policy=self.policy,
+                    retry=outcome.retryable,
+                    **values,
+                )
+                if status == "failed":
+                    log.error("outbox %d to %s failed for good: %s", out.id, out.to, outcome.error)
+            return self._take_next(session, out.chat_key)
+
+    def _note_answered(self, chat_key: str, at: datetime) -> None:
+        if len(self._answered) > ANSWERED_KEPT:  # only the last seconds matter
+            self._answered.clear()
+        self._answered[chat_key] = at
+
+    def _call_line(self, out: Outgoing) -> Sent | NotSent:
+        token, token_at = out.reply_token, out.reply_token_at
         if token and token_at and self.clock() - token_at < REPLY_TOKEN_TTL:
             try:
-                self.gateway.reply(token, messages)
-                self._sent(row, "reply")
-                return
+                self.gateway.reply(token, out.messages)
+                return Sent("reply")
             except LineCallError as exc:
                 if not (exc.status == 400 and "reply token" in exc.detail.lower()):
-                    self._fail(OutboxMessage, row, str(exc), retry=exc.retryable, last_http_status=exc.status)
-                    return
-                if row.attempts > 1:
+                    return NotSent(str(exc), exc.retryable, exc.status)
+                if out.attempts > 1:
                     # Only we hold this token and it is still fresh: an earlier try of ours used it,
                     # so that reply reached the user before we could record it. Pushing would repeat it.
-                    log.info("outbox %d: reply token already used by an earlier try; counted as sent", row.id)
-                    self._sent(row, "reply")
-                    return
-                log.info("outbox %d: reply token refused (%s); pushing instead", row.id, exc.detail)
+                    log.info("outbox %d: reply token already used by an earlier try; counted as sent", out.id)
+                    return Sent("reply")
+                log.info("outbox %d: reply token refused (%s); pushing instead", out.id, exc.detail)
         try:
-            self.gateway.push(to, messages, retry_key)
+            self.gateway.push(out.to, out.messages, out.retry_key)
         except LineCallError as exc:
             if exc.already_accepted:
-                self._sent(row, "push")
-                return
-            status = self._fail(
-                OutboxMessage, row, str(exc), retry=exc.retryable, last_http_status=exc.status
-            )
-            if status == "failed":
-                log.error("outbox %d to %s failed for good: %s", row.id, to, exc)
-            return
-        self._sent(row, "push")
-
-    def _sent(self, row: Claimed, how: str) -> None:
-        with transaction(self.services.sessions) as session:
-            finish(session, OutboxMessage, row.id, now=self.clock(), sent_as=how, last_http_status=200)
+                return Sent("push")
+            return NotSent(str(exc), exc.retryable, exc.status)
+        return Sent("push")
 
     def _fail(
         self,

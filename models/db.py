@@ -16,10 +16,14 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 SQLITE_BUSY_TIMEOUT_MS = 15_000
+SQLITE_CONNECTIONS = 8
 
 
-def make_engine(url: str, **kwargs: Any) -> Engine:
-    """Create an engine with the settings each backend needs to be safe under several threads."""
+def make_engine(url: str, connections: int = 5, **kwargs: Any) -> Engine:
+    """Create an engine with the settings each backend needs to be safe under several threads.
+
+    `connections` is how many threads use the database at once: that many are kept open.
+    """
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
@@ -27,12 +31,18 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         engine = create_engine(
             url,
             connect_args={"check_same_thread": False, "isolation_level": None, "timeout": 15},
+            # One writer at a time in any case: a few connections serve any number of threads.
+            **(
+                {"pool_size": min(connections, SQLITE_CONNECTIONS), "max_overflow": 4}
+                if parsed.database != ":memory:"
+                else {}
+            ),
             **kwargs,
         )
         _tune_sqlite(engine, parsed.database)
         return engine
     # pre_ping: a PostgreSQL restart leaves dead pooled connections; test each before use.
-    return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=5, **kwargs)
+    return create_engine(url, pool_pre_ping=True, pool_size=connections, max_overflow=5, **kwargs)
 
 
 class _WriterQueue:

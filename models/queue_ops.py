@@ -9,12 +9,15 @@ without taking the same row; SQLite serialises writers, so there it is simply a 
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import TypeVar
+from typing import Any, TypeVar
 
-from sqlalchemy import and_, exists, or_, select, update
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy import Row as SqlRow
+from sqlalchemy import Select, and_, bindparam, exists, or_, select, update
+from sqlalchemy.orm import Session
 
 from models.queues import InboxEvent, OutboxMessage, QueueStatus
 
@@ -35,31 +38,65 @@ class RetryPolicy:
 
 
 def claim(
-    session: Session, model: type[Row], *, now: datetime, worker: str, lease: timedelta, limit: int
-) -> list[Row]:
-    """Take up to `limit` rows (at most one per chat) and lease them to `worker`."""
-    earlier = aliased(model)
+    session: Session,
+    model: type[Row],
+    *,
+    now: datetime,
+    worker: str,
+    lease: timedelta,
+    limit: int,
+    chat_key: str | None = None,
+) -> Sequence[SqlRow[Any]]:
+    """Take up to `limit` rows (one per chat at most; only `chat_key`'s if given), leased to `worker`.
+
+    Returns the rows' columns as they are after the claim (`attempts` counts this one).
+    """
+    dialect = session.get_bind().dialect.name
+    query = _claim_query(model, dialect, chat_key is not None)
+    params: dict[str, Any] = {"now": now, "limit": limit}
+    if chat_key is not None:
+        params["chat_key"] = chat_key
+    rows = session.execute(query, params).all()
+    if rows:
+        table = model.__table__
+        session.execute(
+            update(table)
+            .where(table.c.id.in_([r.id for r in rows]))
+            .values(
+                status=QueueStatus.PROCESSING.value,
+                claimed_by=worker,
+                lease_until=now + lease,
+                attempts=table.c.attempts + 1,
+            )
+        )
+    return rows
+
+
+@functools.cache
+def _claim_query(model: type[Row], dialect: str, one_chat: bool) -> Select[Any]:
+    """The claim's SELECT, built once: the worker runs it many times a second, and building it costs more
+    than running it."""
+    table = model.__table__
+    earlier = table.alias("earlier")
     unfinished = (QueueStatus.PENDING.value, QueueStatus.PROCESSING.value)
+    now = bindparam("now", type_=table.c.next_attempt_at.type)
     blocked = exists().where(
-        earlier.chat_key == model.chat_key,
-        earlier.id < model.id,
-        earlier.status.in_(unfinished),
+        earlier.c.chat_key == table.c.chat_key,
+        earlier.c.id < table.c.id,
+        earlier.c.status.in_(unfinished),
     )
     claimable = or_(
-        and_(model.status == QueueStatus.PENDING.value, model.next_attempt_at <= now),
-        and_(model.status == QueueStatus.PROCESSING.value, model.lease_until < now),
+        and_(table.c.status == QueueStatus.PENDING.value, table.c.next_attempt_at <= now),
+        and_(table.c.status == QueueStatus.PROCESSING.value, table.c.lease_until < now),
     )
-    query = select(model).where(claimable, ~blocked).order_by(model.id).limit(limit)
-    if session.get_bind().dialect.name == "postgresql":
-        query = query.with_for_update(skip_locked=True, of=model)
-    rows = list(session.scalars(query))
-    for row in rows:
-        row.status = QueueStatus.PROCESSING.value
-        row.claimed_by = worker
-        row.lease_until = now + lease
-        row.attempts += 1
-    session.flush()
-    return rows
+    columns = [c for c in table.c if c.name != "attempts"] + [(table.c.attempts + 1).label("attempts")]
+    query = select(*columns).where(claimable, ~blocked).order_by(table.c.id).limit(bindparam("limit"))
+    if one_chat:
+        query = query.where(table.c.chat_key == bindparam("chat_key"))
+    if dialect == "postgresql":
+        # Several workers claim at once without taking the same row.
+        query = query.with_for_update(skip_locked=True, of=table)
+    return query
 
 
 def still_mine(session: Session, model: type[Row], row_id: int, worker: str) -> bool:
@@ -116,6 +153,18 @@ def expire_leases(session: Session, model: type[Row], workers: list[str], now: d
     result = session.execute(
         update(model)
         .where(model.status == QueueStatus.PROCESSING.value, model.claimed_by.in_(workers))
+        .values(lease_until=now - timedelta(microseconds=1))
+    )
+    return result.rowcount or 0
+
+
+def release(session: Session, model: type[Row], ids: list[int], worker: str, now: datetime) -> int:
+    """Give back rows this worker holds but could not finish (the database went away): taken again at once."""
+    if not ids:
+        return 0
+    result = session.execute(
+        update(model)
+        .where(model.id.in_(ids), model.claimed_by == worker, model.status == QueueStatus.PROCESSING.value)
         .values(lease_until=now - timedelta(microseconds=1))
     )
     return result.rowcount or 0

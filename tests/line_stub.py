@@ -30,6 +30,8 @@ class Recorded:
     path: str
     headers: dict[str, str]
     body: Any
+    started: float = 0.0  # time.monotonic() when the request arrived and when it was answered
+    ended: float = 0.0
 
 
 @dataclass
@@ -42,6 +44,8 @@ class LineStub:
 
     def __post_init__(self) -> None:
         self._lock = threading.Lock()
+        self.in_flight = 0
+        self.max_in_flight = 0  # the most requests the stub was answering at one moment
         self._server = make_server("127.0.0.1", 0, self._wsgi, threaded=True)
         self.url = f"http://127.0.0.1:{self._server.server_port}"
         self._thread = threading.Thread(
@@ -71,12 +75,18 @@ class LineStub:
             body = json.loads(raw) if raw else None
         except ValueError:
             body = raw
+        recorded = Recorded(request.method, request.path, dict(request.headers), body, time.monotonic())
         with self._lock:
-            self.requests.append(Recorded(request.method, request.path, dict(request.headers), body))
+            self.requests.append(recorded)
             status = self._status_for(request.path)
+            self.in_flight += 1
+            self.max_in_flight = max(self.max_in_flight, self.in_flight)
         for key, seconds in self.delay_s.items():
             if key in request.path:
                 time.sleep(seconds)
+        with self._lock:
+            self.in_flight -= 1
+            recorded.ended = time.monotonic()
         if status >= 400:
             message = "Invalid reply token" if status == 400 and "reply" in request.path else "stub error"
             response = Response(json.dumps({"message": message}), status=status, mimetype="application/json")

@@ -44,3 +44,32 @@ def test_benchmark_runs_against_both_servers_and_stores_every_event(database: st
     assert report.stored_matches
     assert "PASS" in format_report(report) or "FAIL" in format_report(report)
     assert report_json(report).startswith("{")
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("database", ["sqlite", "postgresql"])
+def test_worker_benchmark_answers_every_event_once_in_order_and_files_every_complaint(database: str) -> None:
+    from bench import worker_bench
+
+    if database == "postgresql" and not PG_URL:
+        require_or_skip("TEST_DATABASE_URL is not set")
+    opts = worker_bench.Options(
+        users=3,
+        line_delay_ms=20,
+        threads=4,
+        web_workers=1,
+        web_threads=2,
+        senders=2,
+        database_url=PG_URL if database == "postgresql" else None,
+    )
+    report = worker_bench.run_benchmark(opts, log=None)
+    assert report.database == {"sqlite": "SQLite", "postgresql": "PostgreSQL"}[database]
+    assert report.accepted == report.events == 3 * len(worker_bench.SCRIPT)
+    assert (report.lost, report.doubled, report.out_of_order, report.failed_rows) == (0, 0, 0, 0)
+    assert report.replies + report.pushes >= report.events  # every event answered
+    assert report.complaints == report.complaints_expected == 4 * worker_bench.COMPLAINTS_PER_USER
+    assert 0 < report.p50_s <= report.p99_s
+    assert report.floor_calls > report.events and report.floor_events_per_s > 0
+    assert report.rss_peak_mb > 0 and report.worker_cpu_s > 0
+    text = worker_bench.format_report(report)
+    assert "events handled per second" in text and ("PASS" in text or "FAIL" in text)

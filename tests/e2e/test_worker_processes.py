@@ -28,13 +28,16 @@ pytestmark = pytest.mark.slow
 REPO = Path(__file__).resolve().parents[2]
 
 
-def start_worker(db_url: str, line_url: str, tmp_path: Path, name: str) -> subprocess.Popen[bytes]:
+def start_worker(
+    db_url: str, line_url: str, tmp_path: Path, name: str, threads: int = 32
+) -> subprocess.Popen[bytes]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("LINE_", "DATABASE_URL"))}
     env.update(
         DATABASE_URL=db_url,
         LINE_API_BASE_URL=f"{line_url}/sandbox/line",
         PHOTO_DIR=str(tmp_path / "photos"),
         INBOX_LEASE_SECONDS="2",
+        WORKER_THREADS=str(threads),
         PYTHONPATH=str(REPO),
     )
     log = open(tmp_path / f"{name}.log", "ab")  # noqa: SIM115 (closed with the process)
@@ -150,7 +153,8 @@ def test_two_workers_at_once_share_the_work_without_taking_the_same_event(
     client, services, live_server, db_url, tmp_path
 ):
     sent = setup_conversations(client, services, users=10, per_user=12)
-    workers = [start_worker(db_url, live_server.url, tmp_path, f"w{i}") for i in range(2)]
+    # Fewer threads than chats: one worker alone cannot hold every chat, so both take part.
+    workers = [start_worker(db_url, live_server.url, tmp_path, f"w{i}", threads=4) for i in range(2)]
     try:
         wait_for(lambda: delivered(services) >= 120, 120, "all answers")
         time.sleep(0.5)
