@@ -113,7 +113,7 @@ class Options:
     rounds: int = 1  # how many times each user goes through the script (20 events a round)
     line_delay_ms: float = 150.0
     threads: int = 32  # WORKER_THREADS
-    processes: int = 1  # worker processes (the Procfile's `worker` scaled out)
+    processes: int = os.cpu_count() or 1  # worker processes: the Procfile's `worker` scaled to one per CPU
     web_workers: int = 2
     web_threads: int = 4
     senders: int = 10  # webhook connections; a user's events always go on the same one

@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
 from sqlalchemy import Row as SqlRow
-from sqlalchemy import Select, and_, bindparam, exists, or_, select, update
+from sqlalchemy import Select, Update, and_, bindparam, exists, or_, select, update
 from sqlalchemy.orm import Session
 
 from models.queues import InboxEvent, OutboxMessage, QueueStatus
@@ -56,20 +56,60 @@ def claim(
     params: dict[str, Any] = {"now": now, "limit": limit}
     if chat_key is not None:
         params["chat_key"] = chat_key
-    rows = session.execute(query, params).all()
+    connection = session.connection()
+    rows = connection.execute(query, params).all()
     if rows:
-        table = model.__table__
-        session.execute(
-            update(table)
-            .where(table.c.id.in_([r.id for r in rows]))
-            .values(
-                status=QueueStatus.PROCESSING.value,
-                claimed_by=worker,
-                lease_until=now + lease,
-                attempts=table.c.attempts + 1,
-            )
+        connection.execute(
+            _lease_statement(model), {"ids": [r.id for r in rows], "worker": worker, "until": now + lease}
         )
     return rows
+
+
+# The statements below run several times for every event: each is built once, with bound parameters
+# (building a statement costs more than running it), and runs on the session's connection, outside
+# the ORM's bookkeeping (no loaded object needs to follow these columns).
+
+
+@functools.cache
+def _lease_statement(model: type[Row]) -> Update:
+    table = model.__table__
+    return (
+        update(table)
+        .where(table.c.id.in_(bindparam("ids", expanding=True)))
+        .values(
+            status=QueueStatus.PROCESSING.value,
+            claimed_by=bindparam("worker"),
+            lease_until=bindparam("until"),
+            attempts=table.c.attempts + 1,
+        )
+    )
+
+
+@functools.cache
+def _still_mine_statement(model: type[Row], dialect: str) -> Select[Any]:
+    table = model.__table__
+    query = select(table.c.id).where(
+        table.c.id == bindparam("row_id"),
+        table.c.claimed_by == bindparam("worker"),
+        table.c.status == QueueStatus.PROCESSING.value,
+    )
+    return query.with_for_update() if dialect == "postgresql" else query
+
+
+@functools.cache
+def _finish_statement(model: type[Row], columns: tuple[str, ...]) -> Update:
+    table = model.__table__
+    return (
+        update(table)
+        .where(table.c.id == bindparam("row_id"))
+        .values(
+            status=QueueStatus.DONE.value,
+            finished_at=bindparam("finished"),
+            lease_until=None,
+            last_error=None,
+            **{name: bindparam(f"set_{name}") for name in columns},
+        )
+    )
 
 
 @functools.cache
@@ -101,20 +141,14 @@ def _claim_query(model: type[Row], dialect: str, one_chat: bool) -> Select[Any]:
 
 def still_mine(session: Session, model: type[Row], row_id: int, worker: str) -> bool:
     """Lock the row and check that our lease was not taken over by another worker."""
-    query = select(model.id).where(
-        model.id == row_id, model.claimed_by == worker, model.status == QueueStatus.PROCESSING.value
-    )
-    if session.get_bind().dialect.name == "postgresql":
-        query = query.with_for_update()
-    return session.scalar(query) is not None
+    query = _still_mine_statement(model, session.get_bind().dialect.name)
+    return session.connection().execute(query, {"row_id": row_id, "worker": worker}).first() is not None
 
 
 def finish(session: Session, model: type[Row], row_id: int, *, now: datetime, **values: object) -> None:
-    session.execute(
-        update(model)
-        .where(model.id == row_id)
-        .values(status=QueueStatus.DONE.value, finished_at=now, lease_until=None, last_error=None, **values)
-    )
+    statement = _finish_statement(model, tuple(sorted(values)))
+    params = {"row_id": row_id, "finished": now} | {f"set_{name}": value for name, value in values.items()}
+    session.connection().execute(statement, params)
 
 
 def fail(

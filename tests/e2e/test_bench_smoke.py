@@ -57,6 +57,7 @@ def test_worker_benchmark_answers_every_event_once_in_order_and_files_every_comp
         users=3,
         line_delay_ms=20,
         threads=4,
+        processes=2,
         web_workers=1,
         web_threads=2,
         senders=2,
