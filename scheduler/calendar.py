@@ -5,6 +5,7 @@ Pure: the admin overrides are passed in (see `scheduler.calendar_store` for load
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -34,6 +35,28 @@ class CalendarSettings:
 DEFAULT_CALENDAR_SETTINGS = CalendarSettings()
 
 
+@functools.lru_cache(maxsize=64)
+def package_holidays(settings: CalendarSettings, year: int) -> dict[date, str]:
+    """The package's days off of `year` under `settings`, computed once per process (a few ms each)."""
+    source = holidays.country_holidays(
+        settings.country,
+        years=year,
+        categories=settings.categories,
+        language="en_US",  # the ignore list matches English names
+    )
+    days: dict[date, str] = {}
+    for day, joined in source.items():
+        # Several holidays on one date come joined by "; " (5 Dec: birthday, National Day, Father's Day).
+        names = [
+            n
+            for n in joined.split("; ")
+            if n.removesuffix(IN_LIEU_SUFFIX) not in settings.ignored_package_holidays
+        ]
+        if names:
+            days[day] = "; ".join(names)
+    return days
+
+
 @dataclass
 class WorkingCalendar:
     """Answers "is this a working day?" and counts working days.
@@ -55,26 +78,9 @@ class WorkingCalendar:
 
     def _package_year(self, year: int) -> dict[date, str]:
         cached = self._package.get(year)
-        if cached is not None:
-            return cached
-        source = holidays.country_holidays(
-            self.settings.country,
-            years=year,
-            categories=self.settings.categories,
-            language="en_US",  # the ignore list matches English names
-        )
-        days: dict[date, str] = {}
-        for day, joined in source.items():
-            # Several holidays on one date come joined by "; " (5 Dec: birthday, National Day, Father's Day).
-            names = [n for n in joined.split("; ") if not self._ignored(n)]
-            if names:
-                days[day] = "; ".join(names)
-        self._package[year] = days
-        return days
-
-    def _ignored(self, name: str) -> bool:
-        base = name.removesuffix(IN_LIEU_SUFFIX)
-        return base in self.settings.ignored_package_holidays
+        if cached is None:
+            cached = self._package[year] = package_holidays(self.settings, year)
+        return cached
 
     def holiday_name(self, d: date) -> str | None:
         """The name of the holiday on `d` (admin's first), or None; None also for admin working days."""
