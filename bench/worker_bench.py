@@ -150,6 +150,7 @@ class Report:
     complaints_expected: int
     rss_peak_mb: float
     worker_cpu_s: float
+    others_cpu: CpuUse
     floor_events_per_s: float
     floor_calls: int
     floor_s: float
@@ -231,6 +232,49 @@ def cpu_seconds(pid: int) -> float:
     except OSError:
         return 0.0
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def group_cpu_seconds(pgid: int | None = None, name: str | None = None) -> float:
+    """CPU time used so far by the live processes of a process group (gunicorn's master and workers),
+    or of every process with a command name (the local PostgreSQL server's)."""
+    total = 0.0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            text = stat.read_text()
+        except OSError:
+            continue  # gone meanwhile
+        command, _, rest = text.partition(" (")[2].rpartition(")")
+        fields = rest.split()
+        if (pgid is not None and int(fields[2]) == pgid) or (name is not None and command == name):
+            total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return total
+
+
+@dataclass
+class CpuUse:
+    """CPU seconds each part used during the burst: what shared the machine's CPUs with the worker."""
+
+    web: float = 0.0
+    line_standin: float = 0.0
+    load_generator: float = 0.0
+    postgresql: float = 0.0  # every local postgres process (0 on SQLite: it runs inside the others)
+
+    @classmethod
+    def sample(cls, web: Server, line: Server, postgresql: bool) -> CpuUse:
+        return cls(
+            group_cpu_seconds(web.proc.pid),
+            cpu_seconds(line.proc.pid),
+            time.process_time(),
+            group_cpu_seconds(name="postgres") if postgresql else 0.0,
+        )
+
+    def since(self, before: CpuUse) -> CpuUse:
+        return CpuUse(
+            self.web - before.web,
+            self.line_standin - before.line_standin,
+            self.load_generator - before.load_generator,
+            self.postgresql - before.postgresql,
+        )
 
 
 def rss_peak_mb(pid: int) -> float | None:
@@ -695,10 +739,12 @@ def run_benchmark(opts: Options, log: Any = sys.stderr) -> Report:
             standin(line.port, "POST", "/__standin/reset")
             print(f"burst: {opts.events} events from {opts.users} users …", file=log, flush=True)
             cpu_before = sum(cpu_seconds(w.proc.pid) for w in workers)
+            others_before = CpuUse.sample(web, line, bool(opts.database_url))
             sent, send_s = burst(cast, opts, web.port)
             rss = wait_drained(db_url, opts.events + len(SCRIPT), workers)
             rss = max([rss] + [rss_peak_mb(w.proc.pid) or 0.0 for w in workers])
             worker_cpu_s = sum(cpu_seconds(w.proc.pid) for w in workers) - cpu_before
+            others = CpuUse.sample(web, line, bool(opts.database_url)).since(others_before)
             calls = standin(line.port, "GET", "/__standin/calls")
             figures = measure(sent, calls, db_url, cast, opts)
             print("floor: the same LINE calls from a bare client …", file=log, flush=True)
@@ -716,6 +762,7 @@ def run_benchmark(opts: Options, log: Any = sys.stderr) -> Report:
             complaints_expected=(opts.users * opts.rounds + 1) * COMPLAINTS_PER_USER,
             rss_peak_mb=rss,
             worker_cpu_s=worker_cpu_s,
+            others_cpu=others,
             floor_events_per_s=opts.events / floor_s if floor_s > 0 else 0.0,
             floor_calls=floor_calls,
             floor_s=floor_s,
@@ -762,6 +809,9 @@ def format_report(r: Report) -> str:
         f"{'worker peak RSS (per process)':<34} {r.rss_peak_mb:>9.0f} MB",
         f"{'worker CPU during the burst':<34} {r.worker_cpu_s:>9.2f} s "
         f"({1000 * r.worker_cpu_s / r.events:.1f} ms per event)",
+        f"{'CPU beside it (same CPUs)':<34} web {r.others_cpu.web:.2f} s, LINE stand-in "
+        f"{r.others_cpu.line_standin:.2f} s, load generator {r.others_cpu.load_generator:.2f} s"
+        + (f", PostgreSQL {r.others_cpu.postgresql:.2f} s" if r.options.database_url else ""),
         f"ratio rongtook/floor: {r.events_per_s / r.floor_events_per_s if r.floor_events_per_s else 0:.2f}",
         "",
     ]
