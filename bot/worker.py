@@ -16,7 +16,7 @@ import threading
 import uuid
 from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -77,6 +77,7 @@ class Outgoing:
     reply_token: str | None
     reply_token_at: datetime | None
     retry_key: str
+    then: bool = True  # after sending, look for the chat's next message
 
     @classmethod
     def of(cls, row: Any) -> Outgoing:
@@ -346,13 +347,13 @@ class Worker:
                     public_base_url=self.settings.public_base_url,
                 )
                 response = handle(event, ctx)
-                queue_response(session, event, response, now=now, inbox_id=row.id)
+                queued = queue_response(session, event, response, now=now, inbox_id=row.id)
                 finish(session, InboxEvent, row.id, now=now)
                 chain = following is not None and not self._stopping.is_set()
                 taken = self._claim_rows(session, row.chat_key, 1) if chain else []
                 # The answer is taken in the same transaction and sent by this thread right away,
                 # while the reply token is fresh (unless an earlier message to this chat is still due).
-                reply = self._take_next(session, user_id) if user_id and response.reply else None
+                reply = self._take_next(session, user_id, queued) if user_id and response.reply else None
             if following is not None:
                 following.extend(taken)  # only once committed: taken for real
             return reply
@@ -376,8 +377,8 @@ class Worker:
         with transaction(self.services.sessions) as session:
             apology = say("handler_failed", citizen_language(session, user_id))
             response = Response(reply=[{"type": "text", "text": apology}])
-            queue_response(session, event, response, now=self.clock(), inbox_id=row.id)
-            return self._take_next(session, user_id)
+            queued = queue_response(session, event, response, now=self.clock(), inbox_id=row.id)
+            return self._take_next(session, user_id, queued)
 
     def _prefetch(self, event: Event, row: Claimed) -> tuple[Profile | None, Content | None]:
         """LINE calls a handler needs, made before its transaction so no lock waits on the network."""
@@ -441,8 +442,15 @@ class Worker:
             )
             return [Outgoing.of(r) for r in rows]
 
-    def _take_next(self, session: Session, chat_key: str) -> Outgoing | None:
-        """The chat's next message if it is due and nothing earlier of the chat is unfinished."""
+    def _take_next(
+        self, session: Session, chat_key: str, queued: list[OutboxMessage] | None = None
+    ) -> Outgoing | None:
+        """The chat's next message if it is due and nothing earlier of the chat is unfinished.
+
+        `queued`: the rows this transaction wrote. When the one taken is the only one of them for the
+        chat, nothing is looked for after it is sent (one query fewer per event); a message queued
+        meanwhile by someone else is the worker loop's to send.
+        """
         rows = claim(
             session,
             OutboxMessage,
@@ -452,7 +460,12 @@ class Worker:
             limit=1,
             chat_key=chat_key,
         )
-        return Outgoing.of(rows[0]) if rows else None
+        if not rows:
+            return None
+        taken = Outgoing.of(rows[0])
+        if queued is not None and [r.id for r in queued if r.chat_key == chat_key] == [taken.id]:
+            taken = replace(taken, then=False)
+        return taken
 
     def send_outbox(self) -> int:
         claimed = self._claim_outbox(BATCH)
@@ -495,7 +508,7 @@ class Worker:
                 )
                 if status == "failed":
                     log.error("outbox %d to %s failed for good: %s", out.id, out.to, outcome.error)
-            return self._take_next(session, out.chat_key)
+            return self._take_next(session, out.chat_key) if out.then else None
 
     def _note_answered(self, chat_key: str, at: datetime) -> None:
         if len(self._answered) > ANSWERED_KEPT:  # only the last seconds matter
@@ -548,14 +561,15 @@ class Worker:
 
 def queue_response(
     session: Session, event: Event, response: Response, *, now: datetime, inbox_id: int | None
-) -> None:
-    """Write what a handler wants sent into the outbox, in the handler's transaction."""
+) -> list[OutboxMessage]:
+    """Write what a handler wants sent into the outbox, in the handler's transaction; returns the rows."""
     user_id = _user_id(event)
     token = getattr(event, "reply_token", None)
+    rows: list[OutboxMessage] = []
     if user_id and response.reply:
         for index, chunk in enumerate(_chunks(response.reply)):
             first = index == 0 and bool(token)
-            enqueue(
+            row = enqueue(
                 session,
                 user_id,
                 chunk,
@@ -564,7 +578,8 @@ def queue_response(
                 reply_token=token if first else None,
                 reply_token_at=_event_time(event) if first else None,
             )
-    queue_pushes(session, response.pushes, now=now, inbox_id=inbox_id)
+            rows.append(row)
+    return rows + queue_pushes(session, response.pushes, now=now, inbox_id=inbox_id)
 
 
 def queue_pushes(
@@ -573,11 +588,13 @@ def queue_pushes(
     *,
     now: datetime,
     inbox_id: int | None = None,
-) -> None:
-    """Pushes to others (citizens, officers) into the outbox, in the caller's transaction."""
-    for to, messages in pushes:
-        for chunk in _chunks(messages):
-            enqueue(session, to, chunk, now=now, inbox_id=inbox_id)
+) -> list[OutboxMessage]:
+    """Pushes to others (citizens, officers) into the outbox, in the caller's transaction; the rows."""
+    return [
+        enqueue(session, to, chunk, now=now, inbox_id=inbox_id)
+        for to, messages in pushes
+        for chunk in _chunks(messages)
+    ]
 
 
 def enqueue(

@@ -173,3 +173,16 @@ def test_an_event_that_waited_shows_the_animation_once_while_answers_then_flow(c
     first, second = message_calls(stub)
     assert loading.started < first.started  # the dots first, then the answer
     assert len(stub.calls("/v2/bot/")) == 3  # the second answer followed the first without its own dots
+
+
+def test_a_long_answer_goes_out_whole_from_the_inbox_pass(client, services, stub, clock, monkeypatch):
+    from bot import worker as worker_module
+    from handlers.context import Response
+
+    seven = [{"type": "text", "text": str(i)} for i in range(7)]
+    monkeypatch.setattr(worker_module, "handle", lambda event, ctx: Response(reply=seven))
+    post_events(client, [ev.text_event(ev.new_user_id(), "สรุปเรื่องทั้งหมด")])
+    make_worker(services, stub, clock).process_inbox()  # no outbox pass: the handling thread sent both
+    sent = message_calls(stub)
+    assert [c.path.rsplit("/", 1)[-1] for c in sent] == ["reply", "push"]  # LINE takes 5 messages a request
+    assert [m["text"] for c in sent for m in c.body["messages"]] == [str(i) for i in range(7)]
