@@ -135,6 +135,7 @@ class Report:
     events: int
     accepted: int  # webhook 200s
     send_s: float  # the burst's webhook time
+    webhook_p99_ms: float  # each webhook POST's answer time during the burst
     handled_s: float  # first webhook POST → last answer's LINE call
     events_per_s: float
     p50_s: float
@@ -431,6 +432,7 @@ class Sent:
     token: str
     at: float  # monotonic, just before the webhook POST
     status: int
+    took: float = 0.0  # until the webhook's answer
 
 
 def burst(cast: Cast, opts: Options, web_port: int) -> tuple[list[Sent], float]:
@@ -454,7 +456,8 @@ def burst(cast: Cast, opts: Options, web_port: int) -> tuple[list[Sent], float]:
                             place += 1
                         item = cast.prepared(event)
                         at = time.monotonic()
-                        mine.append(Sent(user, event["replyToken"], at, client.post(item)))
+                        status = client.post(item)
+                        mine.append(Sent(user, event["replyToken"], at, status, time.monotonic() - at))
         finally:
             client.close()
             with lock:
@@ -755,6 +758,7 @@ def run_benchmark(opts: Options, log: Any = sys.stderr) -> Report:
             options=opts,
             events=opts.events,
             send_s=send_s,
+            webhook_p99_ms=1000 * percentile(sorted(x.took for x in sent), 99),
             events_per_s=opts.events / figures["handled_s"] if figures["handled_s"] > 0 else 0.0,
             p50_s=percentile(latencies, 50),
             p99_s=percentile(latencies, 99),
@@ -793,7 +797,8 @@ def format_report(r: Report) -> str:
         f"({o.processes} process(es) x {o.threads} threads), LINE stand-in {o.line_delay_ms:g} ms a call, "
         f"{os.cpu_count()} CPUs",
         f"{r.events} events from {o.users} users ({len(SCRIPT)} each per round, {o.rounds} round(s)): "
-        f"webhook took them in {r.send_s:.2f} s ({r.accepted} answered 200)",
+        f"webhook took them in {r.send_s:.2f} s ({r.accepted} answered 200, "
+        f"p99 {r.webhook_p99_ms:.0f} ms a request)",
         "",
         f"{'':<34} {'rongtook':>12} {'floor':>12}",
         f"{'events handled per second':<34} {r.events_per_s:>12.1f} {r.floor_events_per_s:>12.1f}",
