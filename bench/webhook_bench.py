@@ -43,6 +43,7 @@ from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from bench.runs import add_run_options, database_urls, run_each
 from bot.sandbox.events import new_id, new_user_id, sign_body, text_event, webhook_body
 from bot.settings import SANDBOX_SECRET
 from models.clock import clock
@@ -75,7 +76,6 @@ REQUEST_TIMEOUT_S = 10.0
 STOP_TIMEOUT_S = 10.0
 FIXED_GRACE_S = 30.0  # a fixed-rate run gives up sending this long after its last scheduled time
 MAX_BODIES_PER_SECOND = 6000  # body pool for the max-throughput mode, per server and second
-DEFAULT_PG = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 WARMUP_REQUESTS = 200
 
 
@@ -756,8 +756,8 @@ def report_json(report: Report) -> str:
     return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
 
 
-def parse_args(argv: Sequence[str] | None = None) -> tuple[Options, bool]:
-    """The options, and whether to run on SQLite too (`--database both`, first)."""
+def parse_args(argv: Sequence[str] | None = None) -> tuple[Options, list[str | None]]:
+    """The options, and the database of each run (None: SQLite)."""
     d = Options()
     p = argparse.ArgumentParser(prog="python -m bench.webhook_bench", description=__doc__.splitlines()[0])
     p.add_argument(
@@ -797,23 +797,7 @@ def parse_args(argv: Sequence[str] | None = None) -> tuple[Options, bool]:
     p.add_argument(
         "--warmup", type=int, default=d.warmup, help="warm-up requests per server (default %(default)s)"
     )
-    p.add_argument(
-        "--db-dir", default=None, help="directory for the temporary database (default: the system's)"
-    )
-    p.add_argument("--keep", action="store_true", help="keep the temporary directory (database, server logs)")
-    p.add_argument("--json", action="store_true", help="also print the results as one JSON line")
-    p.add_argument("--strict", action="store_true", help="exit 1 when a target is missed")
-    p.add_argument(
-        "--database",
-        choices=["sqlite", "postgresql", "both"],
-        default="both",
-        help="the app's database; PostgreSQL from --postgres-url (default %(default)s)",
-    )
-    p.add_argument(
-        "--postgres-url",
-        default=os.environ.get("BENCH_DATABASE_URL") or os.environ.get("TEST_DATABASE_URL") or DEFAULT_PG,
-        help="a PostgreSQL database to make a schema in (BENCH_DATABASE_URL; default %(default)s)",
-    )
+    add_run_options(p)
     a = p.parse_args(argv)
     for name in ("seconds", "rate", "max_seconds"):
         if getattr(a, name) <= 0:
@@ -834,37 +818,19 @@ def parse_args(argv: Sequence[str] | None = None) -> tuple[Options, bool]:
         keep=a.keep,
         json=a.json,
         strict=a.strict,
-        database_url=None if a.database == "sqlite" else a.postgres_url,
-    ), a.database == "both"
+    ), database_urls(a)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    opts, both = parse_args(argv)
-    runs = [replace(opts, database_url=None), opts] if both else [opts]
-
-    def on_term(signum: int, _frame: Any) -> None:
-        raise KeyboardInterrupt  # so the servers are stopped on the way out
-
-    signal.signal(signal.SIGTERM, on_term)
-    signal.signal(signal.SIGINT, signal.default_int_handler)  # even when started with SIGINT ignored
-    passed, could_not_run = True, False
-    for run in runs:
-        try:
-            report = run_benchmark(run, log=sys.stderr)
-        except KeyboardInterrupt:
-            print("interrupted; servers stopped", file=sys.stderr)
-            return 130
-        except Exception as exc:  # PostgreSQL not there, say: say so and go on with the other run
-            print(f"{backend_of(run)}: could not run: {str(exc).splitlines()[0]}", file=sys.stderr)
-            could_not_run = True
-            continue
-        print(format_report(report))
-        if opts.json:
-            print(report_json(report))
-        passed = passed and report.passed
-    if could_not_run:
-        return 2
-    return 1 if opts.strict and not passed else 0
+    opts, urls = parse_args(argv)
+    return run_each(
+        urls,
+        lambda url: run_benchmark(replace(opts, database_url=url), log=sys.stderr),
+        show=format_report,
+        as_json=report_json if opts.json else None,
+        passed=lambda report: report.passed,
+        strict=opts.strict,
+    )
 
 
 if __name__ == "__main__":

@@ -29,7 +29,6 @@ import json
 import os
 import secrets
 import shutil
-import signal
 import subprocess
 import sys
 import tempfile
@@ -43,8 +42,8 @@ from pathlib import Path
 from typing import Any
 
 from bench.line_standin import reply_token
+from bench.runs import add_run_options, database_urls, run_each
 from bench.webhook_bench import (
-    DEFAULT_PG,
     HOST,
     Client,
     Prepared,
@@ -825,7 +824,8 @@ def format_report(r: Report) -> str:
     return "\n".join(lines)
 
 
-def parse_args(argv: Sequence[str] | None = None) -> tuple[Options, list[str]]:
+def parse_args(argv: Sequence[str] | None = None) -> tuple[Options, list[str | None]]:
+    """The options, and the database of each run (None: SQLite)."""
     d = Options()
     p = argparse.ArgumentParser(prog="python -m bench.worker_bench", description=__doc__.splitlines()[0])
     p.add_argument("--users", type=int, default=d.users, help="users in the burst (default %(default)s)")
@@ -858,20 +858,7 @@ def parse_args(argv: Sequence[str] | None = None) -> tuple[Options, list[str]]:
     )
     p.add_argument("--web-threads", type=int, default=d.web_threads, help="WEB_THREADS (default %(default)s)")
     p.add_argument("--senders", type=int, default=d.senders, help="webhook connections (default %(default)s)")
-    p.add_argument(
-        "--database", choices=["sqlite", "postgresql", "both"], default="both", help="default %(default)s"
-    )
-    p.add_argument(
-        "--postgres-url",
-        default=os.environ.get("BENCH_DATABASE_URL") or os.environ.get("TEST_DATABASE_URL") or DEFAULT_PG,
-        help="a PostgreSQL database to make a schema in (BENCH_DATABASE_URL; default %(default)s)",
-    )
-    p.add_argument("--db-dir", default=None, help="directory for the temporary files (default: the system's)")
-    p.add_argument(
-        "--keep", action="store_true", help="keep the temporary directory (database, process logs)"
-    )
-    p.add_argument("--json", action="store_true", help="also print the figures as one JSON line")
-    p.add_argument("--strict", action="store_true", help="exit 1 when a target is missed")
+    add_run_options(p)
     a = p.parse_args(argv)
     for name in ("users", "rounds", "threads", "processes", "web_workers", "web_threads", "senders"):
         if getattr(a, name) < 1:
@@ -892,39 +879,23 @@ def parse_args(argv: Sequence[str] | None = None) -> tuple[Options, list[str]]:
         json=a.json,
         strict=a.strict,
     )
-    databases = ["sqlite", "postgresql"] if a.database == "both" else [a.database]
-    return opts, [a.postgres_url if db == "postgresql" else "" for db in databases]
+    return opts, database_urls(a)
+
+
+def report_json(report: Report) -> str:
+    return json.dumps(asdict(report) | {"passed": report.passed}, ensure_ascii=False, separators=(",", ":"))
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     opts, urls = parse_args(argv)
-
-    def on_term(signum: int, _frame: Any) -> None:
-        raise KeyboardInterrupt  # so the processes are stopped on the way out
-
-    signal.signal(signal.SIGTERM, on_term)
-    signal.signal(signal.SIGINT, signal.default_int_handler)
-    passed, could_not_run = True, False
-    for url in urls:
-        run = replace(opts, database_url=url or None)
-        try:
-            report = run_benchmark(run)
-        except KeyboardInterrupt:
-            print("interrupted; processes stopped", file=sys.stderr)
-            return 130
-        except Exception as exc:  # PostgreSQL not there, say: say so and go on with the other run
-            print(f"{'PostgreSQL' if url else 'SQLite'}: could not run: {exc}", file=sys.stderr)
-            could_not_run = True
-            continue
-        print(format_report(report), flush=True)
-        if opts.json:
-            data = asdict(report)
-            data["passed"] = report.passed
-            print(json.dumps(data, ensure_ascii=False, separators=(",", ":")))
-        passed = passed and report.passed
-    if could_not_run:
-        return 2
-    return 1 if opts.strict and not passed else 0
+    return run_each(
+        urls,
+        lambda url: run_benchmark(replace(opts, database_url=url)),
+        show=format_report,
+        as_json=report_json if opts.json else None,
+        passed=lambda report: report.passed,
+        strict=opts.strict,
+    )
 
 
 if __name__ == "__main__":

@@ -93,10 +93,6 @@ class Outgoing:
             row.retry_key,
         )
 
-    @property
-    def claimed(self) -> Claimed:
-        return Claimed(self.id, self.attempts)
-
 
 @dataclass(frozen=True)
 class Sent:
