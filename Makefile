@@ -47,6 +47,7 @@ test-shifted: $(BIN)/rongtook
 
 lint: $(BIN)/rongtook
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports
 
 bench-webhook: $(BIN)/rongtook
 	$(BIN)/python -m bench.webhook_bench $(BENCH_ARGS)

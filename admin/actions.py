@@ -1,6 +1,6 @@
 """Acting on a complaint from the web: the same domain operations as the LINE officer flow.
 
-`models.complaint_actions` does the work and appends the event; `handlers.notices.for_event` makes
+`models.complaint_operations` does the work and appends the event; `handlers.notices.for_event` makes
 the very messages the LINE door sends (the citizen told, the other district's officers given the
 card); they go into the outbox in the same transaction. A refusal (a stale status, a missing result
 text or after photo, a bad upload) changes nothing and is said in words on the page.
@@ -18,12 +18,10 @@ from sqlalchemy.orm import Session
 from werkzeug.datastructures import FileStorage
 
 from admin.views import bp, services, text
-from bot.worker import queue_pushes
-from handlers.citizens import MAX_PHOTO_BYTES, image_type, save_photo
 from handlers.notices import Links, for_event
 from models import Complaint, ComplaintEvent, Photo
 from models.clock import clock
-from models.complaint_actions import (
+from models.complaint_operations import (
     ActionRefused,
     Actor,
     acknowledge,
@@ -33,12 +31,13 @@ from models.complaint_actions import (
     transfer,
 )
 from models.db import transaction
-from models.places import District
+from models.districts import District
+from models.outbox import queue_pushes
+from models.photos import MAX_PHOTO_BYTES, MAX_PHOTOS, image_type, save_photo
 from models.tracking_codes import normalise_code
-from scheduler.calendar_store import load_calendar
+from models.working_days import load_calendar
 
 ACTIONS = ("acknowledge", "progress", "resolve", "transfer", "reject")
-MAX_PHOTOS = 4
 
 
 class UploadRefused(ValueError):

@@ -37,7 +37,7 @@ from models import ComplaintEvent
 from models.audits import AuditFinding
 from models.clock import clock
 from models.db import transaction
-from models.places import District
+from models.districts import District
 from models.tracking_codes import normalise_code
 
 FINDINGS = tuple(f.value for f in AuditFinding)

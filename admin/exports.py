@@ -21,7 +21,7 @@ from admin.views import BANGKOK, Filters, bp, day_filter, services, text
 from models import Complaint
 from models.clock import clock
 from models.db import transaction
-from models.places import District
+from models.districts import District
 
 COLUMNS = ("code", "received", "district", "category", "status", "description", "ack_due",
            "col_acknowledged", "first_progress_due", "col_resolved", "rating")  # fmt: skip

@@ -50,7 +50,7 @@ from kpi.scoring import MonthReason, Reason, StepScore, UnitScore
 from kpi.source import district_facts, fiscal_year_of
 from models.clock import clock
 from models.db import transaction
-from models.places import District
+from models.districts import District
 
 FY_RANGE = (2500, 2700)
 AS_OF_RANGE = (date(1956, 10, 1), date(2157, 9, 30))  # the days of fiscal years 2500 .. 2700

@@ -54,7 +54,7 @@ from kpi.submissions import (
 from models import MonthlyReport
 from models.clock import clock
 from models.db import transaction
-from models.places import District
+from models.districts import District
 
 REPORTS = {"cpl-r001": cpl_r001, "cpl-r003": cpl_r003}
 MIMETYPES = {

@@ -37,11 +37,11 @@ from admin.views import (
 from handlers.categories import CATEGORIES
 from models import CalendarOverride, Officer, OverrideKind
 from models.clock import clock
-from models.complaint_actions import recompute_deadlines
+from models.complaint_operations import recompute_deadlines
 from models.db import transaction
+from models.districts import District
 from models.officer_links import ROLES as LINE_ROLES
 from models.officer_links import OfficerLinkCode, add_officer, new_link_code, set_active
-from models.places import District
 from models.sections import DEFAULT_KEY, all_sections, remove_section, set_section
 from models.staff import (
     DISTRICT_ROLES,
@@ -54,9 +54,14 @@ from models.staff import (
     check_password,
     set_password,
 )
-from scheduler.calendar import DEFAULT_CALENDAR_SETTINGS, IN_LIEU_SUFFIX
-from scheduler.calendar_store import add_override, load_calendar, remove_override
-from scheduler.thai_dates import BE_OFFSET, date_in
+from models.thai_dates import BE_OFFSET, date_in
+from models.working_days import (
+    DEFAULT_CALENDAR_SETTINGS,
+    IN_LIEU_SUFFIX,
+    add_override,
+    load_calendar,
+    remove_override,
+)
 
 MAX_CATEGORY = 100  # models.sections.CategorySection.category is String(100)
 MAX_SECTION = 200

@@ -7,12 +7,13 @@ exactly as for one that does not exist, so codes cannot be probed.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from functools import wraps
-from typing import Any
-from zoneinfo import ZoneInfo
+from pathlib import Path
+from typing import Any, Protocol
 
 from flask import (
     Blueprint,
@@ -23,6 +24,7 @@ from flask import (
     redirect,
     render_template,
     request,
+    send_file,
     session,
     url_for,
 )
@@ -30,23 +32,20 @@ from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required, login_user, logout_user
 from flask_wtf.csrf import CSRFError
 from sqlalchemy import ColumnElement, Select, and_, func, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 from werkzeug.wrappers import Response
 
 from admin.texts import LANGUAGES
-from bot.photo_links import send_photo
-from bot.services import Services
 from models import Complaint, ComplaintEvent, Photo
-from models.clock import clock
+from models.clock import BANGKOK, clock
 from models.complaints import ComplaintStatus
 from models.db import transaction
-from models.places import District
+from models.districts import District
 from models.staff import SignIn, StaffUser, sign_in
+from models.thai_dates import THAI_MONTHS_SHORT, date_in
 from models.tracking_codes import normalise_code
-from scheduler.thai_dates import THAI_MONTHS_SHORT, date_in
 
 bp = Blueprint("admin", __name__, url_prefix="/admin", template_folder="templates")
-BANGKOK = ZoneInfo("Asia/Bangkok")
 PAGE_SIZE = 50
 OPEN = (ComplaintStatus.ROUTED.value, ComplaintStatus.ACKNOWLEDGED.value, ComplaintStatus.IN_PROGRESS.value)
 
@@ -73,7 +72,23 @@ class SignedIn:
         return self._account.may_act(district_code)
 
 
-def services() -> Services:
+class WebSettings(Protocol):
+    """The settings the staff web reads (the app's `bot.settings.Settings` has them)."""
+
+    secret_key: str
+    public_base_url: str | None
+    photo_dir: Path
+
+
+class WebServices(Protocol):
+    """What the app gives the staff web (`bot.services.Services`): settings, the database, a wake-up."""
+
+    settings: WebSettings
+    sessions: sessionmaker[Session]
+    wake: threading.Event
+
+
+def services() -> WebServices:
     return current_app.extensions["rongtook"]  # type: ignore[no-any-return]
 
 
@@ -470,4 +485,14 @@ def no_framing(response: Response) -> Response:
     response.headers.setdefault("X-Frame-Options", "DENY")
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
     response.headers.setdefault("Referrer-Policy", "same-origin")
+    return response
+
+
+def send_photo(services: WebServices, photo: Photo, max_age: int) -> Response:
+    """The photo's file (404 when it is gone from PHOTO_DIR), cached by the browser only."""
+    path = services.settings.photo_dir / photo.path
+    if not path.is_file():
+        abort(404)
+    response = send_file(path, mimetype=photo.content_type, max_age=max_age)
+    response.headers["Cache-Control"] = f"private, max-age={max_age}"
     return response

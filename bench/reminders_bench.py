@@ -40,13 +40,13 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bench.pg_schema import schema_of, throwaway_schema
 from handlers.categories import CATEGORIES as CATEGORY_LIST
+from handlers.reminder_notices import sweep
 from models.clock import clock
 from models.db import make_session_factory, transaction
 from models.districts import ensure_districts
 from models.migrate import upgrade
-from scheduler.calendar import WorkingCalendar
-from scheduler.calendar_store import load_calendar
-from scheduler.reminders import candidate_window, checkpoint_query, deadline_candidates, plan, sweep
+from models.working_days import WorkingCalendar, load_calendar
+from scheduler.reminders import candidate_window, checkpoint_query, deadline_candidates, plan
 
 DEFAULT_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 TARGET_MS = 1000.0

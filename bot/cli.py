@@ -175,17 +175,12 @@ def cmd_dialogs(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def cmd_queues(settings: Settings, args: argparse.Namespace) -> int:
-    from zoneinfo import ZoneInfo
-
     from bot.services import Services
+    from models.clock import BANGKOK
     from models.db import transaction
     from scheduler.housekeeping import pushes_since, queue_counts
 
-    month_start = (
-        clock.now()
-        .astimezone(ZoneInfo("Asia/Bangkok"))
-        .replace(day=1, hour=0, minute=0, second=0, microsecond=0)
-    )
+    month_start = clock.now().astimezone(BANGKOK).replace(day=1, hour=0, minute=0, second=0, microsecond=0)
     with transaction(Services.from_settings(settings).sessions) as session:
         counts = queue_counts(session)
         pushes = pushes_since(session, month_start)
@@ -216,9 +211,9 @@ def fewer_malloc_arenas(arenas: int = 2) -> None:
 
 
 def cmd_worker(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.jobs import build_scheduler
     from bot.services import Services
     from bot.worker import Worker
-    from scheduler.runner import build_scheduler
 
     announce(settings)
     fewer_malloc_arenas()
@@ -250,10 +245,10 @@ def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
     from werkzeug.serving import make_server
 
     from bot.app import create_app
+    from bot.jobs import build_scheduler
     from bot.services import Services
     from bot.setup import release
     from bot.worker import Worker, run_worker_until
-    from scheduler.runner import build_scheduler
 
     announce(settings)
     logging.getLogger("werkzeug").setLevel(logging.WARNING)  # the chat page polls; keep the console readable

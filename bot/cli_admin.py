@@ -94,9 +94,9 @@ def cmd_officers(settings: Settings, args: argparse.Namespace) -> int:
 def cmd_holidays(settings: Settings, args: argparse.Namespace) -> int:
     from bot.services import Services
     from models import CalendarOverride
-    from models.complaint_actions import recompute_deadlines
+    from models.complaint_operations import recompute_deadlines
     from models.db import transaction
-    from scheduler.calendar_store import add_override, load_calendar, remove_override
+    from models.working_days import add_override, load_calendar, remove_override
 
     now = clock.now()
     with transaction(Services.from_settings(settings).sessions) as session:

@@ -5,12 +5,9 @@ from __future__ import annotations
 import argparse
 import sys
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from bot.settings import Settings
-from models.clock import clock
-
-BANGKOK = ZoneInfo("Asia/Bangkok")
+from models.clock import BANGKOK, clock
 
 
 def add_parser(sub: Any) -> None:

@@ -7,12 +7,9 @@ import json
 import sys
 from datetime import UTC, date, datetime, time
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from bot.settings import Settings
-from models.clock import clock
-
-BANGKOK = ZoneInfo("Asia/Bangkok")
+from models.clock import BANGKOK, clock
 
 
 def add_parser(sub: Any) -> None:

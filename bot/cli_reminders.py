@@ -15,12 +15,13 @@ from typing import Any
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.settings import Settings
+from handlers.reminder_notices import sweep
 from models.clock import clock
 from models.db import transaction
-from scheduler.calendar_store import load_calendar
-from scheduler.deadlines import local_date
+from models.deadlines import local_date
+from models.working_days import load_calendar
 from scheduler.leader import hold_lease
-from scheduler.reminders import DEFAULT_REMINDERS, ReminderSettings, SweepReport, sweep
+from scheduler.reminders import DEFAULT_REMINDERS, ReminderSettings, SweepReport
 
 log = logging.getLogger(__name__)
 

@@ -114,7 +114,7 @@ def cmd_report(settings: Settings, args: argparse.Namespace) -> int:
 def _submit(services: Any, args: argparse.Namespace) -> int:
     from kpi.submissions import be_month, on_time, report_due, submission, submit_month
     from models.db import transaction
-    from scheduler.thai_dates import thai_date
+    from models.thai_dates import thai_date
 
     at = args.at or clock.now()
     with transaction(services.sessions) as session:

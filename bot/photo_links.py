@@ -6,10 +6,10 @@ token is an HMAC of the photo id under SECRET_KEY and cannot be guessed from the
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, send_file
+from flask import Blueprint, abort, current_app
 from flask.typing import ResponseReturnValue
-from werkzeug.wrappers import Response
 
+from admin.views import send_photo
 from bot.services import Services
 from handlers.signing import valid_photo_token
 from models import Photo
@@ -28,13 +28,3 @@ def photo(photo_id: int, token: str) -> ResponseReturnValue:
         if row is None:
             abort(404)
         return send_photo(services, row, max_age=3600)
-
-
-def send_photo(services: Services, photo: Photo, max_age: int) -> Response:
-    """The photo's file (404 when it is gone from PHOTO_DIR), cached by the browser only."""
-    path = services.settings.photo_dir / photo.path
-    if not path.is_file():
-        abort(404)
-    response = send_file(path, mimetype=photo.content_type, max_age=max_age)
-    response.headers["Cache-Control"] = f"private, max-age={max_age}"
-    return response

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from flask import Blueprint, current_app, jsonify
 from flask.typing import ResponseReturnValue
@@ -17,13 +16,13 @@ from sqlalchemy import select
 
 from bot.services import Services
 from models import Complaint, ComplaintEvent, District
+from models.clock import BANGKOK
 from models.db import transaction
+from models.deadlines import deadlines_for
 from models.tracking_codes import normalise_code
-from scheduler.calendar_store import load_calendar
-from scheduler.complaint_deadlines import deadlines_for
+from models.working_days import load_calendar
 
 bp = Blueprint("public_api", __name__, url_prefix="/api/v1")
-BANGKOK = ZoneInfo("Asia/Bangkok")
 # Event kinds shown publicly, and whether their text is (officers' answers are; the citizen's is not).
 PUBLIC_EVENTS = {
     "filed": False,

@@ -34,6 +34,7 @@ from models import InboxEvent, OutboxMessage
 from models.clock import clock as app_clock
 from models.db import transaction
 from models.districts import DistrictLocator
+from models.outbox import chunks, enqueue, queue_pushes
 from models.queue_ops import (
     RetryPolicy,
     claim,
@@ -49,7 +50,6 @@ log = logging.getLogger(__name__)
 
 REPLY_TOKEN_TTL = timedelta(seconds=50)  # LINE's is about a minute; keep a margin for the request itself
 LOADING_ANIMATION_MAX_AGE = timedelta(seconds=20)
-MESSAGES_PER_REQUEST = 5  # LINE's limit for one reply or push
 BATCH = 20  # rows a one-thread drain takes at a time
 BATCHING_PAUSE_S = 0.01
 CHAT_RUN = 20  # events of one chat a thread handles in a row before the chat goes back to the queue
@@ -563,7 +563,7 @@ def queue_response(
     token = getattr(event, "reply_token", None)
     rows: list[OutboxMessage] = []
     if user_id and response.reply:
-        for index, chunk in enumerate(_chunks(response.reply)):
+        for index, chunk in enumerate(chunks(response.reply)):
             first = index == 0 and bool(token)
             row = enqueue(
                 session,
@@ -576,49 +576,6 @@ def queue_response(
             )
             rows.append(row)
     return rows + queue_pushes(session, response.pushes, now=now, inbox_id=inbox_id)
-
-
-def queue_pushes(
-    session: Session,
-    pushes: list[tuple[str, list[LineMessage]]],
-    *,
-    now: datetime,
-    inbox_id: int | None = None,
-) -> list[OutboxMessage]:
-    """Pushes to others (citizens, officers) into the outbox, in the caller's transaction; the rows."""
-    return [
-        enqueue(session, to, chunk, now=now, inbox_id=inbox_id)
-        for to, messages in pushes
-        for chunk in _chunks(messages)
-    ]
-
-
-def enqueue(
-    session: Session,
-    to: str,
-    messages: list[LineMessage],
-    *,
-    now: datetime,
-    inbox_id: int | None = None,
-    reply_token: str | None = None,
-    reply_token_at: datetime | None = None,
-) -> OutboxMessage:
-    row = OutboxMessage(
-        to=to,
-        chat_key=to,
-        messages=json.dumps(messages, ensure_ascii=False),
-        reply_token=reply_token,
-        reply_token_at=reply_token_at,
-        retry_key=str(uuid.uuid4()),
-        inbox_event_id=inbox_id,
-        created_at=now,
-        next_attempt_at=now,
-        status="pending",
-        attempts=0,
-    )
-    session.add(row)
-    session.flush()
-    return row
 
 
 # Fields that today's SDK requires but that older or partial LINE events lack (line-bot-sdk-python's
@@ -639,10 +596,6 @@ def with_older_fields(raw: Any) -> Any:
     if raw.get("type") == "follow":
         raw.setdefault("follow", {"isUnblocked": False})
     return raw
-
-
-def _chunks(messages: list[LineMessage]) -> list[list[LineMessage]]:
-    return [messages[i : i + MESSAGES_PER_REQUEST] for i in range(0, len(messages), MESSAGES_PER_REQUEST)]
 
 
 def _user_id(event: Event) -> str | None:

@@ -21,15 +21,16 @@ from handlers.notices import Links, for_event, officer_cards
 from handlers.signing import Postback, encode_postback, photo_token
 from handlers.tracking import code_detail, track_list
 from models import Complaint, District, Photo
-from models.complaint_actions import ActionRefused
-from models.complaint_actions import rate as rate_complaint
-from models.complaint_actions import reopen as reopen_complaint
-from models.complaint_lifecycle import distance_m, file_complaint, open_complaints_near
+from models.complaint_operations import ActionRefused, file_complaint
+from models.complaint_operations import rate as rate_complaint
+from models.complaint_operations import reopen as reopen_complaint
+from models.deadlines import local_date
 from models.dialogs import IDLE
+from models.nearby import distance_m, open_complaints_near
+from models.photos import MAX_PHOTOS
 from models.sections import section_for
-from scheduler.calendar_store import load_calendar
-from scheduler.deadlines import local_date
-from scheduler.thai_dates import date_in
+from models.thai_dates import date_in
+from models.working_days import load_calendar
 
 DESCRIBE = "describe"
 PHOTOS = "photos"
@@ -44,7 +45,6 @@ STATES = (IDLE, DESCRIBE, PHOTOS, LOCATE, OUTSIDE, PICK_DISTRICT, CATEGORY, CONF
 # Where a step that fills a slot can land: the next slot still missing.
 NEXT_SLOT = (DESCRIBE, PHOTOS, LOCATE, OUTSIDE, CATEGORY, CONFIRM)
 
-MAX_PHOTOS = 4
 MAX_DESCRIPTION = 5000
 DUPLICATE_RADIUS_M = 50.0
 EDIT_FIELDS = ("description", "photos", "location", "category")

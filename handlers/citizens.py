@@ -1,22 +1,16 @@
-"""Finding or creating the citizen behind a LINE user id, and storing what they send."""
+"""Finding or creating the citizen behind a LINE user id, and keeping the photos they send on LINE."""
 
 from __future__ import annotations
 
-import hashlib
-import io
-import mimetypes
 from datetime import datetime
-from pathlib import Path
 
-from PIL import Image
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from handlers.context import Content, HandlerContext, Profile
 from handlers.texts import language_of
 from models import Citizen, Photo
-
-MAX_PHOTO_BYTES = 10 * 1024 * 1024  # LINE's own limit for images
+from models.photos import MAX_PHOTO_BYTES, image_type, save_photo
 
 
 def citizen_for(session: Session, line_user_id: str, at: datetime, profile: Profile | None = None) -> Citizen:
@@ -37,16 +31,6 @@ def citizen_language(session: Session, line_user_id: str) -> str:
     return session.scalar(select(Citizen.language).where(Citizen.line_user_id == line_user_id)) or "th"
 
 
-def image_type(data: bytes) -> str | None:
-    """The MIME type of a photo Pillow can read, or None for anything else (a PDF, a broken file)."""
-    try:
-        with Image.open(io.BytesIO(data)) as image:
-            image.verify()  # reads the whole file: a truncated upload fails here
-            return Image.MIME.get(image.format or "")
-    except (OSError, SyntaxError, ValueError, Image.DecompressionBombError):
-        return None
-
-
 def store_photo(
     ctx: HandlerContext, citizen: Citizen | None, line_message_id: str, content: Content
 ) -> Photo:
@@ -57,39 +41,6 @@ def store_photo(
     return save_photo(
         ctx.session, ctx.photo_dir, content.data, content.content_type, ctx.at, citizen, line_message_id
     )
-
-
-def save_photo(
-    session: Session,
-    photo_dir: Path,
-    data: bytes,
-    content_type: str,
-    at: datetime,
-    citizen: Citizen | None = None,
-    line_message_id: str | None = None,
-) -> Photo:
-    """Write the photo under PHOTO_DIR, named by its hash (so writing it again rewrites the same file)."""
-    digest = hashlib.sha256(data).hexdigest()
-    extension = mimetypes.guess_extension(content_type.split(";")[0].strip()) or ".bin"
-    relative = f"{at:%Y/%m}/{digest}{extension}"
-    target = photo_dir / relative
-    target.parent.mkdir(parents=True, exist_ok=True)
-    if not target.exists():
-        tmp = target.with_suffix(target.suffix + ".part")
-        tmp.write_bytes(data)
-        tmp.replace(target)  # atomic: a half-written file never carries the final name
-    photo = Photo(
-        citizen_id=citizen.id if citizen else None,  # None: a staff member's photo
-        line_message_id=line_message_id,
-        path=relative,
-        content_type=content_type,
-        size_bytes=len(data),
-        sha256=digest,
-        created_at=at,
-    )
-    session.add(photo)
-    session.flush()
-    return photo
 
 
 def checked_photo(ctx: HandlerContext) -> tuple[Content | None, str | None]:

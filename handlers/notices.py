@@ -19,8 +19,8 @@ from handlers.context import LineMessage
 from handlers.signing import Postback, encode_postback, photo_token
 from handlers.texts import say
 from models import Citizen, Complaint, ComplaintEvent, District, Officer, Photo
-from scheduler.deadlines import local_date
-from scheduler.thai_dates import date_in, thai_date
+from models.deadlines import local_date
+from models.thai_dates import date_in, thai_date
 
 Push = tuple[str, list[LineMessage]]
 MAX_IMAGES = 4

@@ -18,7 +18,8 @@ from handlers.notices import Links, complaint_card, for_event
 from handlers.signing import Postback, encode_postback
 from handlers.tracking import BANGKOK, events_of
 from models import Complaint, ComplaintEvent, District, Officer, Photo
-from models.complaint_actions import (
+from models.complaint_lifecycle import OPEN, TransitionRefused, next_status
+from models.complaint_operations import (
     ActionRefused,
     Actor,
     acknowledge,
@@ -27,14 +28,13 @@ from models.complaint_actions import (
     resolve,
     transfer,
 )
-from models.complaint_lifecycle import OPEN, TransitionRefused, next_status
+from models.deadlines import deadlines_for, local_date, next_deadline
 from models.dialogs import IDLE
 from models.officer_links import officer_by_line_user
+from models.photos import MAX_PHOTOS
+from models.thai_dates import thai_date
 from models.tracking_codes import normalise_code
-from scheduler.calendar_store import load_calendar
-from scheduler.complaint_deadlines import deadlines_for, next_deadline
-from scheduler.deadlines import local_date
-from scheduler.thai_dates import thai_date
+from models.working_days import load_calendar
 
 PROGRESS_TEXT = "progress_text"
 PROGRESS_PHOTOS = "progress_photos"
@@ -57,7 +57,6 @@ STATES = (
     REJECT_REASON,
     DUPLICATE_CODE,
 )
-MAX_PHOTOS = 4
 WORKLIST_LIMIT = 15
 CENTRE = "centre"
 # The action each multi-step start needs the complaint's status to allow.

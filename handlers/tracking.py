@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -17,14 +16,13 @@ from handlers import replies
 from handlers.context import LineMessage
 from handlers.texts import CATALOGUES, say
 from models import Citizen, Complaint, ComplaintEvent, District
-from scheduler.calendar import WorkingCalendar
-from scheduler.calendar_store import load_calendar
-from scheduler.complaint_deadlines import deadlines_for, next_deadline
-from scheduler.thai_dates import date_in
+from models.clock import BANGKOK
+from models.deadlines import deadlines_for, next_deadline
+from models.thai_dates import date_in
+from models.working_days import WorkingCalendar, load_calendar
 
 LIST_LIMIT = 10
 HISTORY_LIMIT = 15
-BANGKOK = ZoneInfo("Asia/Bangkok")
 NEXT_KEYS = {"ack": "next_ack", "first_progress": "next_first_progress", "checkpoint": "next_checkpoint"}
 
 

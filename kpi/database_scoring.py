@@ -28,8 +28,7 @@ from kpi.schemes import Kpi32Scheme
 from kpi.scoring import ComplaintEvaluator, UnitScore, score_unit, score_units
 from kpi.source import district_facts
 from models.db import make_engine, make_session_factory, transaction
-from scheduler.calendar import WorkingCalendar
-from scheduler.calendar_store import load_calendar
+from models.working_days import WorkingCalendar, load_calendar
 
 MAX_WORKERS = 8
 SNAPSHOT_ID = re.compile(r"[0-9A-F]+-[0-9A-F]+(-[0-9]+)?")

@@ -32,7 +32,7 @@ from kpi.schemes import (
     round_decimal,
     to_decimal,
 )
-from scheduler.thai_dates import thai_date
+from models.thai_dates import thai_date
 
 Number = Decimal | int | float | str | Fraction
 

@@ -30,11 +30,16 @@ from kpi.submissions import be_month, first_of, month_bounds, month_end, thai_mo
 from models import Complaint, ComplaintEvent, ComplaintStatus, District
 from models.clock import clock
 from models.complaint_lifecycle import OPEN
-from scheduler.calendar import WorkingCalendar
-from scheduler.calendar_store import load_calendar
-from scheduler.deadlines import ack_due, end_of_day, first_progress_due, local_date, month_checkpoints
-from scheduler.reminders import previous_checkpoint
-from scheduler.thai_dates import thai_date
+from models.deadlines import (
+    ack_due,
+    end_of_day,
+    first_progress_due,
+    local_date,
+    month_checkpoints,
+    previous_checkpoint,
+)
+from models.thai_dates import thai_date
+from models.working_days import WorkingCalendar, load_calendar
 
 S = ComplaintStatus
 Cell = str | int | Decimal | None

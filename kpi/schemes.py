@@ -21,7 +21,7 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
-from scheduler.deadlines import DeadlineSettings
+from models.deadlines import DeadlineSettings
 
 SCHEMES_DIR = Path(__file__).resolve().with_name("schemes")
 

@@ -26,9 +26,9 @@ from typing import Any, NamedTuple
 
 from kpi.facts import EPOCH, MICROSECOND, ComplaintFacts, DistrictFacts, Moments, from_micros, to_micros
 from kpi.schemes import Kpi32Scheme, round_decimal
-from scheduler.calendar import WorkingCalendar
-from scheduler.deadlines import month_checkpoints, next_checkpoint
-from scheduler.thai_dates import THAI_MONTHS_SHORT, thai_date
+from models.deadlines import month_checkpoints, next_checkpoint
+from models.thai_dates import THAI_MONTHS_SHORT, thai_date
+from models.working_days import WorkingCalendar
 
 # --- rule keys (stable: tools may group by them) ---
 ACK_LATE = "ack_late"

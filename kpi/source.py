@@ -52,7 +52,6 @@ import threading
 from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import (
     LargeBinary,
@@ -81,11 +80,11 @@ from kpi.facts import (
     to_micros,
 )
 from models.base import UtcDateTime
+from models.clock import BANGKOK
 from models.complaints import BLANK_CHARACTERS, BLANK_RESOLUTION, Complaint, ComplaintEvent
-from models.places import District
-from models.reminders import MonthlyReport
+from models.districts import District
+from models.monthly_reports import MonthlyReport
 
-BANGKOK = ZoneInfo("Asia/Bangkok")
 BE_OFFSET = 543
 FETCH_ROWS = 2000  # rows per fetch from the server-side cursor (yield_per)
 # The event kinds the facts are made of; the others (filed, routed, transferred, rated) are not read.

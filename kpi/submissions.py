@@ -17,8 +17,8 @@ from sqlalchemy.orm import Session
 
 from kpi.facts import MonthlySubmission
 from models import District, MonthlyReport
-from scheduler.deadlines import DEFAULT_DEADLINES, end_of_day
-from scheduler.thai_dates import BE_OFFSET
+from models.deadlines import DEFAULT_DEADLINES, end_of_day
+from models.thai_dates import BE_OFFSET
 
 log = logging.getLogger(__name__)
 

@@ -5,14 +5,16 @@ Import the tables from here; nothing in this package knows of Flask or LINE.
 
 from models.audits import AuditDraw, AuditFinding, AuditItem
 from models.base import Base
-from models.calendar import CalendarOverride, OverrideKind
+from models.calendar_overrides import CalendarOverride, OverrideKind
 from models.complaints import Complaint, ComplaintEvent, ComplaintStatus, Photo
 from models.dialogs import Dialog
+from models.districts import District
+from models.leases import Lease
+from models.monthly_reports import MonthlyReport
 from models.officer_links import LinkAttempts, OfficerLinkCode
 from models.people import Citizen, Officer
-from models.places import District
 from models.queues import InboxEvent, OutboxMessage, QueueStatus
-from models.reminders import Lease, MonthlyReport, ReminderSent
+from models.reminders_sent import ReminderSent
 from models.sandbox import SandboxContent, SandboxMessage, SandboxReplyToken, SandboxRetryKey, SandboxUser
 from models.sections import CategorySection
 from models.staff import LoginFailures, StaffUser

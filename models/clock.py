@@ -19,7 +19,7 @@ from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 START_ENV = "RONGTOOK_CLOCK_START"
-_BANGKOK = ZoneInfo("Asia/Bangkok")
+BANGKOK = ZoneInfo("Asia/Bangkok")  # every local time in the app is Bangkok's
 
 
 def _system_now() -> datetime:
@@ -82,7 +82,7 @@ def parse_start(raw: str) -> datetime:
     except ValueError:
         example = "2027-04-14T09:00+07:00"
         raise ValueError(f"{START_ENV} must be an ISO time such as {example}, not {raw!r}") from None
-    return at if at.tzinfo else at.replace(tzinfo=_BANGKOK)
+    return at if at.tzinfo else at.replace(tzinfo=BANGKOK)
 
 
 def _aware(at: datetime) -> datetime:

@@ -1,4 +1,5 @@
-"""Loading districts and finding the district responsible for a point."""
+"""Districts, the units complaints are routed to: the table, Bangkok's 50 by DOPA code, loading their
+boundaries and finding the district responsible for a point."""
 
 from __future__ import annotations
 
@@ -11,13 +12,78 @@ import shapely
 from shapely import STRtree
 from shapely.geometry import Point, shape
 from shapely.geometry.base import BaseGeometry
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy import String, Text, select
+from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from models.district_list import BANGKOK_DISTRICTS
-from models.places import District
+from models.base import Base
 
 log = logging.getLogger(__name__)
+
+
+class District(Base):
+    __tablename__ = "districts"
+
+    code: Mapped[str] = mapped_column(String(4), primary_key=True)  # DOPA code, "1001".."1050"
+    name_th: Mapped[str] = mapped_column(String(100))
+    name_en: Mapped[str] = mapped_column(String(100))
+    # GeoJSON geometry (WGS84 lon/lat) as text; None when no boundary file was loaded. Hundreds of kB
+    # for all 50: read only when asked for, not each time a district's name is shown.
+    boundary: Mapped[str | None] = mapped_column(Text, default=None, deferred=True)
+
+
+# Public facts, so the bot works without a boundary file.
+BANGKOK_DISTRICTS: tuple[tuple[str, str, str], ...] = (
+    ("1001", "พระนคร", "Phra Nakhon"),
+    ("1002", "ดุสิต", "Dusit"),
+    ("1003", "หนองจอก", "Nong Chok"),
+    ("1004", "บางรัก", "Bang Rak"),
+    ("1005", "บางเขน", "Bang Khen"),
+    ("1006", "บางกะปิ", "Bang Kapi"),
+    ("1007", "ปทุมวัน", "Pathum Wan"),
+    ("1008", "ป้อมปราบศัตรูพ่าย", "Pom Prap Sattru Phai"),
+    ("1009", "พระโขนง", "Phra Khanong"),
+    ("1010", "มีนบุรี", "Min Buri"),
+    ("1011", "ลาดกระบัง", "Lat Krabang"),
+    ("1012", "ยานนาวา", "Yan Nawa"),
+    ("1013", "สัมพันธวงศ์", "Samphanthawong"),
+    ("1014", "พญาไท", "Phaya Thai"),
+    ("1015", "ธนบุรี", "Thon Buri"),
+    ("1016", "บางกอกใหญ่", "Bangkok Yai"),
+    ("1017", "ห้วยขวาง", "Huai Khwang"),
+    ("1018", "คลองสาน", "Khlong San"),
+    ("1019", "ตลิ่งชัน", "Taling Chan"),
+    ("1020", "บางกอกน้อย", "Bangkok Noi"),
+    ("1021", "บางขุนเทียน", "Bang Khun Thian"),
+    ("1022", "ภาษีเจริญ", "Phasi Charoen"),
+    ("1023", "หนองแขม", "Nong Khaem"),
+    ("1024", "ราษฎร์บูรณะ", "Rat Burana"),
+    ("1025", "บางพลัด", "Bang Phlat"),
+    ("1026", "ดินแดง", "Din Daeng"),
+    ("1027", "บึงกุ่ม", "Bueng Kum"),
+    ("1028", "สาทร", "Sathon"),
+    ("1029", "บางซื่อ", "Bang Sue"),
+    ("1030", "จตุจักร", "Chatuchak"),
+    ("1031", "บางคอแหลม", "Bang Kho Laem"),
+    ("1032", "ประเวศ", "Prawet"),
+    ("1033", "คลองเตย", "Khlong Toei"),
+    ("1034", "สวนหลวง", "Suan Luang"),
+    ("1035", "จอมทอง", "Chom Thong"),
+    ("1036", "ดอนเมือง", "Don Mueang"),
+    ("1037", "ราชเทวี", "Ratchathewi"),
+    ("1038", "ลาดพร้าว", "Lat Phrao"),
+    ("1039", "วัฒนา", "Watthana"),
+    ("1040", "บางแค", "Bang Khae"),
+    ("1041", "หลักสี่", "Lak Si"),
+    ("1042", "สายไหม", "Sai Mai"),
+    ("1043", "คันนายาว", "Khan Na Yao"),
+    ("1044", "สะพานสูง", "Saphan Sung"),
+    ("1045", "วังทองหลาง", "Wang Thonglang"),
+    ("1046", "คลองสามวา", "Khlong Sam Wa"),
+    ("1047", "บางนา", "Bang Na"),
+    ("1048", "ทวีวัฒนา", "Thawi Watthana"),
+    ("1049", "ทุ่งครุ", "Thung Khru"),
+    ("1050", "บางบอน", "Bang Bon"),
+)
 
 
 class BoundaryFileError(ValueError):

@@ -11,8 +11,8 @@ from sqlalchemy import ForeignKey, Integer, String, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from models.base import Base, UtcDateTime
+from models.districts import District
 from models.people import Officer
-from models.places import District
 
 
 class OfficerLinkCode(Base):

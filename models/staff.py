@@ -19,7 +19,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from models.base import Base, UtcDateTime
-from models.places import District
+from models.districts import District
 
 ROLES = ("admin", "head", "officer", "viewer")
 DISTRICT_ROLES = ("head", "officer")  # bound to one district

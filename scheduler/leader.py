@@ -18,7 +18,7 @@ from sqlalchemy import delete, or_, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from models.db import insert_or_ignore, transaction
-from models.reminders import Lease
+from models.leases import Lease
 
 
 def hold_lease(

@@ -1,10 +1,10 @@
 """Reminders to district officers (RULES §4): what is due at a moment, and sending each exactly once.
 
-`plan(session, at, cal)` reads what is due at the moment `at`; `sweep(...)` also sends it: each item
-is a `ReminderSent` row inserted with insert-or-ignore (ON CONFLICT DO NOTHING) on its key (kind,
-subject, due date) in the same transaction as the outbox rows that carry it, so a reminder goes out
-once across restarts and several workers (a second sweep's insert is ignored and it sends nothing).
-Each officer with a LINE account gets one push per sweep listing all their items.
+`plan(session, at, cal)` reads what is due at the moment `at`; `record(...)` inserts each item's
+`ReminderSent` row with insert-or-ignore (ON CONFLICT DO NOTHING) on its key (kind, subject, due
+date). `handlers.reminder_notices.sweep` does both and queues the pushes in the same transaction, so
+a reminder goes out once across restarts and several workers (a second sweep's insert is ignored and
+it sends nothing). Each officer with a LINE account gets one push per sweep listing all their items.
 
 What is due (all readings are `ReminderSettings`):
 
@@ -30,8 +30,7 @@ read the open complaints (by the status index), and only until every district ha
 from __future__ import annotations
 
 import logging
-from collections import defaultdict
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from itertools import groupby
@@ -41,22 +40,20 @@ from sqlalchemy import Select, String, and_, cast, func, literal, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from handlers.reminder_texts import say_reminder
-from handlers.replies import text as text_message
 from models.complaints import Complaint, ComplaintStatus
-from models.people import Officer
-from models.places import District
-from models.reminders import MonthlyReport, ReminderSent
-from scheduler.calendar import WorkingCalendar
-from scheduler.deadlines import (
+from models.deadlines import (
     DEFAULT_DEADLINES,
     DeadlineSettings,
     end_of_day,
     local_date,
-    month_checkpoints,
     next_checkpoint,
+    previous_checkpoint,
 )
-from scheduler.thai_dates import THAI_MONTHS_SHORT, buddhist_year, thai_date
+from models.districts import District
+from models.monthly_reports import MonthlyReport
+from models.people import Officer
+from models.reminders_sent import ReminderSent
+from models.working_days import WorkingCalendar
 
 log = logging.getLogger(__name__)
 
@@ -197,14 +194,6 @@ class _Clock:
         return stage, due_day, moments[stage]
 
 
-def previous_checkpoint(day: date) -> date:
-    """The 15th/30th checkpoint before checkpoint `day` (the 30th, or end of February, before a 15th)."""
-    if day.day == 15:
-        year, month = (day.year - 1, 12) if day.month == 1 else (day.year, day.month - 1)
-        return month_checkpoints(year, month)[1]
-    return date(day.year, day.month, 15)
-
-
 # ---- what is due ---------------------------------------------------------------------------
 
 
@@ -241,7 +230,7 @@ def plan(
         items += _checkpoint_items(session, at, clock)
     if MONTHLY_REPORT in settings.enabled:
         items += _report_items(session, at, clock)
-    items.sort(key=lambda i: (_kind_rank(i.kind), i.district_code, i.due_on, i.subject))
+    items.sort(key=lambda i: (kind_rank(i.kind), i.district_code, i.due_on, i.subject))
     return items
 
 
@@ -471,109 +460,26 @@ def _report_items(session: Session, at: datetime, clock: _Clock) -> list[Due]:
     ]
 
 
-# ---- sending -------------------------------------------------------------------------------
+_KIND_ORDER = [
+    f"{ACK}_{OVERDUE}",
+    f"{FIRST_PROGRESS}_{OVERDUE}",
+    f"{ACK}_{DUE}",
+    f"{FIRST_PROGRESS}_{DUE}",
+    f"{ACK}_{BEFORE}",
+    f"{FIRST_PROGRESS}_{BEFORE}",
+    f"{CHECKPOINT}_{DAY}",
+    f"{CHECKPOINT}_{BEFORE}",
+]
 
 
-def sweep(
-    session: Session,
-    at: datetime,
-    cal: WorkingCalendar,
-    *,
-    dry_run: bool = False,
-    settings: ReminderSettings = DEFAULT_REMINDERS,
-    now: datetime | None = None,
-) -> SweepReport:
-    """Send what is due at `at` through the outbox, in the caller's transaction.
-
-    `now` is when the pushes are queued and the reminders recorded (default `at`; an operator
-    replaying a past moment passes the clock). With `dry_run` nothing is written.
-    """
-    return send(session, at, plan(session, at, cal, settings), dry_run=dry_run, settings=settings, now=now)
+def kind_rank(kind: str) -> int:
+    return _KIND_ORDER.index(kind) if kind in _KIND_ORDER else len(_KIND_ORDER)
 
 
-def send(
-    session: Session,
-    at: datetime,
-    items: Sequence[Due],
-    *,
-    dry_run: bool = False,
-    settings: ReminderSettings = DEFAULT_REMINDERS,
-    now: datetime | None = None,
-) -> SweepReport:
-    """Record each item (insert-or-ignore on its key) and queue one push per officer for those recorded."""
-    from bot.worker import enqueue  # the outbox writer; imported here, bot imports the scheduler
-
-    now = now or at
-    report = SweepReport(at=at, dry_run=dry_run, planned=list(items))
-    districts = sorted({i.district_code for i in items})
-    if not districts:
-        return report
-    officers: dict[str, list[Officer]] = defaultdict(list)
-    for officer in session.scalars(
-        select(Officer)
-        .where(
-            Officer.district_code.in_(districts),
-            Officer.active.is_(True),
-            Officer.line_user_id.is_not(None),
-        )
-        .order_by(Officer.id)
-    ):
-        officers[officer.district_code].append(officer)
-    recorded = {i.key for i in items} if dry_run else record(session, items, officers, now)
-    bundles: dict[int, tuple[Officer, list[Due]]] = {}
-    for item in items:
-        if item.key not in recorded:
-            report.taken.append(item)
-            continue
-        report.sent.append(item)
-        recipients = _recipients(officers, item)
-        if not recipients:
-            report.unreachable.append(item)
-        for officer in recipients:
-            bundles.setdefault(officer.id, (officer, []))[1].append(item)
-    names = dict(
-        session.execute(select(District.code, District.name_th).where(District.code.in_(districts))).all()
-    )
-    for officer, bundle in bundles.values():
-        body = compose(bundle, names.get(officer.district_code, officer.district_code), settings)
-        assert officer.line_user_id is not None
-        if not dry_run:
-            enqueue(session, officer.line_user_id, [text_message(body)], now=now)
-        counts: dict[str, int] = defaultdict(int)
-        for item in bundle:
-            counts[item.kind] += item.count
-        report.pushes.append(
-            Push(
-                to=officer.line_user_id,
-                officer_id=officer.id,
-                officer_name=officer.name,
-                district_code=officer.district_code,
-                role=officer.role,
-                counts=dict(counts),
-                text=body,
-            )
-        )
-    if report.unreachable:
-        lonely = sorted({i.district_code for i in report.unreachable})
-        log.warning(
-            "reminders: no active officer with a LINE account for %d items in districts %s; %s",
-            len(report.unreachable),
-            ", ".join(lonely),
-            "they would be recorded as sent to nobody" if dry_run else "recorded as sent to nobody",
-        )
-    if report.sent or report.taken:
-        log.info(
-            "reminders at %s: %d items%s, %d pushes, %d already taken by another sweep",
-            at.isoformat(),
-            len(report.sent),
-            " (dry run)" if dry_run else "",
-            len(report.pushes),
-            len(report.taken),
-        )
-    return report
+# ---- recording ---------------------------------------------------------------------------
 
 
-def _recipients(officers: dict[str, list[Officer]], item: Due) -> list[Officer]:
+def recipients(officers: dict[str, list[Officer]], item: Due) -> list[Officer]:
     return [o for o in officers.get(item.district_code, []) if o.role != HEAD or item.to_heads]
 
 
@@ -603,96 +509,9 @@ def record(
             "district_code": item.district_code,
             "complaint_id": item.complaint_id,
             "sent_at": now,
-            "recipients": len(_recipients(officers, item)),
+            "recipients": len(recipients(officers, item)),
         }
         for item in items
     ]
     # One statement, many rows: SQLAlchemy sends them as multi-row INSERTs ("insertmanyvalues").
     return {(kind, subject, due_on) for kind, subject, due_on in session.execute(stmt, rows)}
-
-
-# ---- the text ------------------------------------------------------------------------------
-
-_KIND_ORDER = [
-    f"{ACK}_{OVERDUE}",
-    f"{FIRST_PROGRESS}_{OVERDUE}",
-    f"{ACK}_{DUE}",
-    f"{FIRST_PROGRESS}_{DUE}",
-    f"{ACK}_{BEFORE}",
-    f"{FIRST_PROGRESS}_{BEFORE}",
-    f"{CHECKPOINT}_{DAY}",
-    f"{CHECKPOINT}_{BEFORE}",
-]
-
-
-def _kind_rank(kind: str) -> int:
-    return _KIND_ORDER.index(kind) if kind in _KIND_ORDER else len(_KIND_ORDER)
-
-
-def format_date(day: date, lang: str) -> str:
-    return thai_date(day) if lang == "th" else f"{day.day} {day:%b} {day.year}"
-
-
-def format_month(first: date, lang: str) -> str:
-    return (
-        f"{THAI_MONTHS_SHORT[first.month - 1]} {buddhist_year(first)}" if lang == "th" else f"{first:%B %Y}"
-    )
-
-
-def _sections(
-    items: Sequence[Due], settings: ReminderSettings
-) -> Iterator[tuple[str, int, list[DueComplaint]]]:
-    """(header, complaints concerned, lines) in order of urgency; one section per kind (per day for lists)."""
-    lang = settings.language
-    grouped: dict[str, list[Due]] = defaultdict(list)
-    for item in items:
-        grouped[item.kind].append(item)
-    for kind in sorted(grouped, key=lambda k: (_kind_rank(k), k)):
-        bundle = grouped[kind]
-        if kind.startswith(MONTHLY_REPORT):
-            for item in bundle:
-                month = item.due_on
-                due = (month.replace(day=28) + timedelta(days=4)).replace(day=settings.report_due_day)
-                header = say_reminder(
-                    MONTHLY_REPORT, lang, month=format_month(month, lang), date=format_date(due, lang)
-                )
-                yield header, 0, []
-        elif kind.startswith(CHECKPOINT):
-            for item in bundle:
-                header = say_reminder(kind, lang, count=item.count, date=format_date(item.due_on, lang))
-                yield header, item.count, list(item.complaints)
-        else:
-            lines = [c for item in bundle for c in item.complaints]
-            yield say_reminder(kind, lang, count=len(lines)), len(lines), lines
-
-
-def compose(items: Sequence[Due], district_name: str, settings: ReminderSettings = DEFAULT_REMINDERS) -> str:
-    """One officer's push: a title, then each kind's header and complaints, within LINE's limits."""
-    lang = settings.language
-    parts = [say_reminder("title", lang, district=district_name)]
-    length = len(parts[0])
-    budget = settings.max_items_per_message
-    reserve = 40  # room for the "and N more" line
-    for header, total, lines in _sections(items, settings):
-        parts += ["", header]
-        length += len(header) + 2
-        shown = 0
-        for c in lines:
-            line = say_reminder(
-                "item",
-                lang,
-                code=c.tracking_code,
-                category=c.category or say_reminder("no_category", lang),
-                date=format_date(c.deadline, lang),
-            )
-            if budget <= 0 or length + len(line) + 1 + reserve > settings.max_chars:
-                break
-            parts.append(line)
-            length += len(line) + 1
-            shown += 1
-            budget -= 1
-        if total > shown and lines:
-            more = say_reminder("and_more", lang, count=total - shown)
-            parts.append(more)
-            length += len(more) + 1
-    return "\n".join(parts)[: settings.max_chars]

@@ -16,10 +16,10 @@ from PIL import Image
 
 from bot.services import Services
 from models import Citizen, Photo, staff
-from models.complaint_lifecycle import file_complaint
+from models.complaint_operations import file_complaint
 from models.db import transaction
 from models.staff import add_user
-from scheduler.calendar_store import load_calendar
+from models.working_days import load_calendar
 
 NOW = datetime(2026, 11, 23, 3, 0, tzinfo=UTC)
 PASSWORD = "correct horse battery"

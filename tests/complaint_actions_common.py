@@ -6,9 +6,10 @@ from datetime import datetime
 from typing import Any
 
 from models import Citizen, Complaint, ComplaintEvent, Photo
-from models.complaint_actions import (
+from models.complaint_operations import (
     Actor,
     acknowledge,
+    file_complaint,
     rate,
     reject,
     reopen,
@@ -16,8 +17,7 @@ from models.complaint_actions import (
     resolve,
     transfer,
 )
-from models.complaint_lifecycle import file_complaint
-from scheduler.calendar_store import load_calendar
+from models.working_days import load_calendar
 from tests.citizen_chat import BANGKOK
 
 ADMIN = Actor("admin", None)

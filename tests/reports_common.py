@@ -10,9 +10,9 @@ from sqlalchemy import select
 
 from models import Citizen, Complaint, ComplaintEvent
 from models.db import transaction
+from models.deadlines import ack_due, first_progress_due, next_due_checkpoint
 from models.tracking_codes import ALPHABET
-from scheduler.calendar_store import load_calendar
-from scheduler.deadlines import ack_due, first_progress_due, next_due_checkpoint
+from models.working_days import load_calendar
 
 BKK = ZoneInfo("Asia/Bangkok")
 NOV = date(2026, 11, 1)

@@ -20,12 +20,12 @@ from bot.services import Services
 from models import InboxEvent, SandboxContent, SandboxMessage, SandboxReplyToken, SandboxUser
 from models.clock import clock
 from models.db import insert_or_ignore, transaction
+from models.photos import MAX_PHOTO_BYTES
 
 bp = Blueprint(
     "sandbox", __name__, url_prefix="/sandbox", template_folder="templates", static_folder="static"
 )
 
-MAX_PHOTO_BYTES = 10 * 1024 * 1024
 PHOTO_TYPES = {"image/jpeg", "image/png", "image/gif", "image/webp"}
 # Named places to send as a location without knowing coordinates.
 LANDMARKS: list[dict[str, Any]] = [

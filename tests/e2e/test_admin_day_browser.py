@@ -21,10 +21,9 @@ from sqlalchemy import select
 from bot.services import Services
 from models import Citizen, Photo
 from models.clock import clock
-from models.complaint_actions import Actor, acknowledge, report_progress, resolve
-from models.complaint_lifecycle import file_complaint
+from models.complaint_operations import Actor, acknowledge, file_complaint, report_progress, resolve
 from models.db import transaction
-from scheduler.calendar_store import load_calendar
+from models.working_days import load_calendar
 from tests.admin_web import NOW
 from tests.conftest import LiveServer
 from tests.e2e.test_admin_browser import SHOTS, signed_in

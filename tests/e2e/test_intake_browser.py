@@ -27,9 +27,9 @@ from bot.services import Services
 from models import Complaint, ComplaintEvent, Photo
 from models.clock import clock
 from models.db import transaction
-from scheduler.calendar_store import load_calendar
-from scheduler.deadlines import ack_due, local_date
-from scheduler.thai_dates import BE_OFFSET, THAI_MONTHS_SHORT, thai_date
+from models.deadlines import ack_due, local_date
+from models.thai_dates import BE_OFFSET, THAI_MONTHS_SHORT, thai_date
+from models.working_days import load_calendar
 from tests.sandbox_page import CODE, JATUJAK, Chat, street_photo
 
 pytestmark = pytest.mark.browser

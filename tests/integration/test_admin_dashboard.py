@@ -15,9 +15,9 @@ from kpi.database_scoring import score_database
 from kpi.schemes import load_kpi32
 from models import Complaint
 from models.clock import clock
-from models.complaint_actions import Actor, acknowledge
+from models.complaint_operations import Actor, acknowledge
 from models.db import transaction
-from scheduler.calendar_store import load_calendar
+from models.working_days import load_calendar
 from tests.admin_web import NOW, sign_in
 
 CENTRE = Actor("admin", None, None, "centre")

@@ -31,10 +31,9 @@ from kpi.scoring import UnitScore
 from kpi.submissions import submit_month
 from models import Citizen, Photo
 from models.clock import clock
-from models.complaint_actions import Actor, acknowledge, report_progress, resolve
-from models.complaint_lifecycle import file_complaint
+from models.complaint_operations import Actor, acknowledge, file_complaint, report_progress, resolve
 from models.db import transaction
-from scheduler.calendar_store import load_calendar
+from models.working_days import load_calendar
 from tests.admin_web import NOW, sign_in  # `world`: a fixture of tests/admin_web.py (a plugin of conftest)
 
 BANGKOK = ZoneInfo("Asia/Bangkok")

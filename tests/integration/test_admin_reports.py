@@ -24,10 +24,9 @@ from bot.services import Services
 from kpi.reports import R001_HEADERS, R003_HEADERS
 from models import Citizen, Complaint, MonthlyReport, Photo
 from models.clock import clock
-from models.complaint_actions import Actor, acknowledge, report_progress, resolve
-from models.complaint_lifecycle import file_complaint
+from models.complaint_operations import Actor, acknowledge, file_complaint, report_progress, resolve
 from models.db import transaction
-from scheduler.calendar_store import load_calendar
+from models.working_days import load_calendar
 from tests.admin_web import sign_in, token, world  # noqa: F401 - world is a fixture
 
 BKK = ZoneInfo("Asia/Bangkok")

@@ -14,13 +14,13 @@ from sqlalchemy import func, select
 from bot.services import Services
 from models import CalendarOverride, Citizen, Complaint, Officer
 from models.clock import clock
-from models.complaint_lifecycle import file_complaint
+from models.complaint_operations import file_complaint
 from models.db import transaction
 from models.officer_links import LinkResult, link_account
 from models.sections import ADMINISTRATION, CategorySection, section_for
 from models.staff import StaffUser
-from scheduler.calendar_store import load_calendar
-from scheduler.thai_dates import thai_date
+from models.thai_dates import thai_date
+from models.working_days import load_calendar
 from tests.admin_web import NOW, PASSWORD, XSS, sign_in, token
 
 BANGKOK = ZoneInfo("Asia/Bangkok")

@@ -11,8 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from bot.services import Services
 from models.db import transaction
 from models.migrate import downgrade, upgrade
-from scheduler.calendar import WorkingCalendar
-from scheduler.calendar_store import add_override, load_calendar, remove_override
+from models.working_days import WorkingCalendar, add_override, load_calendar, remove_override
 
 NOW = datetime(2026, 11, 23, 2, 0, tzinfo=UTC)
 

@@ -13,9 +13,9 @@ import pytest
 from sqlalchemy import func, select
 
 from bot.sandbox import events as ev
-from handlers.citizens import MAX_PHOTO_BYTES
 from models import Dialog, Photo
 from models.db import transaction
+from models.photos import MAX_PHOTO_BYTES
 from tests.citizen_chat import JATUJAK, Chat, complaints, flex_cards, texts
 from tests.conftest import post_events
 from tests.line_stub import tiny_png

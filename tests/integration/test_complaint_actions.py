@@ -1,4 +1,4 @@
-"""The domain operations on a filed complaint (models.complaint_actions), and the admin commands around them.
+"""Domain operations on a filed complaint (models.complaint_operations) and the admin commands around them.
 
 Who may do what from which status, what is refused and why (`ActionRefused.reason`), the deadline
 columns each operation keeps (RULES §2), recomputing them when the holiday table changes, and the
@@ -14,7 +14,7 @@ import pytest
 from sqlalchemy import func, select
 
 from models import Complaint, ComplaintEvent
-from models.complaint_actions import (
+from models.complaint_operations import (
     MAX_TEXT,
     ActionRefused,
     Actor,
@@ -22,7 +22,7 @@ from models.complaint_actions import (
 )
 from models.db import transaction
 from models.officer_links import add_officer
-from scheduler.calendar_store import add_override, load_calendar, remove_override
+from models.working_days import add_override, load_calendar, remove_override
 from tests.citizen_chat import BANGKOK
 from tests.complaint_actions_common import (
     ADMIN,

@@ -6,10 +6,11 @@ from datetime import UTC, datetime
 
 from sqlalchemy import select
 
-import models.complaint_lifecycle as lifecycle
+import models.complaint_operations as lifecycle
 from models import Citizen, Complaint, ComplaintEvent, ComplaintStatus, Photo
-from models.complaint_lifecycle import file_complaint, open_complaints_near
+from models.complaint_operations import file_complaint
 from models.db import transaction
+from models.nearby import open_complaints_near
 from models.tracking_codes import CODE_PATTERN
 
 AT = datetime(2026, 12, 4, 9, 30, tzinfo=UTC)

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
+from bot.jobs import expire_drafts_once
 from handlers.context import HandlerContext
 from handlers.dialog import SAME, DialogTable, Received, Step, Turn, UndeclaredTransition, dialog_for
 from handlers.signing import photo_token
@@ -15,7 +16,6 @@ from models import Citizen, Dialog, OutboxMessage, Photo
 from models.db import transaction
 from models.districts import DistrictLocator
 from models.sections import DEFAULT_KEY, ensure_sections, remove_section, section_for, set_section
-from scheduler.runner import expire_drafts_once
 
 NOW = datetime(2026, 11, 23, 2, 0, tzinfo=UTC)
 

@@ -6,12 +6,12 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import select
 
-from bot.worker import enqueue
+from bot.jobs import build_scheduler
 from models import InboxEvent
 from models.clock import clock
 from models.db import transaction
+from models.outbox import enqueue
 from scheduler.housekeeping import purge_done_inbox, queue_counts
-from scheduler.runner import build_scheduler
 
 
 def add_inbox(session, event_id: str, status: str, finished: datetime | None) -> InboxEvent:  # type: ignore[no-untyped-def]

@@ -15,9 +15,9 @@ from kpi.schemes import load_kpi32
 from kpi.scoring import UnitScore, score_units
 from kpi.source import district_facts
 from models import Citizen
-from models.complaint_lifecycle import file_complaint
+from models.complaint_operations import file_complaint
 from models.db import make_engine, transaction
-from scheduler.calendar_store import load_calendar
+from models.working_days import load_calendar
 from tests.integration.test_kpi_source import BKK, at, build_year
 
 AS_OF = datetime(2027, 12, 31, 23, 59, 59, tzinfo=BKK)

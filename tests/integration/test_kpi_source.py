@@ -17,18 +17,18 @@ from kpi import source
 from kpi.facts import AuditResult, ComplaintFacts, Moments, MonthlySubmission
 from kpi.source import ComplaintStream, district_facts, facts_from_events, submissions
 from models import Citizen, Complaint, ComplaintEvent, MonthlyReport, Photo
-from models.complaint_actions import (
+from models.complaint_operations import (
     Actor,
     acknowledge,
+    file_complaint,
     reject,
     reopen,
     report_progress,
     resolve,
     transfer,
 )
-from models.complaint_lifecycle import file_complaint
 from models.db import make_engine, transaction
-from scheduler.calendar_store import load_calendar
+from models.working_days import load_calendar
 
 BKK = ZoneInfo("Asia/Bangkok")
 START = datetime(2026, 10, 1, tzinfo=BKK)  # FY 2570, both ends included

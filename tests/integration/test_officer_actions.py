@@ -14,7 +14,7 @@ from sqlalchemy import select
 
 from handlers.texts import say
 from models import Complaint, ComplaintEvent, Officer, OutboxMessage
-from models.complaint_actions import Actor, reject
+from models.complaint_operations import Actor, reject
 from models.db import transaction
 from models.officer_links import OfficerLinkCode, add_officer, new_link_code, set_active
 from tests.citizen_chat import BANGKOK, JATUJAK, SIAM, Chat, actions, flex_cards, texts

@@ -6,7 +6,7 @@ import json
 from datetime import UTC, datetime
 
 from models import Citizen, ComplaintEvent
-from models.complaint_lifecycle import file_complaint
+from models.complaint_operations import file_complaint
 from models.db import transaction
 
 ROUTED = datetime(2026, 12, 4, 2, 30, tzinfo=UTC)  # Fri 4 Dec 09:30 in Bangkok

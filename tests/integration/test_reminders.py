@@ -17,12 +17,14 @@ import pytest
 from sqlalchemy import func, select
 
 from bot.cli_reminders import add_parser, cmd_reminders, sweep_job
+from handlers.reminder_notices import send, sweep
 from models import Citizen, Complaint, MonthlyReport, Officer, OutboxMessage, ReminderSent
 from models.clock import clock
-from models.complaint_actions import recompute_deadlines
+from models.complaint_operations import recompute_deadlines
 from models.db import transaction
-from scheduler.calendar_store import add_override, load_calendar
-from scheduler.deadlines import ack_due, first_progress_due, local_date
+from models.deadlines import ack_due, first_progress_due, local_date
+from models.thai_dates import thai_date
+from models.working_days import add_override, load_calendar
 from scheduler.reminders import (
     ACK,
     CHECKPOINT,
@@ -33,10 +35,7 @@ from scheduler.reminders import (
     plan,
     previous_checkpoint,
     record,
-    send,
-    sweep,
 )
-from scheduler.thai_dates import thai_date
 
 BKK = ZoneInfo("Asia/Bangkok")
 A, B = "1001", "1002"  # two districts

@@ -16,10 +16,11 @@ from sqlalchemy import select
 from sqlalchemy.exc import OperationalError
 
 from bot.sandbox import events as ev
-from bot.worker import Worker, enqueue, run_worker_until
+from bot.worker import Worker, run_worker_until
 from models import InboxEvent, OutboxMessage
 from models.clock import clock as app_clock
 from models.db import transaction
+from models.outbox import enqueue
 from models.queues import QueueStatus
 from tests.conftest import post_events
 from tests.line_stub import LineStub, Recorded

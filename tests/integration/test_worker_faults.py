@@ -10,9 +10,9 @@ from sqlalchemy import select, update
 
 from bot.sandbox import events as ev
 from bot.services import Services
-from bot.worker import enqueue
 from models import InboxEvent, OutboxMessage
 from models.db import transaction
+from models.outbox import enqueue
 from tests.citizen_chat import texts
 from tests.conftest import post_events
 from tests.line_stub import LineStub

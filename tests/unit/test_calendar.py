@@ -6,8 +6,8 @@ from datetime import date
 
 import pytest
 
-from scheduler.calendar import CalendarSettings, WorkingCalendar
-from scheduler.thai_dates import THAI_MONTHS_SHORT, thai_date
+from models.thai_dates import THAI_MONTHS_SHORT, thai_date
+from models.working_days import CalendarSettings, WorkingCalendar
 
 # --- the real `holidays` package (RULES §1 and its examples) ---
 

@@ -7,8 +7,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from scheduler.calendar import WorkingCalendar
-from scheduler.deadlines import DeadlineSettings, ack_due, first_progress_due, local_date, next_due_checkpoint
+from models.deadlines import DeadlineSettings, ack_due, first_progress_due, local_date, next_due_checkpoint
+from models.working_days import WorkingCalendar
 
 BKK = ZoneInfo("Asia/Bangkok")
 

@@ -12,7 +12,7 @@ from handlers.citizen_dialog import CITIZEN_DIALOG
 from handlers.dialog import ANY, SAME, DialogTable
 from handlers.officer_dialog import OFFICER_DIALOG
 from handlers.signing import Postback, PostbackRefused, decode_postback, encode_postback
-from scheduler.deadlines import next_checkpoint
+from models.deadlines import next_checkpoint
 
 REPO = Path(__file__).resolve().parents[2]
 KEY = b"k" * 32

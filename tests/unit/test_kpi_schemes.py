@@ -40,7 +40,7 @@ from kpi.schemes import (
     round_decimal,
 )
 from kpi.scoring import score_unit
-from scheduler.calendar import WorkingCalendar
+from models.working_days import WorkingCalendar
 
 BKK = ZoneInfo("Asia/Bangkok")
 

@@ -35,7 +35,7 @@ from kpi.scoring import (
     score_units,
     step_points,
 )
-from scheduler.calendar import WorkingCalendar
+from models.working_days import WorkingCalendar
 
 BKK = ZoneInfo("Asia/Bangkok")
 FY = 2570  # 2026-10-01 .. 2027-09-30

@@ -6,8 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from models.district_list import BANGKOK_DISTRICTS
-from models.districts import BoundaryFileError, DistrictLocator, read_boundaries
+from models.districts import BANGKOK_DISTRICTS, BoundaryFileError, DistrictLocator, read_boundaries
 from tests.conftest import SHARED_GEOJSON
 
 

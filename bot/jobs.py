@@ -7,21 +7,20 @@ import os
 import socket
 from collections.abc import Callable
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
 from apscheduler.schedulers.background import BackgroundScheduler
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.cli_reminders import sweep_job
-from bot.worker import enqueue
 from handlers.citizen_dialog import expire_idle_drafts
+from models.clock import BANGKOK
 from models.clock import clock as app_clock
 from models.db import transaction
+from models.outbox import enqueue
 from scheduler.housekeeping import checkpoint_sqlite, purge_done_inbox, queue_counts
 
 log = logging.getLogger(__name__)
-BANGKOK = ZoneInfo("Asia/Bangkok")
 
 
 def build_scheduler(

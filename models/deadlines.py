@@ -1,12 +1,15 @@
-"""Deadlines on one complaint (RULES §2), pure: moments in, moments out, all timezone-aware."""
+"""Deadlines (RULES §2) and the 15th/30th checkpoints (RULES §3): moments in, moments out, all
+timezone-aware; at the end, a complaint's deadlines read off its row or, for older rows, its event log."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
 
-from scheduler.calendar import WorkingCalendar
+from models.complaints import Complaint, ComplaintEvent, ComplaintStatus
+from models.working_days import WorkingCalendar
 
 
 @dataclass(frozen=True)
@@ -99,3 +102,61 @@ def next_due_checkpoint(
     if not_before is not None:
         candidates.append(next_checkpoint(not_before))
     return max(candidates)
+
+
+def previous_checkpoint(day: date) -> date:
+    """The 15th/30th checkpoint before checkpoint `day` (the 30th, or end of February, before a 15th)."""
+    if day.day == 15:
+        year, month = (day.year - 1, 12) if day.month == 1 else (day.year, day.month - 1)
+        return month_checkpoints(year, month)[1]
+    return date(day.year, day.month, 15)
+
+
+# ---- one complaint's deadlines ----------------------------------------------------------------
+
+S = ComplaintStatus
+
+
+@dataclass(frozen=True)
+class ComplaintDeadlines:
+    ack_due_at: datetime | None
+    acknowledged_at: datetime | None
+    first_progress_due_at: datetime | None
+
+
+@dataclass(frozen=True)
+class NextDeadline:
+    kind: str  # ack | first_progress | checkpoint
+    due_at: datetime
+
+
+def deadlines_for(
+    complaint: Complaint, events: Callable[[], Iterable[ComplaintEvent]], cal: WorkingCalendar
+) -> ComplaintDeadlines:
+    """The stored deadlines (kept in step by every action); computed from the log for older rows.
+
+    `events` is only called for such older rows, so listing many complaints reads no event log.
+    """
+    if complaint.ack_due_at is not None or complaint.routed_at is None:
+        return ComplaintDeadlines(
+            complaint.ack_due_at, complaint.acknowledged_at, complaint.first_progress_due_at
+        )
+    acknowledged_at = next((e.at for e in events() if e.kind == "acknowledged"), None)
+    return ComplaintDeadlines(
+        ack_due_at=ack_due(complaint.routed_at, cal),
+        acknowledged_at=acknowledged_at,
+        first_progress_due_at=first_progress_due(acknowledged_at, cal) if acknowledged_at else None,
+    )
+
+
+def next_deadline(complaint: Complaint, deadlines: ComplaintDeadlines, now: datetime) -> NextDeadline | None:
+    """What the district owes next: acknowledgement, first progress, or the next 15th/30th update."""
+    status = complaint.status
+    if status == S.ROUTED and deadlines.ack_due_at:
+        return NextDeadline("ack", deadlines.ack_due_at)
+    if status == S.ACKNOWLEDGED and deadlines.first_progress_due_at:
+        return NextDeadline("first_progress", deadlines.first_progress_due_at)
+    if status == S.IN_PROGRESS:
+        day = complaint.next_checkpoint_on or next_checkpoint(local_date(now))  # stored, or for older rows
+        return NextDeadline("checkpoint", end_of_day(day))
+    return None

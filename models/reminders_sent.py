@@ -1,4 +1,4 @@
-"""Reminders sent (each exactly once), the scheduler's leader lease, and monthly report submissions."""
+"""Reminders sent to district officers: each exactly once (RULES §4)."""
 
 from __future__ import annotations
 
@@ -28,24 +28,3 @@ class ReminderSent(Base):
     complaint_id: Mapped[int | None] = mapped_column(ForeignKey("complaints.id"), default=None)
     sent_at: Mapped[datetime] = mapped_column(UtcDateTime)
     recipients: Mapped[int] = mapped_column(Integer, default=0)
-
-
-class Lease(Base):
-    """A named lease: whoever holds it unexpired is the one process doing that job (the scheduler)."""
-
-    __tablename__ = "leases"
-
-    name: Mapped[str] = mapped_column(String(32), primary_key=True)
-    holder: Mapped[str] = mapped_column(String(128))
-    expires_at: Mapped[datetime] = mapped_column(UtcDateTime)
-
-
-class MonthlyReport(Base):
-    """A district's monthly summary for the centre (due by the 10th of the next month, RULES §6 step 3)."""
-
-    __tablename__ = "monthly_reports"
-
-    district_code: Mapped[str] = mapped_column(ForeignKey("districts.code"), primary_key=True)
-    month: Mapped[str] = mapped_column(String(7), primary_key=True)  # "2026-11" (CE)
-    submitted_at: Mapped[datetime] = mapped_column(UtcDateTime)
-    submitted_by: Mapped[str | None] = mapped_column(String(200), default=None)

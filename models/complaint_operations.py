@@ -10,20 +10,24 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from models.clock import BANGKOK
 from models.complaint_lifecycle import OPEN, next_status
 from models.complaints import Complaint, ComplaintEvent, ComplaintStatus, Photo
+from models.deadlines import ack_due, first_progress_due, local_date, next_due_checkpoint
 from models.people import Citizen, Officer
-from scheduler.calendar import WorkingCalendar
-from scheduler.deadlines import ack_due, first_progress_due, local_date, next_due_checkpoint
+from models.tracking_codes import new_tracking_code
+from models.working_days import WorkingCalendar
 
 S = ComplaintStatus
 MAX_TEXT = 5000
+CODE_ATTEMPTS = 5
 
 
 @dataclass(frozen=True)
@@ -97,6 +101,99 @@ def _clean(text: str | None, what: str) -> str:
     if len(cleaned) > MAX_TEXT:
         raise ActionRefused("text_too_long")
     return cleaned
+
+
+def file_complaint(
+    session: Session,
+    citizen: Citizen,
+    *,
+    description: str,
+    category: str | None,
+    district_code: str | None,
+    latitude: float | None,
+    longitude: float | None,
+    photos: list[Photo],
+    at: datetime,
+    section: str | None = None,
+    routed_by: str = "location",
+    possible_duplicates: list[Complaint] | None = None,
+    data: dict[str, Any] | None = None,
+    calendar: WorkingCalendar | None = None,
+) -> Complaint:
+    """File a complaint received at `at` (the LINE event's time) and route it to its district.
+
+    The complaint, its "filed" and "routed" events and the photo links are one unit: the caller's
+    transaction. A tracking-code clash (one in a billion a year) is retried with a fresh code.
+    `routed_by` says how the district was found: "location" (the point's polygon) or "citizen"
+    (picked by the citizen, e.g. when the location could not be shared). `possible_duplicates`
+    (nearest first) are open complaints nearby that officers should look at. With a `calendar` the
+    acknowledgement deadline is stored on the row (RULES §2).
+    """
+    duplicates = possible_duplicates or []
+    complaint = _with_unique_code(
+        session,
+        lambda code: Complaint(
+            tracking_code=code,
+            citizen_id=citizen.id,
+            district_code=district_code,
+            category=category,
+            description=description,
+            latitude=latitude,
+            longitude=longitude,
+            status=S.ROUTED.value,
+            created_at=at,
+            routed_at=at if district_code else None,
+            ack_due_at=ack_due(at, calendar) if district_code and calendar else None,
+            section=section,
+            possible_duplicate_of_id=duplicates[0].id if duplicates else None,
+        ),
+        at.astimezone(BANGKOK).date(),  # the code's year is the Thai year of the moment in Bangkok
+    )
+    filed = ComplaintEvent(
+        complaint_id=complaint.id,
+        kind="filed",
+        at=at,
+        actor_kind="citizen",
+        actor_id=citizen.id,
+        text=description,
+        data=dict(
+            data or {},
+            category=category,
+            latitude=latitude,
+            longitude=longitude,
+            possible_duplicates=[d.tracking_code for d in duplicates],
+        ),
+    )
+    session.add(filed)
+    if district_code:
+        session.add(
+            ComplaintEvent(
+                complaint_id=complaint.id,
+                kind="routed",
+                at=at,
+                actor_kind="system",
+                district_code=district_code,
+                data={"how": routed_by, "section": section},
+            )
+        )
+    session.flush()
+    for photo in photos:
+        photo.complaint_id, photo.event_id = complaint.id, filed.id
+    session.flush()
+    return complaint
+
+
+def _with_unique_code(session: Session, build: Any, day: date) -> Complaint:
+    for _ in range(CODE_ATTEMPTS):
+        complaint = build(new_tracking_code(day))
+        try:
+            with session.begin_nested():  # a savepoint: a clash undoes only this insert
+                session.add(complaint)
+                session.flush()
+            return complaint
+        except IntegrityError:
+            continue
+    raise RuntimeError("no free tracking code after several draws")  # practically impossible
 
 
 def acknowledge(
