@@ -29,7 +29,6 @@ from bot.services import Services
 from handlers.citizens import citizen_language
 from handlers.context import Content, HandlerContext, LineMessage, Profile, Response
 from handlers.dispatch import handle
-from handlers.texts import say
 from models import InboxEvent, OutboxMessage
 from models.clock import clock as app_clock
 from models.db import transaction
@@ -45,6 +44,7 @@ from models.queue_ops import (
     release,
     still_mine,
 )
+from texts import say
 
 log = logging.getLogger(__name__)
 

@@ -7,8 +7,8 @@ from dataclasses import dataclass
 
 from handlers import replies
 from handlers.context import LineMessage
-from handlers.texts import say
 from models import District
+from texts import say
 
 DISTRICTS_PER_BUBBLE = 10
 EXCERPT_CHARS = 300

@@ -22,9 +22,9 @@ from linebot.v3.webhooks import (
 
 from handlers.dialog import Received
 from handlers.signing import Postback, PostbackRefused, decode_postback
-from handlers.texts import keyword
 from models.dialogs import Dialog
 from models.tracking_codes import normalise_code
+from texts import keyword
 
 log = logging.getLogger(__name__)
 

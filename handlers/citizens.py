@@ -8,9 +8,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from handlers.context import Content, HandlerContext, Profile
-from handlers.texts import language_of
 from models import Citizen, Photo
 from models.photos import MAX_PHOTO_BYTES, image_type, save_photo
+from texts import language_of
 
 
 def citizen_for(session: Session, line_user_id: str, at: datetime, profile: Profile | None = None) -> Citizen:

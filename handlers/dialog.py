@@ -20,8 +20,8 @@ from sqlalchemy.orm import Session
 from handlers import replies
 from handlers.context import HandlerContext, LineMessage, Response
 from handlers.signing import Postback
-from handlers.texts import say
 from models.dialogs import IDLE, Dialog
+from texts import say
 
 ANY = "*"  # a row for every state not declaring the input itself
 REPLY_LIMIT = 5  # LINE's limit of messages in one reply; more would go as a paid push

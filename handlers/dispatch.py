@@ -25,9 +25,9 @@ from handlers.citizen_dialog import handle_citizen
 from handlers.citizens import citizen_for
 from handlers.context import HandlerContext, Response
 from handlers.officer_dialog import handle_officer
-from handlers.texts import say
 from models import District
 from models.officer_links import LinkResult, link_account, looks_like_link_code, officer_by_line_user
+from texts import say
 
 log = logging.getLogger(__name__)
 

@@ -17,10 +17,10 @@ from sqlalchemy.orm import Session
 from handlers import replies
 from handlers.context import LineMessage
 from handlers.signing import Postback, encode_postback, photo_token
-from handlers.texts import say
 from models import Citizen, Complaint, ComplaintEvent, District, Officer, Photo
 from models.deadlines import local_date
 from models.thai_dates import date_in, thai_date
+from texts import say
 
 Push = tuple[str, list[LineMessage]]
 MAX_IMAGES = 4

@@ -14,12 +14,12 @@ from sqlalchemy.orm import Session
 
 from handlers import replies
 from handlers.context import LineMessage
-from handlers.texts import CATALOGUES, say
 from models import Citizen, Complaint, ComplaintEvent, District
 from models.clock import BANGKOK
 from models.deadlines import deadlines_for, next_deadline
 from models.thai_dates import date_in
 from models.working_days import WorkingCalendar, load_calendar
+from texts import CATALOGUES, say
 
 LIST_LIMIT = 10
 HISTORY_LIMIT = 15

@@ -7,7 +7,6 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import select
 
-from handlers.texts import say
 from models import Complaint, Officer
 from models.clock import clock
 from models.db import transaction
@@ -15,6 +14,7 @@ from models.officer_links import LinkResult, link_account, looks_like_link_code
 from tests.citizen_chat import BANGKOK, Chat, flex_cards
 from tests.complaint_actions_common import bring_to, citizen, end_of, filed
 from tests.e2e.test_settings import run_cli
+from texts import say
 
 # ---- the admin commands --------------------------------------------------------------------------
 

@@ -36,13 +36,13 @@ from bot.line_gateway import LineCallError, LineGateway
 from bot.sandbox import events as ev
 from bot.services import Services
 from handlers.citizen_dialog import expire_idle_drafts
-from handlers.texts import CATALOGUES, say
 from models import Citizen, Complaint, OutboxMessage
 from models.db import transaction
 from models.districts import DistrictLocator
 from tests.citizen_chat import JATUJAK, OUTSIDE_BANGKOK, Chat, actions, flex_cards, texts
 from tests.line_stub import LineStub
 from tests.prism import PrismServer
+from texts import CATALOGUES, say
 
 pytestmark = pytest.mark.contract
 

@@ -28,8 +28,8 @@ from bot import line_gateway
 from bot.line_gateway import Content, LineCallError, LineGateway, Profile
 from handlers import replies
 from handlers.dispatch import welcome_items
-from handlers.texts import say
 from tests.prism import PrismServer
+from texts import say
 
 pytestmark = pytest.mark.contract
 

@@ -12,12 +12,12 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from handlers.texts import say
 from models import Complaint, ComplaintEvent, Officer, OutboxMessage
 from models.complaint_operations import Actor, reject
 from models.db import transaction
 from models.officer_links import OfficerLinkCode, add_officer, new_link_code, set_active
 from tests.citizen_chat import BANGKOK, JATUJAK, SIAM, Chat, actions, flex_cards, texts
+from texts import say
 
 # A Monday. The webhook stamps inbox rows with the real clock and each chat's worker claims them by
 # the chat's LINE clock, so every chat here starts at this moment, which must lie ahead of real time.

@@ -12,13 +12,13 @@ from sqlalchemy import select
 from bot.line_gateway import LineGateway
 from bot.sandbox import events as ev
 from bot.worker import Worker
-from handlers.texts import say
 from models import Citizen, Dialog, InboxEvent, OutboxMessage, Photo
 from models.db import transaction
 from models.outbox import enqueue
 from tests.conftest import post_events
 from tests.line_stub import LineStub
 from tests.worker_common import Clock, make_worker
+from texts import say
 
 
 @pytest.fixture

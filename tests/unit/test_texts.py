@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import string
 
-from handlers.texts import CATALOGUES, language_of, say
+from texts import CATALOGUES, language_of, say
 
 
 def placeholders(template: str) -> set[str]:

@@ -224,3 +224,15 @@ KEYWORDS: dict[str, tuple[str, ...]] = {
     "edit": ("edit",),
     "pick_district": ("pickdistrict",),
 }
+
+
+# ---- the reminder pushes to district officers (say("reminder.<key>")) -----------------------------
+REMINDERS: dict[str, str] = {}
+
+
+# ---- the staff web (say("admin.<key>")) ----------------------------------------------------------
+ADMIN: dict[str, str] = {}
+
+
+# ---- the KPI scorer's reasons and the reports' words (say("kpi.<key>")) ---------------------------
+KPI: dict[str, str] = {}

@@ -223,3 +223,15 @@ KEYWORDS: dict[str, tuple[str, ...]] = {
     "edit": ("แก้ไข",),
     "pick_district": ("เลือกเขต",),
 }
+
+
+# ---- the reminder pushes to district officers (say("reminder.<key>")) -----------------------------
+REMINDERS: dict[str, str] = {}
+
+
+# ---- the staff web (say("admin.<key>")) ----------------------------------------------------------
+ADMIN: dict[str, str] = {}
+
+
+# ---- the KPI scorer's reasons and the reports' words (say("kpi.<key>")) ---------------------------
+KPI: dict[str, str] = {}
