@@ -1,9 +1,9 @@
 """Acting on a complaint from the web: the same domain operations as the LINE officer flow.
 
-`models.complaint_operations` does the work and appends the event; `handlers.notices.for_event` makes
-the very messages the LINE door sends (the citizen told, the other district's officers given the
-card); they go into the outbox in the same transaction. A refusal (a stale status, a missing result
-text or after photo, a bad upload) changes nothing and is said in words on the page.
+Each action is the use case of `handlers.use_cases` that the LINE door calls too: the domain
+operation, the very messages LINE sends (the citizen told, the other district's officers given the
+card) and their outbox rows, in one transaction. A refusal (a stale status, a missing result text or
+after photo, a bad upload) changes nothing and is said in words on the page.
 """
 
 from __future__ import annotations
@@ -18,24 +18,15 @@ from sqlalchemy.orm import Session
 from werkzeug.datastructures import FileStorage
 
 from admin.views import bp, services, text
-from handlers.notices import Links, for_event
+from handlers import use_cases
+from handlers.notices import Links
+from handlers.use_cases import Acting, ActionRefused, Actor
 from models import Complaint, ComplaintEvent, Photo
 from models.clock import clock
-from models.complaint_operations import (
-    ActionRefused,
-    Actor,
-    acknowledge,
-    reject,
-    report_progress,
-    resolve,
-    transfer,
-)
 from models.db import transaction
 from models.districts import District
-from models.outbox import queue_pushes
 from models.photos import MAX_PHOTO_BYTES, MAX_PHOTOS, image_type, save_photo
 from models.tracking_codes import normalise_code
-from models.working_days import load_calendar
 
 ACTIONS = ("acknowledge", "progress", "resolve", "transfer", "reject")
 
@@ -71,36 +62,33 @@ def act(code: str) -> ResponseReturnValue:
         if not current_user.may_act(complaint.district_code):
             flash(text("refused_read_only"))
             return redirect(url_for("admin.complaint", code=normal))
+        links = Links(settings.secret_key.encode(), settings.public_base_url)
         try:
             photos = _photos(s, request.files.getlist("photos"), now)
-            event = _do(s, complaint, action, request.form.get("text", ""), photos, now)
+            _do(Acting(s, actor(), now, links), complaint, action, request.form.get("text", ""), photos)
         except (ActionRefused, UploadRefused) as exc:
             s.rollback()  # nothing of a refused action is kept, uploads included
             flash(_refusal(exc))
             return redirect(url_for("admin.complaint", code=normal))
-        links = Links(settings.secret_key.encode(), settings.public_base_url)
-        queue_pushes(s, for_event(s, complaint, event, links), now=now)
     services().wake.set()  # a worker in this process sends at once (another one finds them when it polls)
     flash(text(f"done_{action}"))
     current_app.logger.info("admin %s: %s %s", current_user.username, action, normal)
     return redirect(url_for("admin.complaint", code=normal))
 
 
-def _do(
-    s: Session, complaint: Complaint, action: str, body: str, photos: list[Photo], now: datetime
-) -> ComplaintEvent:
+def _do(acting: Acting, complaint: Complaint, action: str, body: str, photos: list[Photo]) -> ComplaintEvent:
+    s = acting.session
     if action == "acknowledge":
-        return acknowledge(s, complaint, actor(), now, load_calendar(s))
+        return use_cases.acknowledge(acting, complaint)
     if action == "progress":
-        return report_progress(s, complaint, actor(), now, body, photos)
+        return use_cases.progress(acting, complaint, body, photos)
     if action == "resolve":
-        return resolve(s, complaint, actor(), now, body, photos)
+        return use_cases.resolve(acting, complaint, body, photos)
     if action == "transfer":
         target = request.form.get("to_district", "")
         if target != "centre" and s.get(District, target) is None:
             raise ActionRefused("needs_target")
-        to = None if target == "centre" else target
-        return transfer(s, complaint, actor(), now, to, body, load_calendar(s))
+        return use_cases.transfer(acting, complaint, None if target == "centre" else target, body)
     duplicate_of = None
     typed = request.form.get("duplicate_of", "").strip()
     if typed:
@@ -108,7 +96,7 @@ def _do(
         duplicate_of = s.scalar(select(Complaint).where(Complaint.tracking_code == other)) if other else None
         if duplicate_of is None or not current_user.may_see(duplicate_of.district_code):
             raise ActionRefused("unknown_duplicate")
-    return reject(s, complaint, actor(), now, body, duplicate_of)
+    return use_cases.reject(acting, complaint, body, duplicate_of)
 
 
 def _photos(s: Session, files: list[FileStorage], now: datetime) -> list[Photo]:

@@ -17,9 +17,9 @@ from flask_login import login_required
 from openpyxl import Workbook
 from sqlalchemy import select
 
-from admin.views import BANGKOK, Filters, bp, day_filter, services, text
+from admin.views import Filters, bp, day_filter, services, text
 from models import Complaint
-from models.clock import clock
+from models.clock import BANGKOK, clock
 from models.db import transaction
 from models.districts import District
 

@@ -51,11 +51,10 @@ from kpi.source import district_facts, fiscal_year_of
 from models.clock import clock
 from models.db import transaction
 from models.districts import District
+from models.thai_dates import ce_year
 
 FY_RANGE = (2500, 2700)
 AS_OF_RANGE = (date(1956, 10, 1), date(2157, 9, 30))  # the days of fiscal years 2500 .. 2700
-BE_YEARS_FROM = 2400  # a year this large in `as_of` is a Buddhist Era year (CE + 543)
-BE_OFFSET = 543
 FAILURES_PER_PAGE = 200
 DAY = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})")
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -127,8 +126,7 @@ def read_day(value: str) -> date:
     if found is None:
         raise BadInput("kpi_bad_as_of", value)
     year, month, day = (int(part) for part in found.groups())
-    if year >= BE_YEARS_FROM:
-        year -= BE_OFFSET
+    year = ce_year(year)  # from 2400 on a BE year (models.thai_dates)
     try:
         result = date(year, month, day)
     except ValueError:

@@ -12,8 +12,8 @@ POST that made them: never flashed, since the session cookie is signed but not e
 from __future__ import annotations
 
 import secrets
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from functools import lru_cache
 from typing import Any
@@ -35,9 +35,9 @@ from admin.views import (
     text,
 )
 from handlers.categories import CATEGORIES
+from handlers.use_cases import recompute_deadlines
 from models import CalendarOverride, Officer, OverrideKind
 from models.clock import clock
-from models.complaint_operations import recompute_deadlines
 from models.db import transaction
 from models.districts import District
 from models.officer_links import ROLES as LINE_ROLES
@@ -105,8 +105,83 @@ def _district(s: Session, code: str) -> District:
     return district
 
 
-def _districts(s: Session) -> list[District]:
-    return list(s.scalars(select(District).order_by(District.code)))
+def _district_choices(s: Session) -> dict[str, Any]:
+    """The districts a form offers, and their names in the page's language."""
+    districts = list(s.scalars(select(District).order_by(District.code)))
+    return {"districts": districts, "names": {d.code: district_name(d) for d in districts}}
+
+
+def _action(*allowed: str) -> str:
+    action = request.form.get("action", "")
+    if action not in allowed:
+        raise Refused("set_bad_action")
+    return action
+
+
+# ---- one settings page ---------------------------------------------------------------------------
+
+Params = Mapping[str, Any]  # what a page is shown for (the holidays' year, the officers' district)
+
+
+@dataclass(frozen=True)
+class Done:
+    """A change made: `message` is flashed and `log` logged, then the browser goes back to the page.
+
+    A change that made a secret (a password, a link code) names it in `shown`: the page then shows
+    it once, in this response, instead of redirecting. `back` is the query of the page gone back to.
+    """
+
+    message: str
+    log: str
+    shown: Mapping[str, Any] | None = None
+    back: Params = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class SettingsPage:
+    """/admin/settings/<name>, admins only, drawn by admin/settings_<name>.html.
+
+    GET (endpoint `admin.settings_<name>`) shows it; POST (`admin.settings_<name>_change`) makes a
+    change. A refusal, of either, shows the page again with the reason in words (status 400).
+    """
+
+    name: str
+    load: Callable[..., Params]  # (session, **params) → the template's values
+    change: Callable[[], Done]  # the POST's change, or Refused
+    query: Callable[[], Params] = dict  # the params of a GET, read from its query, or Refused
+    refused: Callable[[], Params] = dict  # the params a refusal is shown with
+
+    def render(self, status: int = 200, params: Params | None = None, **context: Any) -> tuple[str, int]:
+        with transaction(services().sessions) as s:
+            values = self.load(s, **(params or {}))
+        body = render_template(f"admin/settings_{self.name}.html", **values, form=request.form, **context)
+        return body, status
+
+    def show(self) -> ResponseReturnValue:
+        try:
+            params = self.query()
+        except Refused as exc:
+            return self.render(400, self.refused(), error=exc.message())
+        return self.render(params=params)
+
+    def post(self) -> ResponseReturnValue:
+        try:
+            done = self.change()
+        except Refused as exc:
+            return self.render(400, self.refused(), error=exc.message())
+        current_app.logger.info("admin %s: %s %s", current_user.username, self.name, done.log)
+        if done.shown is None:
+            flash(done.message)
+            return redirect(url_for(f"admin.settings_{self.name}", **done.back), 303)
+        body, _ = self.render(done=done.message, **done.shown)
+        return _once(body)
+
+    def register(self) -> SettingsPage:
+        """Both routes on the admin blueprint."""
+        path, endpoint = f"/settings/{self.name}", f"settings_{self.name}"
+        bp.get(path, endpoint=endpoint)(roles_required("admin")(self.show))
+        bp.post(path, endpoint=f"{endpoint}_change")(roles_required("admin")(self.post))
+        return self
 
 
 # ---- holidays ------------------------------------------------------------------------------------
@@ -194,68 +269,57 @@ def holiday_rows(s: Session, year: int, lang: str) -> list[HolidayRow]:
     return rows
 
 
-def _holidays_page(year: int, status: int = 200, **context: Any) -> ResponseReturnValue:
-    with transaction(services().sessions) as s:
-        rows = holiday_rows(s, year, g.lang)
-    body = render_template(
-        "admin/settings_holidays.html", rows=rows, year_be=year + BE_OFFSET, form=request.form, **context
-    )
-    return body, status
+def _load_holidays(s: Session, year: int) -> Params:
+    return {"rows": holiday_rows(s, year, g.lang), "year_be": year + BE_OFFSET}
 
 
-@bp.get("/settings/holidays")
-@roles_required("admin")
-def settings_holidays() -> ResponseReturnValue:
-    today = clock.now().astimezone(BANGKOK).date()
-    try:
-        year = read_year(request.args.get("year"), today)
-    except Refused as exc:
-        return _holidays_page(today.year, 400, error=exc.message())
-    return _holidays_page(year)
+def _today() -> date:
+    return clock.now().astimezone(BANGKOK).date()
 
 
-@bp.post("/settings/holidays")
-@roles_required("admin")
-def settings_holidays_change() -> ResponseReturnValue:
-    now = clock.now()
-    action = request.form.get("action", "")
-    try:
-        if action not in ("add", "working", "remove"):
-            raise Refused("set_bad_action")
-        day = read_day(request.form.get("day", ""))
-        name = _limited(_field("name"), MAX_NAME)
-        if action == "add" and not name:
-            raise Refused("set_needs_holiday_name")
-        with transaction(services().sessions) as s:
-            if action == "remove":
-                if not remove_override(s, day):
-                    raise Refused("set_nothing_to_remove", day=date_in(day, g.lang))
-            else:
-                add_override(s, day, "holiday" if action == "add" else "working", name, now)
-            # As `rongtook holidays`: every open complaint's deadlines from the new calendar.
-            changed = recompute_deadlines(s, load_calendar(s))
-    except Refused as exc:
-        return _holidays_page(_shown_year(now), 400, error=exc.message())
-    done = {"add": "set_done_holiday", "working": "set_done_working", "remove": "set_done_remove"}[action]
-    flash(f"{text(done, day=date_in(day, g.lang))} · {text('set_deadlines_changed', n=changed)}")
-    current_app.logger.info(
-        "admin %s: holidays %s %s (%d deadlines changed)", current_user.username, action, day, changed
-    )
-    return redirect(url_for("admin.settings_holidays", year=day.year + BE_OFFSET), 303)
+def _holidays_query() -> Params:
+    return {"year": read_year(request.args.get("year"), _today())}
 
 
-def _shown_year(now: datetime) -> int:
+def _shown_year() -> Params:
     """After a refusal: the year of the day typed if it is a date, else the year the page showed."""
-    today = now.astimezone(BANGKOK).date()
     for read in (
         lambda: read_day(request.form.get("day", "")).year,
-        lambda: read_year(request.form.get("year"), today),
+        lambda: read_year(request.form.get("year"), _today()),
     ):
         try:
-            return read()
+            return {"year": read()}
         except Refused:
             continue
-    return today.year
+    return {"year": _today().year}
+
+
+def _change_holidays() -> Done:
+    now = clock.now()
+    action = _action("add", "working", "remove")
+    day = read_day(request.form.get("day", ""))
+    name = _limited(_field("name"), MAX_NAME)
+    if action == "add" and not name:
+        raise Refused("set_needs_holiday_name")
+    with transaction(services().sessions) as s:
+        if action == "remove":
+            if not remove_override(s, day):
+                raise Refused("set_nothing_to_remove", day=date_in(day, g.lang))
+        else:
+            add_override(s, day, "holiday" if action == "add" else "working", name, now)
+        # As `rongtook holidays`: every open complaint's deadlines from the new calendar.
+        changed = recompute_deadlines(s)
+    done = {"add": "set_done_holiday", "working": "set_done_working", "remove": "set_done_remove"}[action]
+    return Done(
+        f"{text(done, day=date_in(day, g.lang))} · {text('set_deadlines_changed', n=changed)}",
+        f"{action} {day} ({changed} deadlines changed)",
+        back={"year": day.year + BE_OFFSET},
+    )
+
+
+HOLIDAYS_PAGE = SettingsPage(
+    "holidays", _load_holidays, _change_holidays, query=_holidays_query, refused=_shown_year
+).register()
 
 
 # ---- category → section --------------------------------------------------------------------------
@@ -279,58 +343,34 @@ def category_rows(s: Session) -> tuple[str, list[CategoryRow]]:
     return default, rows
 
 
-def _categories_page(status: int = 200, **context: Any) -> ResponseReturnValue:
-    with transaction(services().sessions) as s:
-        default, rows = category_rows(s)
-        sections = sorted({row.section for row in all_sections(s)})
-    body = render_template(
-        "admin/settings_categories.html",
-        default=default,
-        rows=rows,
-        sections=sections,
-        default_key=DEFAULT_KEY,
-        form=request.form,
-        **context,
-    )
-    return body, status
+def _load_categories(s: Session) -> Params:
+    default, rows = category_rows(s)
+    sections = sorted({row.section for row in all_sections(s)})
+    return {"default": default, "rows": rows, "sections": sections, "default_key": DEFAULT_KEY}
 
 
-@bp.get("/settings/categories")
-@roles_required("admin")
-def settings_categories() -> ResponseReturnValue:
-    return _categories_page()
-
-
-@bp.post("/settings/categories")
-@roles_required("admin")
-def settings_categories_change() -> ResponseReturnValue:
-    action = request.form.get("action", "")
+def _change_categories() -> Done:
+    action = _action("set", "remove")
     category = _field("category")
-    try:
-        if action not in ("set", "remove"):
-            raise Refused("set_bad_action")
-        if not category:
-            raise Refused("set_needs_category")
-        _limited(category, MAX_CATEGORY)
-        with transaction(services().sessions) as s:
-            if action == "set":
-                section = _limited(_field("section"), MAX_SECTION)
-                if not section:
-                    raise Refused("set_needs_section")
-                row = set_section(s, category, section, clock.now())
-                message = text("set_done_section", category=row.category, section=row.section)
-            else:
-                if category == DEFAULT_KEY:
-                    raise Refused("set_default_not_removable")
-                removed = remove_section(s, category)
-                message = text(
-                    "set_done_section_removed" if removed else "set_no_own_section", category=category
-                )
-    except Refused as exc:
-        return _categories_page(400, error=exc.message())
-    flash(message)
-    current_app.logger.info("admin %s: categories %s %s", current_user.username, action, category)
-    return redirect(url_for("admin.settings_categories"), 303)
+    if not category:
+        raise Refused("set_needs_category")
+    _limited(category, MAX_CATEGORY)
+    with transaction(services().sessions) as s:
+        if action == "set":
+            section = _limited(_field("section"), MAX_SECTION)
+            if not section:
+                raise Refused("set_needs_section")
+            row = set_section(s, category, section, clock.now())
+            message = text("set_done_section", category=row.category, section=row.section)
+        else:
+            if category == DEFAULT_KEY:
+                raise Refused("set_default_not_removable")
+            removed = remove_section(s, category)
+            message = text("set_done_section_removed" if removed else "set_no_own_section", category=category)
+    return Done(message, f"{action} {category}")
+
+
+CATEGORIES_PAGE = SettingsPage("categories", _load_categories, _change_categories).register()
 
 
 # ---- officers on LINE ----------------------------------------------------------------------------
@@ -349,77 +389,49 @@ def _issued(row: OfficerLinkCode, officer: Officer) -> IssuedCode:
     return IssuedCode(row.code, row.expires_at, officer.name)
 
 
-def _officers_page(district: str = "", status: int = 200, **context: Any) -> tuple[str, int]:
-    with transaction(services().sessions) as s:
-        districts = _districts(s)
-        query = select(Officer).order_by(Officer.district_code, Officer.id)
-        if district:
-            query = query.where(Officer.district_code == district)
-        officers = list(s.scalars(query))
-    body = render_template(
-        "admin/settings_officers.html",
-        officers=officers,
-        districts=districts,
-        names={d.code: district_name(d) for d in districts},
-        district=district,
-        roles=LINE_ROLES,
-        form=request.form,
-        **context,
-    )
-    return body, status
+def _load_officers(s: Session, district: str = "") -> Params:
+    query = select(Officer).order_by(Officer.district_code, Officer.id)
+    if district:
+        query = query.where(Officer.district_code == district)
+    officers = list(s.scalars(query))
+    return {"officers": officers, **_district_choices(s), "district": district, "roles": LINE_ROLES}
 
 
-@bp.get("/settings/officers")
-@roles_required("admin")
-def settings_officers() -> ResponseReturnValue:
+def _officers_query() -> Params:
     district = request.args.get("district", "").strip()
     if district:
         with transaction(services().sessions) as s:
-            known = len(district) <= 4 and s.get(District, district) is not None
-        if not known:
-            return _officers_page("", 400, error=text("set_unknown_district"))
-    return _officers_page(district)
+            _district(s, district)
+    return {"district": district}
 
 
-@bp.post("/settings/officers")
-@roles_required("admin")
-def settings_officers_change() -> ResponseReturnValue:
+def _change_officers() -> Done:
     now = clock.now()
-    action = request.form.get("action", "")
+    action = _action("add", "code", "activate", "deactivate")
     issued: IssuedCode | None = None
-    try:
-        if action not in ("add", "code", "activate", "deactivate"):
-            raise Refused("set_bad_action")
-        with transaction(services().sessions) as s:
-            if action == "add":
-                district = _district(s, _field("district"))
-                name = _limited(_field("name"), MAX_NAME)
-                if not name:
-                    raise Refused("set_needs_name")
-                role = request.form.get("role", "")
-                if role not in LINE_ROLES:
-                    raise Refused("set_bad_role")
-                officer = add_officer(s, district.code, name, role, now)
+    with transaction(services().sessions) as s:
+        if action == "add":
+            district = _district(s, _field("district"))
+            name = _limited(_field("name"), MAX_NAME)
+            if not name:
+                raise Refused("set_needs_name")
+            role = request.form.get("role", "")
+            if role not in LINE_ROLES:
+                raise Refused("set_bad_role")
+            officer = add_officer(s, district.code, name, role, now)
+            issued = _issued(new_link_code(s, officer, now), officer)
+            message = text("set_done_officer", name=officer.name)
+        else:
+            officer = _officer(s, request.form.get("officer_id", ""))
+            if action == "code":
+                # Earlier unused codes of this officer stop working (new_link_code).
                 issued = _issued(new_link_code(s, officer, now), officer)
-                message = text("set_done_officer", name=officer.name)
+                message = text("set_done_code", name=officer.name)
             else:
-                officer = _officer(s, request.form.get("officer_id", ""))
-                if action == "code":
-                    # Earlier unused codes of this officer stop working (new_link_code).
-                    issued = _issued(new_link_code(s, officer, now), officer)
-                    message = text("set_done_code", name=officer.name)
-                else:
-                    set_active(s, officer.id, action == "activate")
-                    key = "set_done_officer_on" if action == "activate" else "set_done_officer_off"
-                    message = text(key, name=officer.name)
-    except Refused as exc:
-        return _officers_page("", 400, error=exc.message())
-    current_app.logger.info("admin %s: officers %s %s", current_user.username, action, officer.id)
-    if issued is None:
-        flash(message)
-        return redirect(url_for("admin.settings_officers"), 303)
-    body, _ = _officers_page(issued=issued, done=message)
-    return _once(body)
+                set_active(s, officer.id, action == "activate")
+                key = "set_done_officer_on" if action == "activate" else "set_done_officer_off"
+                message = text(key, name=officer.name)
+    return Done(message, f"{action} {officer.id}", None if issued is None else {"issued": issued})
 
 
 def _officer(s: Session, raw: str) -> Officer:
@@ -427,6 +439,9 @@ def _officer(s: Session, raw: str) -> Officer:
     if officer is None:
         raise Refused("set_unknown_officer")
     return officer
+
+
+OFFICERS_PAGE = SettingsPage("officers", _load_officers, _change_officers, query=_officers_query).register()
 
 
 # ---- web accounts --------------------------------------------------------------------------------
@@ -479,85 +494,61 @@ class IssuedPassword:
     password: str
 
 
-def _users_page(status: int = 200, **context: Any) -> tuple[str, int]:
-    with transaction(services().sessions) as s:
-        users = list(s.scalars(select(StaffUser).order_by(StaffUser.username)))
-        districts = _districts(s)
-    body = render_template(
-        "admin/settings_users.html",
-        users=users,
-        districts=districts,
-        names={d.code: district_name(d) for d in districts},
-        roles=ROLES,
-        district_roles=DISTRICT_ROLES,
-        min_password=MIN_PASSWORD,
-        form=request.form,
-        **context,
-    )
-    return body, status
+def _load_users(s: Session) -> Params:
+    users = list(s.scalars(select(StaffUser).order_by(StaffUser.username)))
+    return {
+        "users": users,
+        **_district_choices(s),
+        "roles": ROLES,
+        "district_roles": DISTRICT_ROLES,
+        "min_password": MIN_PASSWORD,
+    }
 
 
-@bp.get("/settings/users")
-@roles_required("admin")
-def settings_users() -> ResponseReturnValue:
-    return _users_page()
-
-
-@bp.post("/settings/users")
-@roles_required("admin")
-def settings_users_change() -> ResponseReturnValue:
+def _change_users() -> Done:
     now = clock.now()
-    action = request.form.get("action", "")
+    action = _action("add", "password", "activate", "deactivate")
     password: IssuedPassword | None = None
     code: IssuedCode | None = None
     myself: StaffUser | None = None
-    try:
-        if action not in ("add", "password", "activate", "deactivate"):
-            raise Refused("set_bad_action")
-        with transaction(services().sessions) as s:
-            if action == "add":
-                username, role, district = _new_user_fields(s)
+    with transaction(services().sessions) as s:
+        if action == "add":
+            username, role, district = _new_user_fields(s)
+            typed, generated = _password(request.form.get("password", ""))
+            display = _limited(_field("display_name"), MAX_NAME) or username
+            try:
+                user = add_user(s, username, typed, role, district, now)
+            except StaffError as exc:  # a rule of models.staff this page did not foresee
+                raise Refused("set_refused_because", reason=str(exc)) from None
+            if district is not None and request.form.get("line"):
+                # The issue: admins make the web account and the LINE officer in one go.
+                officer = add_officer(s, district, display, role, now)
+                code = _issued(new_link_code(s, officer, now), officer)
+            message = text("set_done_user", username=user.username)
+        else:
+            user = _user(s, request.form.get("user_id", ""))
+            if action == "password":
                 typed, generated = _password(request.form.get("password", ""))
-                display = _limited(_field("display_name"), MAX_NAME) or username
-                try:
-                    user = add_user(s, username, typed, role, district, now)
-                except StaffError as exc:  # a rule of models.staff this page did not foresee
-                    raise Refused("set_refused_because", reason=str(exc)) from None
-                if district is not None and request.form.get("line"):
-                    # The issue: admins make the web account and the LINE officer in one go.
-                    officer = add_officer(s, district, display, role, now)
-                    code = _issued(new_link_code(s, officer, now), officer)
-                message = text("set_done_user", username=user.username)
+                set_password(s, user, typed)  # bumps session_version: every session ends
+                message = text("set_done_password", username=user.username)
+                if user.id == current_user.id:
+                    s.expunge(user)
+                    myself = user
+            elif action == "deactivate":
+                if user.id == current_user.id:
+                    raise Refused("set_not_yourself")
+                user.active = False
+                user.session_version += 1  # as the model says: switched off ends every session
+                message = text("set_done_user_off", username=user.username)
             else:
-                user = _user(s, request.form.get("user_id", ""))
-                if action == "password":
-                    typed, generated = _password(request.form.get("password", ""))
-                    set_password(s, user, typed)  # bumps session_version: every session ends
-                    message = text("set_done_password", username=user.username)
-                    if user.id == current_user.id:
-                        s.expunge(user)
-                        myself = user
-                elif action == "deactivate":
-                    if user.id == current_user.id:
-                        raise Refused("set_not_yourself")
-                    user.active = False
-                    user.session_version += 1  # as the model says: switched off ends every session
-                    message = text("set_done_user_off", username=user.username)
-                else:
-                    user.active = True
-                    message = text("set_done_user_on", username=user.username)
-            if action in ("add", "password") and generated:
-                password = IssuedPassword(user.username, typed)
-    except Refused as exc:
-        return _users_page(400, error=exc.message())
+                user.active = True
+                message = text("set_done_user_on", username=user.username)
+        if action in ("add", "password") and generated:
+            password = IssuedPassword(user.username, typed)
     if myself is not None:
         login_user(SignedIn(myself))  # the admin who changed their own password stays signed in here
-    current_app.logger.info("admin %s: users %s %s", current_user.username, action, user.username)
-    if password is None and code is None:
-        flash(message)
-        return redirect(url_for("admin.settings_users"), 303)
-    body, _ = _users_page(issued=code, password=password, done=message)
-    return _once(body)
+    shown = None if password is None and code is None else {"issued": code, "password": password}
+    return Done(message, f"{action} {user.username}", shown)
 
 
 def _user(s: Session, raw: str) -> StaffUser:
@@ -565,3 +556,6 @@ def _user(s: Session, raw: str) -> StaffUser:
     if user is None:
         raise Refused("set_unknown_user")
     return user
+
+
+USERS_PAGE = SettingsPage("users", _load_users, _change_users).register()

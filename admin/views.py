@@ -35,19 +35,21 @@ from sqlalchemy import ColumnElement, Select, and_, func, or_, select
 from sqlalchemy.orm import Session, sessionmaker
 from werkzeug.wrappers import Response
 
-from admin.texts import LANGUAGES
 from models import Complaint, ComplaintEvent, Photo
 from models.clock import BANGKOK, clock
+from models.complaint_lifecycle import OPEN_VALUES
 from models.complaints import ComplaintStatus
 from models.db import transaction
+from models.deadlines import OVERDUE_KINDS, overdue_condition
 from models.districts import District
 from models.staff import SignIn, StaffUser, sign_in
 from models.thai_dates import THAI_MONTHS_SHORT, date_in
 from models.tracking_codes import normalise_code
+from texts import SECTIONS, template
 
 bp = Blueprint("admin", __name__, url_prefix="/admin", template_folder="templates")
 PAGE_SIZE = 50
-OPEN = (ComplaintStatus.ROUTED.value, ComplaintStatus.ACKNOWLEDGED.value, ComplaintStatus.IN_PROGRESS.value)
+OPEN = OPEN_VALUES  # models.complaint_lifecycle: the open statuses, as the column stores them
 
 
 class SignedIn:
@@ -115,14 +117,17 @@ def unauthorised() -> ResponseReturnValue:
 
 def lang() -> str:
     chosen = request.args.get("lang")
-    if chosen in LANGUAGES:
+    if chosen in SECTIONS["admin"]:
         session["lang"] = chosen
-    return session.get("lang", "th") if session.get("lang") in LANGUAGES else "th"
+    return session.get("lang", "th") if session.get("lang") in SECTIONS["admin"] else "th"
 
 
 def text(key: str, **values: object) -> str:
     """The page language's words for `key`, its {placeholders} filled in when values are given."""
-    words = LANGUAGES[lang()].get(key, key)
+    try:
+        words = template(f"admin.{key}", lang())
+    except KeyError:
+        words = key
     return words.format(**values) if values else words
 
 
@@ -260,21 +265,10 @@ def visible_districts(s: Session) -> list[District]:
 # ---- complaints ----------------------------------------------------------------------------------
 
 
-OVERDUE_KINDS = ("ack", "first_progress", "checkpoint")
-
-
 def overdue(kind: str, now: datetime) -> ColumnElement[bool]:
-    """Open complaints past one of their deadlines (the dashboard counts what the list filters)."""
-    if kind == "ack":
-        return and_(Complaint.status == ComplaintStatus.ROUTED.value, Complaint.ack_due_at < now)
-    if kind == "first_progress":
-        return and_(
-            Complaint.status.in_(OPEN),
-            Complaint.first_progress_at.is_(None),
-            Complaint.first_progress_due_at < now,
-        )
-    today = now.astimezone(BANGKOK).date()
-    return and_(Complaint.status.in_(OPEN), Complaint.next_checkpoint_on < today)
+    """Open complaints past one of their deadlines (the dashboard counts what the list filters): what
+    overdue means is `models.deadlines` (`complaint_overdue`, here as its SQL `overdue_condition`)."""
+    return overdue_condition(kind, now)
 
 
 def due_today(kind: str, now: datetime) -> ColumnElement[bool]:

@@ -10,8 +10,6 @@ from typing import Any
 from bot.settings import Settings
 from models.clock import clock
 
-BE_OFFSET = 543
-
 
 def add_parsers(sub: Any) -> None:
     officers = sub.add_parser("officers", help="district officers and their LINE link codes")
@@ -93,15 +91,16 @@ def cmd_officers(settings: Settings, args: argparse.Namespace) -> int:
 
 def cmd_holidays(settings: Settings, args: argparse.Namespace) -> int:
     from bot.services import Services
+    from handlers.use_cases import recompute_deadlines
     from models import CalendarOverride
-    from models.complaint_operations import recompute_deadlines
     from models.db import transaction
+    from models.thai_dates import ce_year
     from models.working_days import add_override, load_calendar, remove_override
 
     now = clock.now()
     with transaction(Services.from_settings(settings).sessions) as session:
         if args.action == "list":
-            year = args.year - BE_OFFSET if args.year > 2400 else args.year
+            year = ce_year(args.year)
             calendar = load_calendar(session, years=[year])
             overrides = {row.day: row for row in session.query(CalendarOverride)}
             day = date(year, 1, 1)
@@ -123,6 +122,6 @@ def cmd_holidays(settings: Settings, args: argparse.Namespace) -> int:
             kind = "holiday" if args.action == "add" else "working"
             add_override(session, args.day, kind, args.name, now)
             print(f"{args.day}: {kind} ({args.name})")
-        changed = recompute_deadlines(session, load_calendar(session))
+        changed = recompute_deadlines(session)
         print(f"deadlines recomputed: {changed} open complaints changed")
     return 0

@@ -22,14 +22,15 @@ from handlers.context import HandlerContext, LineMessage, Response
 from handlers.dialog import (
     ANY,
     SAME,
-    Action,
+    UNUSABLE,
     DialogTable,
     Received,
-    Step,
     Turn,
+    anywhere,
     expired_dialogs,
     not_now,
     say_and_stay,
+    step,
 )
 from models.dialogs import IDLE
 from models.districts import DistrictLocator
@@ -44,58 +45,54 @@ PLACE_STATES = (s.LOCATE, s.OUTSIDE, s.PICK_DISTRICT)
 AFTER_PLACE = (*s.NEXT_SLOT, s.PICK_DISTRICT)
 
 
-def _step(action: Action, *goes_to: str) -> Step:
-    return Step(action, goes_to)
-
-
-STEPS: dict[tuple[str, str], Step] = {
+STEPS = {
     # ---- anywhere: commands, lookups and inputs the bot cannot use
-    (ANY, "start"): _step(s.already_drafting, SAME),
-    (ANY, "cancel"): _step(s.cancel, IDLE),
-    (ANY, "expired"): _step(s.expire, IDLE),
-    (ANY, "track"): _step(s.track, SAME),
-    (ANY, "code"): _step(s.show_code, SAME),
-    (ANY, "help"): _step(s.help_, SAME),
-    (ANY, "thanks"): _step(s.thanks, SAME),
-    (ANY, "sticker"): _step(say_and_stay("sticker"), SAME),
-    (ANY, "media"): _step(say_and_stay("unsupported_message"), SAME),
-    (ANY, "too_long"): _step(say_and_stay("text_too_long"), SAME),
-    (ANY, "no_words"): _step(say_and_stay("text_no_words"), SAME),
-    (ANY, "bad_location"): _step(say_and_stay("location_invalid"), SAME),
-    (ANY, "refused"): _step(s.refused, SAME),
-    (ANY, "stale"): _step(not_now, SAME),
-    (ANY, "changed"): _step(say_and_stay("changed_since_card"), SAME),
-    (ANY, "already_filed"): _step(s.already_filed, SAME),
-    (ANY, "photo"): _step(s.photo, SAME, *s.NEXT_SLOT),
-    (ANY, "location"): _step(s.location, *AFTER_PLACE),
-    (ANY, "text"): _step(s.add_detail, SAME),
+    (ANY, "start"): step(s.already_drafting, SAME),
+    (ANY, "cancel"): step(s.cancel, IDLE),
+    (ANY, "expired"): step(s.expire, IDLE),
+    **anywhere(
+        track=s.track,
+        code=s.show_code,
+        help=s.help_,
+        thanks=s.thanks,
+        **UNUSABLE,
+        no_words=say_and_stay("text_no_words"),
+        bad_location=say_and_stay("location_invalid"),
+        refused=s.refused,
+        stale=not_now,
+        changed=say_and_stay("changed_since_card"),
+        already_filed=s.already_filed,
+    ),
+    (ANY, "photo"): step(s.photo, SAME, *s.NEXT_SLOT),
+    (ANY, "location"): step(s.location, *AFTER_PLACE),
+    (ANY, "text"): step(s.add_detail, SAME),
     # ---- no draft: anything about a problem starts one
-    (IDLE, "start"): _step(s.start, s.DESCRIBE),
-    (IDLE, "cancel"): _step(s.nothing_to_cancel, IDLE),
-    (IDLE, "text"): _step(s.start_with_text, *s.NEXT_SLOT),
-    (IDLE, "photo"): _step(s.start_with_photo, *s.NEXT_SLOT),
-    (IDLE, "location"): _step(s.start_with_location, *AFTER_PLACE),
-    (IDLE, "no_words"): _step(s.help_, SAME),  # a greeting emoji
+    (IDLE, "start"): step(s.start, s.DESCRIBE),
+    (IDLE, "cancel"): step(s.nothing_to_cancel, IDLE),
+    (IDLE, "text"): step(s.start_with_text, *s.NEXT_SLOT),
+    (IDLE, "photo"): step(s.start_with_photo, *s.NEXT_SLOT),
+    (IDLE, "location"): step(s.start_with_location, *AFTER_PLACE),
+    (IDLE, "no_words"): step(s.help_, SAME),  # a greeting emoji
     # ---- the draft, slot by slot
-    (s.DESCRIBE, "text"): _step(s.describe, *s.NEXT_SLOT),
-    (s.PHOTOS, "photos_done"): _step(s.photos_done, *s.NEXT_SLOT),
-    **{(state, "text"): _step(s.district_by_name, state, *AFTER_PLACE) for state in PLACE_STATES},
-    **{(state, "pick_district"): _step(s.pick_district, s.PICK_DISTRICT) for state in PLACE_STATES},
-    **{(state, "district"): _step(s.district, *AFTER_PLACE) for state in PLACE_STATES},
-    (s.CATEGORY, "category"): _step(s.category, *s.NEXT_SLOT),
-    (s.CATEGORY, "text"): _step(s.category_by_name, *s.NEXT_SLOT),
+    (s.DESCRIBE, "text"): step(s.describe, *s.NEXT_SLOT),
+    (s.PHOTOS, "photos_done"): step(s.photos_done, *s.NEXT_SLOT),
+    **{(state, "text"): step(s.district_by_name, state, *AFTER_PLACE) for state in PLACE_STATES},
+    **{(state, "pick_district"): step(s.pick_district, s.PICK_DISTRICT) for state in PLACE_STATES},
+    **{(state, "district"): step(s.district, *AFTER_PLACE) for state in PLACE_STATES},
+    (s.CATEGORY, "category"): step(s.category, *s.NEXT_SLOT),
+    (s.CATEGORY, "text"): step(s.category_by_name, *s.NEXT_SLOT),
     # ---- the summary: confirm, edit a part, or cancel (an `any` row)
-    (s.CONFIRM, "confirm"): _step(s.confirm, IDLE, *s.NEXT_SLOT),
-    (s.CONFIRM, "edit"): _step(s.edit, s.EDIT),
-    (s.EDIT, "edit_field"): _step(s.edit_field, s.EDIT, *s.NEXT_SLOT),
-    (s.EDIT, "text"): _step(s.edit_by_name, s.EDIT, *s.NEXT_SLOT),
-    (s.EDIT, "back"): _step(s.back_to_summary, *s.NEXT_SLOT),
-    (s.EDIT, "confirm"): _step(s.confirm, IDLE, *s.NEXT_SLOT),
+    (s.CONFIRM, "confirm"): step(s.confirm, IDLE, *s.NEXT_SLOT),
+    (s.CONFIRM, "edit"): step(s.edit, s.EDIT),
+    (s.EDIT, "edit_field"): step(s.edit_field, s.EDIT, *s.NEXT_SLOT),
+    (s.EDIT, "text"): step(s.edit_by_name, s.EDIT, *s.NEXT_SLOT),
+    (s.EDIT, "back"): step(s.back_to_summary, *s.NEXT_SLOT),
+    (s.EDIT, "confirm"): step(s.confirm, IDLE, *s.NEXT_SLOT),
     # ---- after the district resolved it: a rating, or "not fixed" with a comment (reopens it)
-    (ANY, "rate"): _step(s.rate, SAME),
-    (ANY, "not_fixed"): _step(say_and_stay("draft_in_progress"), SAME),
-    (IDLE, "not_fixed"): _step(s.not_fixed, IDLE, s.REOPEN),
-    (s.REOPEN, "text"): _step(s.reopen_with_comment, IDLE),
+    (ANY, "rate"): step(s.rate, SAME),
+    (ANY, "not_fixed"): step(say_and_stay("draft_in_progress"), SAME),
+    (IDLE, "not_fixed"): step(s.not_fixed, IDLE, s.REOPEN),
+    (s.REOPEN, "text"): step(s.reopen_with_comment, IDLE),
 }
 
 PROMPTS = {
@@ -116,7 +113,7 @@ CITIZEN_DIALOG = DialogTable(
     states=s.STATES,
     steps=STEPS,
     prompts=PROMPTS,
-    fallback=_step(not_now, SAME),
+    fallback=step(not_now, SAME),
     idle_timeout=IDLE_TIMEOUT,
     choices={"next_missing": s.NEXT_SLOT},
 )

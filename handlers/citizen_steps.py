@@ -12,25 +12,22 @@ import re
 
 from sqlalchemy import select
 
-from handlers import cards, replies
+from handlers import cards, replies, use_cases
 from handlers.categories import BY_LABEL, CATEGORIES, guess_categories
 from handlers.citizens import checked_photo, citizen_for, store_photo
 from handlers.context import LineMessage
 from handlers.dialog import Turn
-from handlers.notices import Links, for_event, officer_cards
+from handlers.notices import Links
 from handlers.signing import Postback, encode_postback, photo_token
 from handlers.tracking import code_detail, track_list
-from models import Complaint, District, Photo
-from models.complaint_operations import ActionRefused, file_complaint
-from models.complaint_operations import rate as rate_complaint
-from models.complaint_operations import reopen as reopen_complaint
+from handlers.use_cases import ActionRefused, Actor
+from models import Citizen, Complaint, District, Photo
 from models.deadlines import local_date
 from models.dialogs import IDLE
 from models.nearby import distance_m, open_complaints_near
 from models.photos import MAX_PHOTOS
 from models.sections import section_for
 from models.thai_dates import date_in
-from models.working_days import load_calendar
 
 DESCRIBE = "describe"
 PHOTOS = "photos"
@@ -389,8 +386,8 @@ def confirm(t: Turn) -> str:
         )
     )
     section = section_for(session, d["category"])
-    complaint = file_complaint(
-        session,
+    complaint = use_cases.file(
+        _acting(t, citizen),
         citizen,
         description=d["description"],
         category=d["category"],
@@ -398,18 +395,13 @@ def confirm(t: Turn) -> str:
         latitude=d.get("latitude"),
         longitude=d.get("longitude"),
         photos=photos,
-        at=t.ctx.at,  # the time of the LINE event that confirmed it
         section=section,
         routed_by=d.get("routed_by", "location"),
         possible_duplicates=nearby_duplicates(t),
         data={k: d[k] for k in ("address", "outside_point") if d.get(k)} or None,
-        calendar=load_calendar(session),
     )
     due = complaint.ack_due_at
     assert due is not None
-    t.pushes.extend(
-        officer_cards(session, complaint, Links(t.ctx.signing_key, t.ctx.public_base_url), note=None)
-    )
     t.data = {"last_filed": {"draft": t.dialog.draft_no, "code": complaint.tracking_code}}
     _reply(
         t,
@@ -421,6 +413,12 @@ def confirm(t: Turn) -> str:
         ack_due=date_in(local_date(due), t.lang),
     )
     return IDLE
+
+
+def _acting(t: Turn, citizen: Citizen) -> use_cases.Acting:
+    """The citizen acting through this turn (at the LINE event's time); notices go out with the answer."""
+    links = Links(t.ctx.signing_key, t.ctx.public_base_url)
+    return use_cases.Acting(t.ctx.session, Actor.citizen(citizen), t.ctx.at, links, t.pushes.extend)
 
 
 def nearby_duplicates(t: Turn) -> list[Complaint]:
@@ -454,7 +452,7 @@ def rate(t: Turn) -> str:
         return t.state
     citizen = citizen_for(t.ctx.session, t.user_id, t.ctx.at)
     try:
-        rate_complaint(t.ctx.session, complaint, citizen, t.ctx.at, int(stars))
+        use_cases.rate(_acting(t, citizen), complaint, citizen, int(stars))
     except ActionRefused:
         _reply(t, "cannot_rate")
         return t.state
@@ -480,13 +478,10 @@ def reopen_with_comment(t: Turn) -> str:
         return IDLE
     citizen = citizen_for(t.ctx.session, t.user_id, t.ctx.at)
     try:
-        event = reopen_complaint(t.ctx.session, complaint, citizen, t.ctx.at, t.got.text)
+        use_cases.reopen(_acting(t, citizen), complaint, citizen, t.got.text)
     except ActionRefused:
         _reply(t, "cannot_rate")
         return IDLE
-    t.pushes.extend(
-        for_event(t.ctx.session, complaint, event, Links(t.ctx.signing_key, t.ctx.public_base_url))
-    )
     _reply(
         t,
         "reopened",

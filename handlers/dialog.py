@@ -77,6 +77,16 @@ class Step:
     goes_to: tuple[str, ...]  # states the action may land in; SAME for "where it was"
 
 
+def step(action: Action, *goes_to: str) -> Step:
+    """A row's step as a table writes it: `step(s.cancel, IDLE)`."""
+    return Step(action, goes_to)
+
+
+def anywhere(**actions: Action) -> dict[tuple[str, str], Step]:
+    """`any` rows that answer without moving, one per input: `anywhere(help=s.help_, stale=not_now)`."""
+    return {(ANY, kind): step(action, SAME) for kind, action in actions.items()}
+
+
 class UndeclaredTransition(RuntimeError):
     pass
 
@@ -192,6 +202,14 @@ def not_now(t: Turn) -> str:
     """An input the current state does not expect: an old button, or a command out of place."""
     t.out.append(replies.text(t.say("stale_button" if t.got.postback else "not_now")))
     return t.state
+
+
+# Inputs no dialog can use, answered alike in every table and state: `anywhere(**UNUSABLE)`.
+UNUSABLE: Mapping[str, Action] = {
+    "sticker": say_and_stay("sticker"),
+    "media": say_and_stay("unsupported_message"),
+    "too_long": say_and_stay("text_too_long"),
+}
 
 
 def dialog_for(session: Session, user_id: str, kind: str, at: datetime) -> Dialog:

@@ -270,9 +270,15 @@ def _photos(session: Session, event: ComplaintEvent) -> list[Photo]:
 
 
 def _target_name(session: Session, event: ComplaintEvent) -> str:
-    code = (event.data or {}).get("to_district")
-    district = session.get(District, code) if code else None
-    return f"สำนักงานเขต{district.name_th}" if district else say("to_centre", "th")
+    return office_name(session, (event.data or {}).get("to_district"))
+
+
+def office_name(session: Session, district_code: str | None, lang: str = "th") -> str:
+    """Who has a complaint: "สำนักงานเขต…" for a district, the complaint centre for none."""
+    district = session.get(District, district_code) if district_code else None
+    if district is None:
+        return say("to_centre", lang)
+    return say("district_office", lang, district=district.name_th if lang == "th" else district.name_en)
 
 
 def _date(moment: Any) -> str:

@@ -14,7 +14,17 @@ from linebot.v3.webhooks import Event, PostbackEvent
 from handlers import officer_steps as s
 from handlers.citizen_inputs import classify_message, decode_or_refuse
 from handlers.context import HandlerContext, Response
-from handlers.dialog import ANY, SAME, Action, DialogTable, Received, Step, not_now, say_and_stay
+from handlers.dialog import (
+    ANY,
+    SAME,
+    UNUSABLE,
+    DialogTable,
+    Received,
+    anywhere,
+    not_now,
+    say_and_stay,
+    step,
+)
 from models import Officer
 from models.dialogs import IDLE, Dialog
 from models.officer_links import looks_like_link_code
@@ -26,42 +36,30 @@ ACTION_BUTTONS = frozenset({"send", "target", "reject_kind"})
 STARTS = tuple(s.STARTS.values())
 
 
-def _step(action: Action, *goes_to: str) -> Step:
-    return Step(action, goes_to)
-
-
-STEPS: dict[tuple[str, str], Step] = {
-    (ANY, "ack"): _step(s.ack, SAME),
-    (ANY, "detail"): _step(s.detail, SAME),
-    (ANY, "code"): _step(s.show_code, SAME),
-    (ANY, "worklist"): _step(s.worklist, SAME),
-    (ANY, "help"): _step(s.help_, SAME),
-    (ANY, "link_code"): _step(s.already_linked, SAME),
-    **{(ANY, action): _step(s.start, SAME, target) for action, target in s.STARTS.items()},
-    (ANY, "cancel"): _step(s.cancel, IDLE),
-    (ANY, "expired"): _step(s.expire, IDLE),
-    (ANY, "sticker"): _step(say_and_stay("sticker"), SAME),
-    (ANY, "media"): _step(say_and_stay("unsupported_message"), SAME),
-    (ANY, "too_long"): _step(say_and_stay("text_too_long"), SAME),
-    (ANY, "refused"): _step(say_and_stay("refused_button"), SAME),
-    (ANY, "stale"): _step(not_now, SAME),
-    (IDLE, "text"): _step(s.help_, SAME),
-    (IDLE, "photo"): _step(s.help_, SAME),
-    (s.PROGRESS_TEXT, "text"): _step(s.take_text, s.PROGRESS_PHOTOS),
-    (s.PROGRESS_TEXT, "photo"): _step(s.take_photo, SAME),
-    (s.PROGRESS_PHOTOS, "photo"): _step(s.take_photo, SAME),
-    (s.PROGRESS_PHOTOS, "send"): _step(s.send, IDLE),
-    (s.RESULT_TEXT, "text"): _step(s.take_text, s.AFTER_PHOTOS),
-    (s.RESULT_TEXT, "photo"): _step(s.take_photo, SAME),
-    (s.AFTER_PHOTOS, "photo"): _step(s.take_photo, SAME),
-    (s.AFTER_PHOTOS, "send"): _step(s.send, IDLE, SAME),
-    (s.TRANSFER_TARGET, "target"): _step(s.target, s.TRANSFER_TARGET, s.TRANSFER_REASON),
-    (s.TRANSFER_TARGET, "text"): _step(s.target_by_name, s.TRANSFER_TARGET, s.TRANSFER_REASON),
-    (s.TRANSFER_REASON, "text"): _step(s.transfer_with_reason, IDLE, s.TRANSFER_TARGET),
-    (s.REJECT_KIND, "reject_kind"): _step(s.reject_kind, s.REJECT_REASON, s.DUPLICATE_CODE),
-    (s.REJECT_REASON, "text"): _step(s.reject_with_reason, IDLE),
-    (s.DUPLICATE_CODE, "text"): _step(s.reject_duplicate, IDLE, s.DUPLICATE_CODE),
-    (s.DUPLICATE_CODE, "code"): _step(s.reject_duplicate, IDLE, s.DUPLICATE_CODE),
+STEPS = {
+    **anywhere(ack=s.ack, detail=s.detail, code=s.show_code, worklist=s.worklist, help=s.help_),
+    (ANY, "link_code"): step(s.already_linked, SAME),  # a link code from an officer linked already
+    **{(ANY, action): step(s.start, SAME, target) for action, target in s.STARTS.items()},
+    (ANY, "cancel"): step(s.cancel, IDLE),
+    (ANY, "expired"): step(s.expire, IDLE),
+    **anywhere(**UNUSABLE, refused=say_and_stay("refused_button"), stale=not_now),
+    (IDLE, "text"): step(s.help_, SAME),
+    (IDLE, "photo"): step(s.help_, SAME),
+    (s.PROGRESS_TEXT, "text"): step(s.take_text, s.PROGRESS_PHOTOS),
+    (s.PROGRESS_TEXT, "photo"): step(s.take_photo, SAME),
+    (s.PROGRESS_PHOTOS, "photo"): step(s.take_photo, SAME),
+    (s.PROGRESS_PHOTOS, "send"): step(s.send, IDLE),
+    (s.RESULT_TEXT, "text"): step(s.take_text, s.AFTER_PHOTOS),
+    (s.RESULT_TEXT, "photo"): step(s.take_photo, SAME),
+    (s.AFTER_PHOTOS, "photo"): step(s.take_photo, SAME),
+    (s.AFTER_PHOTOS, "send"): step(s.send, IDLE, SAME),
+    (s.TRANSFER_TARGET, "target"): step(s.target, s.TRANSFER_TARGET, s.TRANSFER_REASON),
+    (s.TRANSFER_TARGET, "text"): step(s.target_by_name, s.TRANSFER_TARGET, s.TRANSFER_REASON),
+    (s.TRANSFER_REASON, "text"): step(s.transfer_with_reason, IDLE, s.TRANSFER_TARGET),
+    (s.REJECT_KIND, "reject_kind"): step(s.reject_kind, s.REJECT_REASON, s.DUPLICATE_CODE),
+    (s.REJECT_REASON, "text"): step(s.reject_with_reason, IDLE),
+    (s.DUPLICATE_CODE, "text"): step(s.reject_duplicate, IDLE, s.DUPLICATE_CODE),
+    (s.DUPLICATE_CODE, "code"): step(s.reject_duplicate, IDLE, s.DUPLICATE_CODE),
 }
 
 OFFICER_DIALOG = DialogTable(
@@ -80,7 +78,7 @@ OFFICER_DIALOG = DialogTable(
         s.REJECT_REASON: s.ask_reject_reason,
         s.DUPLICATE_CODE: s.ask_duplicate_code,
     },
-    fallback=_step(not_now, SAME),
+    fallback=step(not_now, SAME),
     idle_timeout=IDLE_TIMEOUT,
 )
 

@@ -9,25 +9,18 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from handlers import cards, replies
+from handlers import cards, replies, use_cases
 from handlers.citizen_steps import match_districts
 from handlers.citizens import checked_photo, store_photo
 from handlers.context import LineMessage
 from handlers.dialog import Turn
-from handlers.notices import Links, complaint_card, for_event
+from handlers.notices import Links, complaint_card, office_name
 from handlers.signing import Postback, encode_postback
-from handlers.tracking import BANGKOK, events_of
-from models import Complaint, ComplaintEvent, District, Officer, Photo
+from handlers.tracking import events_of
+from handlers.use_cases import ActionRefused, Actor
+from models import Complaint, District, Officer, Photo
+from models.clock import BANGKOK
 from models.complaint_lifecycle import OPEN, TransitionRefused, next_status
-from models.complaint_operations import (
-    ActionRefused,
-    Actor,
-    acknowledge,
-    reject,
-    report_progress,
-    resolve,
-    transfer,
-)
 from models.deadlines import deadlines_for, local_date, next_deadline
 from models.dialogs import IDLE
 from models.officer_links import officer_by_line_user
@@ -112,8 +105,9 @@ def _refuse(t: Turn, exc: ActionRefused | TransitionRefused, complaint: Complain
         _reply(t, "refused_other", reason=reason or str(exc))
 
 
-def _notify(t: Turn, complaint: Complaint, event: ComplaintEvent) -> None:
-    t.pushes.extend(for_event(t.ctx.session, complaint, event, links(t)))
+def _acting(t: Turn) -> use_cases.Acting:
+    """The officer acting through this turn; the notices go out with the turn's answer."""
+    return use_cases.Acting(t.ctx.session, Actor.officer(officer(t)), t.ctx.at, links(t), t.pushes.extend)
 
 
 def _clear(t: Turn) -> None:
@@ -129,13 +123,10 @@ def ack(t: Turn) -> str:
         _reply(t, "refused_button")
         return t.state
     try:
-        event = acknowledge(
-            t.ctx.session, complaint, Actor.officer(officer(t)), t.ctx.at, load_calendar(t.ctx.session)
-        )
+        use_cases.acknowledge(_acting(t), complaint)
     except ActionRefused as exc:
         _refuse(t, exc, complaint)
         return t.state
-    _notify(t, complaint, event)
     assert complaint.first_progress_due_at is not None
     _reply(
         t,
@@ -299,23 +290,20 @@ def _photos(t: Turn) -> list[Photo]:
 
 def send(t: Turn) -> str:
     complaint = _current(t)
-    actor = Actor.officer(officer(t))
-    session = t.ctx.session
     if t.state == AFTER_PHOTOS and not t.data.get("photo_ids"):
         _reply(t, "after_photo_required")
         return t.state
     try:
         if t.state == PROGRESS_PHOTOS:
-            event = report_progress(session, complaint, actor, t.ctx.at, t.data.get("text", ""), _photos(t))
+            use_cases.progress(_acting(t), complaint, t.data.get("text", ""), _photos(t))
             done = "progress_ok"
         else:
-            event = resolve(session, complaint, actor, t.ctx.at, t.data.get("text", ""), _photos(t))
+            use_cases.resolve(_acting(t), complaint, t.data.get("text", ""), _photos(t))
             done = "resolved_ok"
     except ActionRefused as exc:
         _refuse(t, exc, complaint)
         _clear(t)
         return IDLE
-    _notify(t, complaint, event)
     _reply(t, done, code=complaint.tracking_code)
     _clear(t)
     return IDLE
@@ -344,19 +332,14 @@ def transfer_with_reason(t: Turn) -> str:
     to = None if t.data.get("target") == CENTRE else t.data.get("target")
     session = t.ctx.session
     try:
-        event = transfer(
-            session, complaint, Actor.officer(officer(t)), t.ctx.at, to, t.got.text, load_calendar(session)
-        )
+        use_cases.transfer(_acting(t), complaint, to, t.got.text)
     except ActionRefused as exc:
         _refuse(t, exc, complaint)
         if exc.reason == "same_district":
             return TRANSFER_TARGET
         _clear(t)
         return IDLE
-    _notify(t, complaint, event)
-    district = session.get(District, to) if to else None
-    name = f"สำนักงานเขต{district.name_th}" if district else t.say("to_centre")
-    _reply(t, "transferred_ok", code=complaint.tracking_code, target=name)
+    _reply(t, "transferred_ok", code=complaint.tracking_code, target=office_name(session, to, t.lang))
     _clear(t)
     return IDLE
 
@@ -382,14 +365,13 @@ def reject_duplicate(t: Turn) -> str:
 def _reject(t: Turn, reason: str, duplicate_of: Complaint | None) -> str:
     complaint = _current(t)
     try:
-        event = reject(t.ctx.session, complaint, Actor.officer(officer(t)), t.ctx.at, reason, duplicate_of)
+        use_cases.reject(_acting(t), complaint, reason, duplicate_of)
     except ActionRefused as exc:
         _refuse(t, exc, complaint)
         if exc.reason == "duplicate_of_itself":
             return DUPLICATE_CODE
         _clear(t)
         return IDLE
-    _notify(t, complaint, event)
     _reply(t, "rejected_ok", code=complaint.tracking_code)
     _clear(t)
     return IDLE

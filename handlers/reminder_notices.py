@@ -14,7 +14,6 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from handlers.reminder_texts import say_reminder
 from handlers.replies import text as text_message
 from models.districts import District
 from models.outbox import enqueue
@@ -35,6 +34,7 @@ from scheduler.reminders import (
     recipients,
     record,
 )
+from texts import say
 
 log = logging.getLogger(__name__)
 
@@ -164,23 +164,26 @@ def _sections(
             for item in bundle:
                 month = item.due_on
                 due = (month.replace(day=28) + timedelta(days=4)).replace(day=settings.report_due_day)
-                header = say_reminder(
-                    MONTHLY_REPORT, lang, month=format_month(month, lang), date=format_date(due, lang)
+                header = say(
+                    f"reminder.{MONTHLY_REPORT}",
+                    lang,
+                    month=format_month(month, lang),
+                    date=format_date(due, lang),
                 )
                 yield header, 0, []
         elif kind.startswith(CHECKPOINT):
             for item in bundle:
-                header = say_reminder(kind, lang, count=item.count, date=format_date(item.due_on, lang))
+                header = say(f"reminder.{kind}", lang, count=item.count, date=format_date(item.due_on, lang))
                 yield header, item.count, list(item.complaints)
         else:
             lines = [c for item in bundle for c in item.complaints]
-            yield say_reminder(kind, lang, count=len(lines)), len(lines), lines
+            yield say(f"reminder.{kind}", lang, count=len(lines)), len(lines), lines
 
 
 def compose(items: Sequence[Due], district_name: str, settings: ReminderSettings = DEFAULT_REMINDERS) -> str:
     """One officer's push: a title, then each kind's header and complaints, within LINE's limits."""
     lang = settings.language
-    parts = [say_reminder("title", lang, district=district_name)]
+    parts = [say("reminder.title", lang, district=district_name)]
     length = len(parts[0])
     budget = settings.max_items_per_message
     reserve = 40  # room for the "and N more" line
@@ -189,11 +192,11 @@ def compose(items: Sequence[Due], district_name: str, settings: ReminderSettings
         length += len(header) + 2
         shown = 0
         for c in lines:
-            line = say_reminder(
-                "item",
+            line = say(
+                "reminder.item",
                 lang,
                 code=c.tracking_code,
-                category=c.category or say_reminder("no_category", lang),
+                category=c.category or say("reminder.no_category", lang),
                 date=format_date(c.deadline, lang),
             )
             if budget <= 0 or length + len(line) + 1 + reserve > settings.max_chars:
@@ -203,7 +206,7 @@ def compose(items: Sequence[Due], district_name: str, settings: ReminderSettings
             shown += 1
             budget -= 1
         if total > shown and lines:
-            more = say_reminder("and_more", lang, count=total - shown)
+            more = say("reminder.and_more", lang, count=total - shown)
             parts.append(more)
             length += len(more) + 1
     return "\n".join(parts)[: settings.max_chars]

@@ -13,7 +13,8 @@ The draw is reproducible and stored. For month M and district D:
 
 A month is drawn once: a second draw is refused (AlreadyDrawn), as is a month that has not ended.
 The auditor marks each drawn complaint consistent or inconsistent with its evidence; a month with
-fewer than 80 % consistent (unmarked ones are not consistent) costs step 2 0.05 points.
+fewer than 80 % consistent (unmarked ones are not consistent) costs step 2 0.05 points. The share
+drawn, its rounding, the pass mark and the deduction are the KPI scheme's [audit] (kpi32.toml).
 """
 
 from __future__ import annotations
@@ -30,24 +31,20 @@ from sqlalchemy.orm import Session
 
 from kpi.facts import AuditResult
 from kpi.reports import percent
+from kpi.schemes import AuditSettings, shipped_kpi32
 from kpi.submissions import be_month, first_of, fiscal_months, month_bounds, month_key, parse_month
+from kpi.wording import Refusal
 from models import AuditDraw, AuditFinding, AuditItem, Complaint, ComplaintEvent, District
 from models.tracking_codes import normalise_code
 
 MAX_SEED = 2**63 - 1  # the column is a signed 64-bit integer
 
-
-@dataclass(frozen=True)
-class AuditSettings:
-    sample_percent: int = 10  # of the month's resolved complaints, rounded up
-    consistent_percent: int = 80  # fewer consistent than this (in %) costs the deduction
-    deduction: Decimal = Decimal("0.05")  # step 2 points lost for such a month
+# sample_percent (of the month's resolved complaints) and its rounding, pass_percent (fewer consistent
+# than this costs the deduction), deduction (step 2 points lost for such a month): kpi32.toml [audit].
+DEFAULT_AUDIT: AuditSettings = shipped_kpi32().audit
 
 
-DEFAULT_AUDIT = AuditSettings()
-
-
-class AuditRefused(ValueError):
+class AuditRefused(Refusal):
     """Why an audit action cannot be done; the message says it for the operator."""
 
 
@@ -62,8 +59,8 @@ def default_seed(month: date) -> int:
 
 
 def sample_size(population: int, settings: AuditSettings = DEFAULT_AUDIT) -> int:
-    """ceil(population × percent / 100), in integers (no float rounding)."""
-    return -(-population * settings.sample_percent // 100)
+    """population × percent / 100, rounded up (as the scheme says), exactly (no float rounding)."""
+    return settings.sample_size(population)
 
 
 def draw_sample(ids: list[int], seed: int, settings: AuditSettings = DEFAULT_AUDIT) -> list[int]:
@@ -117,10 +114,10 @@ def draw_month(
     if at.tzinfo is None:
         raise ValueError(f"a timezone-aware moment is required, got {at!r}")
     if at < month_bounds(month)[1]:
-        raise AuditRefused(f"the month {be_month(month)} has not ended at {at.isoformat()}; draw it after")
+        raise AuditRefused("refused_audit_month_open", month=be_month(month), at=at.isoformat())
     seed = default_seed(month) if seed is None else seed
     if not 0 <= seed <= MAX_SEED:
-        raise AuditRefused(f"the seed must be a whole number from 0 to {MAX_SEED}")
+        raise AuditRefused("refused_audit_seed", maximum=MAX_SEED)
     existing = draws_of(session, month)
     if existing:
         raise _already(month, existing[0])
@@ -142,14 +139,17 @@ def draw_month(
                 draws.append(draw)
             session.flush()
     except IntegrityError:
-        raise AuditRefused(f"the month {be_month(month)} was drawn at the same time by another run") from None
+        raise AuditRefused("refused_audit_drawn_meanwhile", month=be_month(month)) from None
     return draws
 
 
 def _already(month: date, draw: AuditDraw) -> AlreadyDrawn:
     return AlreadyDrawn(
-        f"the month {be_month(month)} ({month_key(month)}) was already drawn at {draw.drawn_at.isoformat()} "
-        f"with seed {draw.seed}; a drawn month is never drawn again"
+        "refused_audit_already_drawn",
+        month=be_month(month),
+        ce_month=month_key(month),
+        at=draw.drawn_at.isoformat(),
+        seed=draw.seed,
     )
 
 
@@ -170,7 +170,7 @@ def mark(
     try:
         value = AuditFinding(finding).value
     except ValueError:
-        raise AuditRefused(f"the finding is 'consistent' or 'inconsistent', not {finding!r}") from None
+        raise AuditRefused("refused_audit_finding", finding=finding) from None
     tracking = normalise_code(code) or code.strip()
     query = (
         select(AuditItem)
@@ -183,8 +183,9 @@ def mark(
         query = query.where(AuditDraw.month == month_key(first_of(month)))
     item = session.scalars(query).first()
     if item is None:
-        where = f" in {be_month(first_of(month))}" if month is not None else ""
-        raise AuditRefused(f"{tracking} was not drawn for the audit{where}")
+        if month is None:
+            raise AuditRefused("refused_audit_not_drawn", code=tracking)
+        raise AuditRefused("refused_audit_not_drawn_in", code=tracking, month=be_month(first_of(month)))
     item.finding, item.note, item.marked_at, item.marked_by = value, (note or None), at, by
     session.flush()
     return item
@@ -216,8 +217,8 @@ def audit_results(session: Session, fy: int, district: str | None = None) -> lis
 
 
 def costs_deduction(drawn: int, consistent: int, settings: AuditSettings = DEFAULT_AUDIT) -> bool:
-    """Fewer than 80 % of the drawn consistent (exactly, in integers: 2 of 3 is 66.67 % → True)."""
-    return drawn > 0 and consistent * 100 < settings.consistent_percent * drawn
+    """Fewer than 80 % of the drawn consistent (exactly: 2 of 3 is 66.67 % → True); the scheme's `passed`."""
+    return not settings.passed(drawn, consistent)
 
 
 @dataclass(frozen=True)

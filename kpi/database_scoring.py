@@ -44,7 +44,7 @@ def window(scheme: Kpi32Scheme, fiscal_year: int, as_of: datetime) -> tuple[date
     first, last = scheme.window_bounds(fiscal_year)
     zone = scheme.deadlines.zone
     start = datetime.combine(first, time.min, tzinfo=zone).astimezone(UTC)
-    end = datetime.combine(last, time(23, 59, 59, 999999), tzinfo=zone).astimezone(UTC)
+    end = datetime.combine(last, scheme.deadlines.end_of_day, tzinfo=zone).astimezone(UTC)
     return start, max(start, min(end, as_of.astimezone(UTC)))
 
 

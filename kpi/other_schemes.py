@@ -32,7 +32,7 @@ from kpi.schemes import (
     round_decimal,
     to_decimal,
 )
-from models.thai_dates import thai_date
+from kpi.wording import day_text, kpi_text, said_in
 
 Number = Decimal | int | float | str | Fraction
 
@@ -53,15 +53,16 @@ def percent_text(value: Decimal) -> str:
 
 @dataclass(frozen=True)
 class HandledRow:
-    """One cut-off of the cumulative table: received and resolved from `start` to the end of `until`."""
+    """One cut-off of the cumulative table: received and resolved from `start` to the end of `until`,
+    with the scheme's rounding and target (`handled_row`)."""
 
     start: date
     until: date
     received: int
     resolved: int
-    decimals: int = 2
-    rounding: str = "half_up"
-    target_percent: Decimal = Decimal(90)
+    decimals: int
+    rounding: str
+    target_percent: Decimal
 
     @property
     def pending(self) -> int:
@@ -98,23 +99,22 @@ class HandledRow:
             return f"{self.pending:,}"
         return f"{self.pending:,} ({percent_text(self.pending_percent)})"
 
-    @property
-    def line_en(self) -> str:
-        return (
-            f"{self.start} – {self.until}: received {self.received:,}, resolved {self.resolved:,} = "
-            f"{self.percent_text}, pending {self.pending_text}"
+    def line(self, lang: str) -> str:
+        """The row as a sentence (`handled_line`; `handled_line_empty` when nothing was received)."""
+        return kpi_text(
+            "handled_line" if self.received else "handled_line_empty",
+            lang,
+            start=day_text(self.start, lang),
+            until=day_text(self.until, lang),
+            received=f"{self.received:,}",
+            resolved=f"{self.resolved:,}",
+            pending=f"{self.pending:,}",
+            percent=self.percent,
+            pending_percent=self.pending_percent,
         )
 
-    @property
-    def line_th(self) -> str:
-        pct = "-" if self.percent is None else str(self.percent)
-        pending = "-" if self.pending_percent is None else str(self.pending_percent)
-        return (
-            f"ระหว่างวันที่ {thai_date(self.start)} ถึงวันที่ {thai_date(self.until)} "
-            f"มีจำนวนเรื่องร้องเรียนทั้งสิ้น {self.received:,} เรื่อง "
-            f"ดำเนินการแก้ไขเรียบร้อยแล้ว {self.resolved:,} เรื่อง คิดเป็นร้อยละ {pct} "
-            f"อยู่ระหว่างดำเนินการ {self.pending:,} เรื่อง คิดเป็นร้อยละ {pending}"
-        )
+    line_en = said_in("en", "line")
+    line_th = said_in("th", "line")
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -206,7 +206,7 @@ def percent_handled(
 
 
 def handled_table(rows: Sequence[HandledRow], lang: str = "en") -> str:
-    return "\n".join(r.line_th if lang == "th" else r.line_en for r in rows)
+    return "\n".join(r.line("th" if lang == "th" else "en") for r in rows)
 
 
 # --- five-level scale (seed 004) ---
@@ -240,9 +240,7 @@ BEST_PRACTICE = "best_practice"
 STANDARD = "standard"
 BELOW_STANDARD = "below_standard"
 LEVEL_NAMES_TH = {
-    BEST_PRACTICE: "ระดับต้นแบบ (Best Practice)",
-    STANDARD: "ระดับมาตรฐาน",
-    BELOW_STANDARD: "ต่ำกว่าระดับมาตรฐาน",
+    level: kpi_text(f"level_{level}", "th") for level in (BEST_PRACTICE, STANDARD, BELOW_STANDARD)
 }
 
 

@@ -19,9 +19,11 @@ from typing import Any
 
 from kpi.schemes import Kpi32Scheme
 from kpi.scoring import MonthReason, Reason, UnitScore
+from kpi.wording import OPERATOR, kpi_text
 
-STEP_NAMES_EN = {1: "intake", 2: "resolution", 3: "reporting"}
-STEP_NAMES_TH = {1: "การรับเรื่อง", 2: "การดำเนินการแก้ไข", 3: "การรายงานผล"}
+STEPS = (1, 2, 3)
+STEP_NAMES_EN = {n: kpi_text(f"step_{n}", "en") for n in STEPS}
+STEP_NAMES_TH = {n: kpi_text(f"step_{n}", "th") for n in STEPS}
 
 
 def _num(value: Decimal | None) -> float | None:
@@ -101,22 +103,23 @@ def _fmt(value: Decimal | None) -> str:
     return "-" if value is None else str(value)
 
 
-HEADERS = (
+COLUMNS = (
     "district",
     "name",
-    "N",
-    "s1 ok",
-    "s1 %",
-    "s1 pts",
-    "s2 ok",
-    "s2 %",
-    "s2 ded",
-    "s2 pts",
-    "s3 ok",
-    "s3 ded",
-    "s3 pts",
+    "n",
+    "s1_ok",
+    "s1_percent",
+    "s1_points",
+    "s2_ok",
+    "s2_percent",
+    "s2_deductions",
+    "s2_points",
+    "s3_ok",
+    "s3_deductions",
+    "s3_points",
     "total",
 )
+HEADERS = tuple(kpi_text(f"column_{c}", OPERATOR) for c in COLUMNS)
 
 
 def _rows(results: Iterable[UnitScore]) -> list[list[str]]:
@@ -159,11 +162,12 @@ def to_table(
             _pad(c, w, i not in text_columns) for i, (c, w) in enumerate(zip(cells, widths, strict=True))
         ).rstrip()
 
-    title = f"KPI {_scheme_name(scheme)} · FY {fiscal_year} · as of {as_of.isoformat()}"
+    head = [_kpi(scheme), _fiscal_year(fiscal_year), _as_of(as_of)]
     if results:
         first, last = results[0].window
-        title += f" · window {first} – {last} · maximum {results[0].maximum}"
-    out = [title, line(HEADERS), line(["-" * w for w in widths])]
+        head.append(kpi_text("head_window", OPERATOR, first=first, last=last))
+        head.append(kpi_text("head_maximum", OPERATOR, maximum=results[0].maximum))
+    out = [" · ".join(head), line(HEADERS), line(["-" * w for w in widths])]
     out.extend(line(r) for r in rows)
     for u in results:
         out.extend(f"{u.district}: {note}" for note in u.notes)
@@ -226,11 +230,23 @@ def to_csv(results: Iterable[UnitScore], fiscal_year: int, scheme: Kpi32Scheme |
 # --- the explanation ---
 
 
+def _kpi(scheme: Kpi32Scheme | str | None) -> str:
+    if scheme is None:
+        return kpi_text("head_kpi", OPERATOR)
+    return kpi_text("head_scheme", OPERATOR, scheme=_scheme_name(scheme))
+
+
+def _fiscal_year(fiscal_year: int) -> str:
+    return kpi_text("head_fiscal_year", OPERATOR, fiscal_year=fiscal_year)
+
+
+def _as_of(as_of: datetime) -> str:
+    return kpi_text("head_as_of", OPERATOR, as_of=as_of.isoformat())
+
+
 def _text(r: Reason | MonthReason, lang: str) -> str:
-    if lang == "th":
-        return r.text_th
-    if lang == "en":
-        return r.text_en
+    if lang in ("th", "en"):
+        return r.text(lang)
     return f"{r.text_th} / {r.text_en}"
 
 
@@ -246,22 +262,42 @@ def explain(
     then the month-level reasons (late or missing monthly reports, failed audits). `lang`: th, en, both."""
     out: list[str] = []
     if fiscal_year is not None or scheme is not None or as_of is not None:
-        head = [f"KPI {_scheme_name(scheme)}" if scheme is not None else "KPI"]
+        head = [_kpi(scheme)]
         if fiscal_year is not None:
-            head.append(f"FY {fiscal_year}")
+            head.append(_fiscal_year(fiscal_year))
         if as_of is not None:
-            head.append(f"as of {as_of.isoformat()}")
+            head.append(_as_of(as_of))
         out.append(" · ".join(head))
     for u in results:
         out.append("")
-        out.append(f"{u.district} {u.name_th}: N = {u.n}, total {u.total} / {u.maximum}")
+        out.append(
+            kpi_text(
+                "explain_unit",
+                OPERATOR,
+                district=u.district,
+                name=u.name_th,
+                n=u.n,
+                total=u.total,
+                maximum=u.maximum,
+            )
+        )
         for s in u.steps:
             name = f"{STEP_NAMES_TH.get(s.step, '')} / {STEP_NAMES_EN.get(s.step, '')}"
             pct = "-" if s.percent is None else f"{s.percent} %"
-            out.append(
-                f"  step {s.step} ({name}): {s.correct}/{s.of} correct ({pct}), "
-                f"points {s.points} / {s.full}" + (f", deductions {s.deductions}" if s.deductions else "")
+            line = kpi_text(
+                "explain_step",
+                OPERATOR,
+                step=s.step,
+                name=name,
+                correct=s.correct,
+                of=s.of,
+                percent=pct,
+                points=s.points,
+                full=s.full,
             )
+            if s.deductions:
+                line += kpi_text("explain_deductions", OPERATOR, deductions=s.deductions)
+            out.append(f"  {line}")
             by_code: dict[str, list[Reason]] = {}
             for r in s.failures:
                 by_code.setdefault(r.code, []).append(r)
@@ -269,10 +305,10 @@ def explain(
                 out.append(f"    {code}: " + "; ".join(_text(r, lang) for r in reasons))
             kept = sum(1 for _ in by_code)
             if kept < s.failing and s.step != 3:
-                out.append(f"    … and {s.failing - kept} more complaint(s) not listed")
+                out.append("    " + kpi_text("explain_more", OPERATOR, count=s.failing - kept))
             for r in u.month_reasons:
                 if r.step == s.step:
                     out.append(f"    {r.month:%Y-%m}: {_text(r, lang)}")
         for note in u.notes:
-            out.append(f"  note: {note}")
+            out.append("  " + kpi_text("explain_note", OPERATOR, note=note))
     return "\n".join(out).lstrip("\n") + "\n"

@@ -6,11 +6,13 @@ A complaint counts for the district that holds it now (RULES §2, reading): one 
 after the month leaves that district's reports, one transferred in after it is not in them.
 
 The state of a complaint at a past moment (open or not, its status, its progress updates) is
-replayed from its event log up to that moment; the deadlines are the stored columns (kept in step
-by every action and by holiday changes), computed from the calendar only for rows that lack them.
+replayed from its event log up to that moment, by the lifecycle's statuses after each event; the
+deadlines are the stored columns (kept in step by every action and by holiday changes), computed from
+the calendar only for rows that lack them (`models.deadlines`), and overdue means what it means there.
 
 Each report is plain data (`Report`: Thai headers, rows of cells ready to write, plus the
 structured items), written by `to_csv` (UTF-8 with a BOM, so Excel reads the Thai) or `to_xlsx`.
+Its words are the `KPI` catalogue's (`texts`, "kpi.report_*", "kpi.r001_*", "kpi.r003_*", ...).
 """
 
 from __future__ import annotations
@@ -18,49 +20,41 @@ from __future__ import annotations
 import csv
 import io
 import unicodedata
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
+from functools import cache, partial
 
 from sqlalchemy import ColumnElement, and_, exists, or_, select
 from sqlalchemy.orm import Session
 
 from kpi.submissions import be_month, first_of, month_bounds, month_end, thai_month
+from kpi.wording import kpi_text
 from models import Complaint, ComplaintEvent, ComplaintStatus, District
 from models.clock import clock
-from models.complaint_lifecycle import OPEN
+from models.complaint_lifecycle import OPEN, OPEN_VALUES, STATUS_AFTER_EVENT
 from models.deadlines import (
-    ack_due,
+    DEFAULT_DEADLINES,
     end_of_day,
-    first_progress_due,
+    is_overdue,
     local_date,
     month_checkpoints,
     previous_checkpoint,
+    stored_ack_due,
+    stored_first_progress_due,
+    was_late,
 )
 from models.thai_dates import thai_date
 from models.working_days import WorkingCalendar, load_calendar
 
 S = ComplaintStatus
 Cell = str | int | Decimal | None
+Calendar = Callable[[], WorkingCalendar]  # the working calendar, read when first asked for
 
 # The events that change what state a complaint is in (status and open/closed), and progress.
 REPLAYED = ("routed", "acknowledged", "progress", "resolved", "rejected", "reopened")
-AFTER_EVENT = {
-    "acknowledged": S.ACKNOWLEDGED,
-    "progress": S.IN_PROGRESS,
-    "resolved": S.RESOLVED,
-    "rejected": S.REJECTED,
-    "reopened": S.IN_PROGRESS,
-}
-CLOSED = (S.RESOLVED, S.REJECTED)
-STATUS_TH = {
-    S.ROUTED: "รอรับเรื่อง",
-    S.ACKNOWLEDGED: "รับเรื่องแล้ว",
-    S.IN_PROGRESS: "อยู่ระหว่างดำเนินการ",
-    S.RESOLVED: "ดำเนินการแล้วเสร็จ",
-    S.REJECTED: "ไม่รับดำเนินการ",
-}
+STATUS_TH = {status: kpi_text(f"status_{status.value}", "th") for status in S}
 CHUNK = 1000  # complaint ids per IN (...) when reading the event log of many complaints
 
 
@@ -82,14 +76,19 @@ class Report:
     @property
     def title(self) -> str:
         """E.g. "CPL_R001 รายงานเรื่องร้องเรียนค้างดำเนินการ สำนักงานเขตพระนคร ประจำเดือนพฤศจิกายน 2569"."""
-        return (
-            f"{self.code} {self.name_th} สำนักงานเขต{self.district_name_th} ประจำเดือน{thai_month(self.month)}"
+        return kpi_text(
+            "report_title",
+            "th",
+            code=self.code,
+            name=self.name_th,
+            district=self.district_name_th,
+            month=thai_month(self.month),
         )
 
     @property
     def subtitle(self) -> str:
         local = self.as_of.astimezone(month_bounds(self.month)[0].tzinfo)
-        return f"ข้อมูล ณ วันที่ {thai_date(local.date())} เวลา {local:%H:%M} น."
+        return kpi_text("report_as_of", "th", day=thai_date(local.date()), time=f"{local:%H:%M}")
 
     def file_name(self, fmt: str) -> str:
         """`CPL_R001_1001_2569-11.xlsx` (the month in BE, as Thai offices file it)."""
@@ -119,7 +118,7 @@ class _Replay:
 
     @property
     def is_open(self) -> bool:
-        return self.status not in CLOSED
+        return self.status in OPEN
 
 
 def _replay(routed_at: datetime, events: Iterable[tuple[str, datetime]]) -> _Replay:
@@ -128,7 +127,7 @@ def _replay(routed_at: datetime, events: Iterable[tuple[str, datetime]]) -> _Rep
     for kind, at in events:
         if at < routed_at:
             continue  # another unit's time with it, before it came here
-        after = AFTER_EVENT.get(kind)
+        after = STATUS_AFTER_EVENT.get(kind)
         if after is None:
             continue
         if kind == "acknowledged" and state.acknowledged_at is None:
@@ -177,33 +176,21 @@ def _closed_since(moment: datetime) -> ColumnElement[bool]:
         ComplaintEvent.at > moment,
     )
     return or_(
-        Complaint.status.in_([s.value for s in OPEN]),
+        Complaint.status.in_(OPEN_VALUES),
         and_(Complaint.status == S.RESOLVED.value, Complaint.resolved_at > moment),
         and_(Complaint.status == S.REJECTED.value, rejected_later),
     )
 
 
-class _Deadlines:
-    """Ack and first-progress deadlines: the stored ones, or from the calendar for rows without them."""
+def _calendar(session: Session) -> Calendar:
+    """The working calendar, read once and only if a row without stored deadlines needs it."""
+    return cache(partial(load_calendar, session))
 
-    def __init__(self, session: Session) -> None:
-        self.session = session
-        self._calendar: WorkingCalendar | None = None
 
-    @property
-    def calendar(self) -> WorkingCalendar:
-        if self._calendar is None:
-            self._calendar = load_calendar(self.session)
-        return self._calendar
-
-    def ack(self, complaint: Complaint) -> datetime:
-        assert complaint.routed_at is not None
-        return complaint.ack_due_at or ack_due(complaint.routed_at, self.calendar)
-
-    def first_progress(self, complaint: Complaint, acknowledged_at: datetime) -> datetime:
-        if complaint.first_progress_due_at is not None and complaint.acknowledged_at == acknowledged_at:
-            return complaint.first_progress_due_at
-        return first_progress_due(acknowledged_at, self.calendar)
+def _ack_due(complaint: Complaint, calendar: Calendar) -> datetime:
+    due = stored_ack_due(complaint, calendar)
+    assert due is not None, "a routed complaint has an acknowledgement deadline"
+    return due
 
 
 def _checkpoint_days(after: date, last: date) -> Iterator[date]:
@@ -243,21 +230,23 @@ def _district_name(session: Session, district: str) -> str:
 class Missed:
     """One deadline a complaint in the backlog missed, as of the report's moment."""
 
-    kind: str  # ack_late | ack_missing | first_progress_late | first_progress_missing | checkpoint_missed
+    kind: str  # one of MISSED_KINDS; its text is "kpi.missed_<kind>"
     due: date  # the deadline's Bangkok date (for a checkpoint: the 15th/30th itself)
     done: date | None = None  # when it was done after all (the late kinds)
 
     @property
     def text_th(self) -> str:
-        due = thai_date(self.due)
         done = thai_date(self.done) if self.done else ""
-        return {
-            "ack_late": f"รับเรื่องล่าช้า (กำหนด {due} รับเมื่อ {done})",
-            "ack_missing": f"ยังไม่รับเรื่อง (เลยกำหนด {due})",
-            "first_progress_late": f"รายงานความคืบหน้าครั้งแรกล่าช้า (กำหนด {due} รายงานเมื่อ {done})",
-            "first_progress_missing": f"ยังไม่รายงานความคืบหน้าครั้งแรก (เลยกำหนด {due})",
-            "checkpoint_missed": f"ไม่รายงานความคืบหน้ารอบวันที่ {due}",
-        }[self.kind]
+        return kpi_text(f"missed_{self.kind}", "th", due=thai_date(self.due), done=done)
+
+
+MISSED_KINDS = (
+    "ack_late",
+    "ack_missing",
+    "first_progress_late",
+    "first_progress_missing",
+    "checkpoint_missed",
+)
 
 
 @dataclass(frozen=True)
@@ -270,15 +259,8 @@ class BacklogItem:
     missed: tuple[Missed, ...]
 
 
-R001_HEADERS = (
-    "ลำดับ",
-    "เลขที่เรื่อง",
-    "ประเภทเรื่อง",
-    "วันที่รับเรื่อง",
-    "อายุเรื่อง (วัน)",
-    "สถานะ",
-    "กำหนดที่ไม่ทัน",
-)
+R001_COLUMNS = ("number", "code", "category", "received", "age", "status", "missed")
+R001_HEADERS = tuple(kpi_text(f"r001_column_{column}", "th") for column in R001_COLUMNS)
 
 
 def backlog(session: Session, district: str, at: datetime) -> list[BacklogItem]:
@@ -296,7 +278,7 @@ def backlog(session: Session, district: str, at: datetime) -> list[BacklogItem]:
         )
     )
     events = _events_of(session, [c.id for c in candidates], at)
-    deadlines = _Deadlines(session)
+    calendar = _calendar(session)
     today = local_date(at)
     items = []
     for complaint in candidates:
@@ -311,26 +293,28 @@ def backlog(session: Session, district: str, at: datetime) -> list[BacklogItem]:
                 received=local_date(complaint.routed_at),
                 age_days=(today - local_date(complaint.routed_at)).days,
                 status=state.status,
-                missed=tuple(_missed(complaint, state, at, deadlines)),
+                missed=tuple(_missed(complaint, state, at, calendar)),
             )
         )
     return items
 
 
-def _missed(complaint: Complaint, state: _Replay, at: datetime, deadlines: _Deadlines) -> Iterator[Missed]:
-    ack_due_at = deadlines.ack(complaint)
-    if state.acknowledged_at is None:
-        if at > ack_due_at:
+def _missed(complaint: Complaint, state: _Replay, at: datetime, calendar: Calendar) -> Iterator[Missed]:
+    ack_due_at = _ack_due(complaint, calendar)
+    acknowledged = state.acknowledged_at
+    if acknowledged is None:
+        if is_overdue(ack_due_at, at):
             yield Missed("ack_missing", local_date(ack_due_at))
         return
-    if state.acknowledged_at > ack_due_at:
-        yield Missed("ack_late", local_date(ack_due_at), local_date(state.acknowledged_at))
-    fp_due_at = deadlines.first_progress(complaint, state.acknowledged_at)
-    if state.first_progress_at is None:
-        if at > fp_due_at:
-            yield Missed("first_progress_missing", local_date(fp_due_at))
-    elif state.first_progress_at > fp_due_at:
-        yield Missed("first_progress_late", local_date(fp_due_at), local_date(state.first_progress_at))
+    if was_late(ack_due_at, acknowledged):
+        yield Missed("ack_late", local_date(ack_due_at), local_date(acknowledged))
+    fp_due_at = stored_first_progress_due(complaint, acknowledged, calendar)
+    assert fp_due_at is not None
+    first = state.first_progress_at
+    if is_overdue(fp_due_at, at, first):
+        yield Missed("first_progress_missing", local_date(fp_due_at))
+    elif first is not None and was_late(fp_due_at, first):
+        yield Missed("first_progress_late", local_date(fp_due_at), local_date(first))
     # Checkpoints whose day has fully passed by `at`, after the first-progress deadline, while open.
     last_full_day = local_date(at) if at >= end_of_day(local_date(at)) else local_date(at) - timedelta(days=1)
     for day in _checkpoint_days(local_date(fp_due_at), last_full_day):
@@ -363,7 +347,7 @@ def cpl_r001(session: Session, district: str, month: date, as_of: datetime) -> R
     )
     return Report(
         code="CPL_R001",
-        name_th="รายงานเรื่องร้องเรียนค้างดำเนินการ",
+        name_th=kpi_text("r001_name", "th"),
         district=district,
         district_name_th=name,
         month=month,
@@ -389,8 +373,18 @@ class PerformanceLine:
         return None if self.of is None else percent(self.count, self.of)
 
 
-PENDING_TH = "ค้างดำเนินการ ณ สิ้นเดือน (ของเรื่องที่ได้รับในเดือน)"
-R003_HEADERS = ("รายการ", "จำนวน (เรื่อง)", "จากทั้งหมด (เรื่อง)", "ร้อยละ")
+PENDING_TH = kpi_text("r003_pending", "th")
+R003_COLUMNS = ("item", "count", "of", "percent")
+R003_HEADERS = tuple(kpi_text(f"r003_column_{column}", "th") for column in R003_COLUMNS)
+
+
+def _line(key: str, count: int, of: int | None, **values: object) -> PerformanceLine:
+    """A line of CPL_R003, labelled by "kpi.r003_<key>"."""
+    return PerformanceLine(key, kpi_text(f"r003_{key}", "th", **values), count, of)
+
+
+def _working_days(days: int) -> str:
+    return kpi_text("working_day" if days == 1 else "working_days", "th", days=days)
 
 
 def performance(
@@ -410,32 +404,37 @@ def performance(
         )
     )
     received = len(cohort)
-    deadlines = _Deadlines(session)
+    calendar = _calendar(session)
     ack_on_time = fp_on_time = 0
     for c in cohort:
         ack = c.acknowledged_at
         if ack is None or ack > as_of:
             continue
-        ack_on_time += ack <= deadlines.ack(c)
+        ack_on_time += not was_late(_ack_due(c, calendar), ack)
         first = c.first_progress_at
-        fp_on_time += first is not None and first <= as_of and first <= deadlines.first_progress(c, ack)
+        if first is not None and first <= as_of:
+            fp_on_time += not was_late(stored_first_progress_due(c, ack, calendar), first)
     events = _events_of(session, [c.id for c in cohort], last)
     at_end = [_replay(c.routed_at, events[c.id]).status for c in cohort if c.routed_at is not None]
     resolved = at_end.count(S.RESOLVED.value)
     rejected = at_end.count(S.REJECTED.value)
     met, due = _checkpoints_in_month(session, district, month)
     backlog_total = len(backlog(session, district, last))
+    settings = DEFAULT_DEADLINES  # the deadlines' own settings (`ack_due`, `first_progress_due`)
     return [
-        PerformanceLine("received", "เรื่องที่ได้รับในเดือน", received, None),
-        PerformanceLine("ack_on_time", "รับเรื่องภายในกำหนด (1 วันทำการ)", ack_on_time, received),
-        PerformanceLine(
-            "first_progress_on_time", "รายงานความคืบหน้าครั้งแรกภายในกำหนด (3 วันทำการ)", fp_on_time, received
+        _line("received", received, None),
+        _line("ack_on_time", ack_on_time, received, working_days=_working_days(settings.ack_working_days)),
+        _line(
+            "first_progress_on_time",
+            fp_on_time,
+            received,
+            working_days=_working_days(settings.first_progress_working_days),
         ),
-        PerformanceLine("resolved", "ดำเนินการแล้วเสร็จภายในเดือน", resolved, received),
-        PerformanceLine("rejected", "ไม่รับดำเนินการ", rejected, received),
-        PerformanceLine("pending", PENDING_TH, received - resolved - rejected, received),
-        PerformanceLine("checkpoints_met", "รายงานความคืบหน้าทันรอบวันที่ 15 และ 30", met, due),
-        PerformanceLine("backlog", "เรื่องค้างดำเนินการทั้งหมด ณ สิ้นเดือน", backlog_total, None),
+        _line("resolved", resolved, received),
+        _line("rejected", rejected, received),
+        _line("pending", received - resolved - rejected, received),
+        _line("checkpoints_met", met, due),
+        _line("backlog", backlog_total, None),
     ]
 
 
@@ -483,7 +482,7 @@ def cpl_r003(session: Session, district: str, month: date, as_of: datetime | Non
     rows = tuple((line.label_th, line.count, line.of, line.percent) for line in lines)
     return Report(
         code="CPL_R003",
-        name_th="รายงานผลการดำเนินการเรื่องร้องเรียน",
+        name_th=kpi_text("r003_name", "th"),
         district=district,
         district_name_th=name,
         month=month,
@@ -552,7 +551,7 @@ def to_xlsx(report: Report) -> bytes:
                 cell.value = value  # dates are already Thai text ("8 ธ.ค. 2569"), never Excel dates
             cell.alignment = Alignment(vertical="top", wrap_text=isinstance(value, str))
     if not report.rows:
-        sheet.cell(row=header_row + 1, column=1, value="ไม่มีรายการ")
+        sheet.cell(row=header_row + 1, column=1, value=kpi_text("report_no_rows", "th"))
     for col in range(1, columns + 1):
         texts = [report.headers[col - 1]] + [_text(row[col - 1]) for row in report.rows]
         width = max(display_width(t) for t in texts) + 2

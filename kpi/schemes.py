@@ -18,10 +18,12 @@ from dataclasses import dataclass
 from datetime import date, time, timedelta
 from decimal import ROUND_HALF_EVEN, ROUND_HALF_UP, Decimal
 from fractions import Fraction
+from functools import cache
 from pathlib import Path
 from typing import Any
 
 from models.deadlines import DeadlineSettings
+from models.thai_dates import BE_OFFSET
 
 SCHEMES_DIR = Path(__file__).resolve().with_name("schemes")
 
@@ -157,7 +159,7 @@ class FiscalYearSettings:
     """Thai fiscal year N (BE) runs from 1 October of CE N-544 to 30 September of CE N-543."""
 
     start: MonthDay = (10, 1)
-    buddhist_era_offset: int = 543
+    buddhist_era_offset: int = BE_OFFSET
 
     def bounds(self, fiscal_year: int) -> tuple[date, date]:
         """First and last day of fiscal year `fiscal_year` (BE), named for the year it ends in."""
@@ -166,11 +168,16 @@ class FiscalYearSettings:
         following = date(first.year + 1, *self.start)
         return first, following - timedelta(days=1)
 
+    def of(self, day: date) -> int:
+        """The fiscal year (BE) `day` falls in: 1 October 2026 .. 30 September 2027 is 2570."""
+        later = self.start != (1, 1) and (day.month, day.day) >= self.start
+        return day.year + self.buddhist_era_offset + (1 if later else 0)
+
     @classmethod
     def read(cls, t: _Table) -> FiscalYearSettings:
         value = cls(
             start=t.month_day("start", "10-01") or (10, 1),
-            buddhist_era_offset=t.integer("buddhist_era_offset", 543),
+            buddhist_era_offset=t.integer("buddhist_era_offset", BE_OFFSET),
         )
         t.done()
         return value
@@ -329,6 +336,11 @@ class AuditSettings:
     def passed(self, drawn: int, consistent: int) -> bool:
         """A month with nothing drawn passes (there was nothing to check)."""
         return drawn <= 0 or Fraction(consistent * 100, drawn) >= Fraction(self.pass_percent)
+
+    @property
+    def consistent_percent(self) -> Decimal:
+        """`pass_percent`, by the name the audit page and `rongtook audit show` read."""
+        return self.pass_percent
 
     @classmethod
     def read(cls, t: _Table) -> AuditSettings:
@@ -604,3 +616,10 @@ def load_kpi32(name_or_path: str | Path = "kpi32") -> Kpi32Scheme:
     if not isinstance(scheme, Kpi32Scheme):
         raise SchemeError(f"{name_or_path}: a kpi32 scheme is required, got kind {scheme.kind!r}")
     return scheme
+
+
+@cache
+def shipped_kpi32() -> Kpi32Scheme:
+    """The shipped kpi/schemes/kpi32.toml, read once: for code that takes a setting from the scheme outside
+    a scoring run (the audit draw and marks, the monthly summaries' due day)."""
+    return load_kpi32()

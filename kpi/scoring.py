@@ -4,7 +4,8 @@
 (a generator of a district's whole year is fine): it keeps counts, and a `Reason` only for what failed.
 Deadlines are recomputed from `routed_at` / `acknowledged_at` with the working calendar; nothing the
 database says about deadlines is trusted. Every lost point is explained: per complaint and step by
-`Reason` (tracking code, step, rule key, Thai and English text), per month by `MonthReason`.
+`Reason` (tracking code, step, rule key, Thai and English text), per month by `MonthReason`; the texts
+are templates of the `KPI` catalogues (`texts`), one per reason kind (`REASON_TEMPLATES`).
 
 Arithmetic is exact (`Fraction`, settings as `Decimal`); only the outputs are rounded: percentages to
 `points.percent_decimals` (2) and points to `points.points_decimals` (4), half-up. The total is the sum
@@ -26,8 +27,8 @@ from typing import Any, NamedTuple
 
 from kpi.facts import EPOCH, MICROSECOND, ComplaintFacts, DistrictFacts, Moments, from_micros, to_micros
 from kpi.schemes import Kpi32Scheme, round_decimal
+from kpi.wording import OPERATOR, day_text, kpi_text, month_text, said_in
 from models.deadlines import month_checkpoints, next_checkpoint
-from models.thai_dates import THAI_MONTHS_SHORT, thai_date
 from models.working_days import WorkingCalendar
 
 # --- rule keys (stable: tools may group by them) ---
@@ -43,17 +44,39 @@ CHECKPOINT_MISSED = "checkpoint_missed"
 REPORT_LATE = "report_late"
 REPORT_MISSING = "report_missing"
 AUDIT_FAILED = "audit_failed"
+# A late step done on a day that is not a working day (0 working days late) is said apart.
+LATE_RULES = (ACK_LATE, FIRST_PROGRESS_LATE)
+ON_NON_WORKING_DAY = "_on_non_working_day"
+
+# Reason kind (a rule key, or a late rule's kind on a non-working day) -> its template, "kpi.<key>" in the
+# `KPI` catalogues of texts/th.py and texts/en.py. The values a template may use: per complaint `due`,
+# `on` (days) and `late` (working days); per month `month`, `due`, `on`, `deduction`, `drawn`,
+# `consistent`, `percent` and `pass_percent`.
+REASON_TEMPLATES: dict[str, str] = {
+    ACK_LATE: "reason_ack_late",
+    ACK_LATE + ON_NON_WORKING_DAY: "reason_ack_late_on_non_working_day",
+    ACK_MISSING: "reason_ack_missing",
+    ACK_PENDING: "reason_ack_pending",
+    FIRST_PROGRESS_LATE: "reason_first_progress_late",
+    FIRST_PROGRESS_LATE + ON_NON_WORKING_DAY: "reason_first_progress_late_on_non_working_day",
+    FIRST_PROGRESS_MISSING: "reason_first_progress_missing",
+    FIRST_PROGRESS_PENDING: "reason_first_progress_pending",
+    NOT_RESOLVED: "reason_not_resolved",
+    NO_RESULT_TEXT: "reason_no_result_text",
+    CHECKPOINT_MISSED: "reason_checkpoint_missed",
+    REPORT_LATE: "reason_report_late",
+    REPORT_MISSING: "reason_report_missing",
+    AUDIT_FAILED: "reason_audit_failed",
+}
 
 ONE_DAY = timedelta(days=1)
 
 
-def _plural(n: int, word: str) -> str:
-    return f"{n} {word}" if n == 1 else f"{n} {word}s"
-
-
-def thai_month(month: date) -> str:
-    """`ต.ค. 2569` for October 2026."""
-    return f"{THAI_MONTHS_SHORT[month.month - 1]} {month.year + 543}"
+def reason_text(kind: str, lang: str, **values: object) -> str:
+    """A reason of `kind` in `lang` (th, en; Thai for any other), its template filled with `values`;
+    a kind without a template is said as itself."""
+    key = REASON_TEMPLATES.get(kind)
+    return kind if key is None else kpi_text(key, lang, **values)
 
 
 class Reason(NamedTuple):
@@ -70,61 +93,19 @@ class Reason(NamedTuple):
     days: int | None = None  # working days late
 
     @property
-    def text_en(self) -> str:
-        r, due, on, days = self.rule, self.due, self.on, self.days
-        if r == ACK_LATE:
-            if days == 0:
-                return f"acknowledged late, on a non-working day (due {due}, acknowledged {on})"
-            return f"acknowledged {_plural(days or 0, 'working day')} late (due {due}, acknowledged {on})"
-        if r == ACK_MISSING:
-            return f"not acknowledged (due {due})"
-        if r == ACK_PENDING:
-            return f"not acknowledged yet (due {due})"
-        if r == FIRST_PROGRESS_LATE:
-            if days == 0:
-                return f"first progress report late, on a non-working day (due {due}, reported {on})"
-            late = _plural(days or 0, "working day")
-            return f"first progress report {late} late (due {due}, reported {on})"
-        if r == FIRST_PROGRESS_MISSING:
-            return f"no first progress report (due {due})"
-        if r == FIRST_PROGRESS_PENDING:
-            return f"no first progress report yet (due {due})"
-        if r == NOT_RESOLVED:
-            return f"not resolved by {on}"
-        if r == NO_RESULT_TEXT:
-            return "resolved without a result text"
-        if r == CHECKPOINT_MISSED:
-            return f"checkpoint {due} missed"
-        return r
+    def kind(self) -> str:
+        """The key of its text in `REASON_TEMPLATES`."""
+        return self.rule + ON_NON_WORKING_DAY if self.rule in LATE_RULES and self.days == 0 else self.rule
 
-    @property
-    def text_th(self) -> str:
-        r, days = self.rule, self.days
-        due = thai_date(self.due) if self.due else ""
-        on = thai_date(self.on) if self.on else ""
-        if r == ACK_LATE:
-            if days == 0:
-                return f"รับเรื่องช้า ในวันที่ไม่ใช่วันทำการ (กำหนด {due} รับเรื่อง {on})"
-            return f"รับเรื่องช้า {days} วันทำการ (กำหนด {due} รับเรื่อง {on})"
-        if r == ACK_MISSING:
-            return f"ไม่ได้ตอบรับเรื่อง (กำหนด {due})"
-        if r == ACK_PENDING:
-            return f"ยังไม่ได้ตอบรับเรื่อง (ครบกำหนด {due})"
-        if r == FIRST_PROGRESS_LATE:
-            if days == 0:
-                return f"รายงานความก้าวหน้าครั้งที่ 1 ช้า ในวันที่ไม่ใช่วันทำการ (กำหนด {due} รายงาน {on})"
-            return f"รายงานความก้าวหน้าครั้งที่ 1 ช้า {days} วันทำการ (กำหนด {due} รายงาน {on})"
-        if r == FIRST_PROGRESS_MISSING:
-            return f"ไม่ได้รายงานความก้าวหน้าครั้งที่ 1 (กำหนด {due})"
-        if r == FIRST_PROGRESS_PENDING:
-            return f"ยังไม่ได้รายงานความก้าวหน้าครั้งที่ 1 (ครบกำหนด {due})"
-        if r == NOT_RESOLVED:
-            return f"ยังดำเนินการไม่แล้วเสร็จ ณ {on}"
-        if r == NO_RESULT_TEXT:
-            return "ดำเนินการแล้วเสร็จโดยไม่ได้บันทึกผลการดำเนินการที่ตอบชี้แจงผู้ร้องได้"
-        if r == CHECKPOINT_MISSED:
-            return f"ไม่ได้รายงานความคืบหน้าตามกำหนดวันที่ {due}"
-        return r
+    def text(self, lang: str) -> str:
+        days = self.days or 0
+        late = kpi_text("working_day" if days == 1 else "working_days", lang, days=days)
+        return reason_text(
+            self.kind, lang, due=day_text(self.due, lang), on=day_text(self.on, lang), late=late
+        )
+
+    text_en = said_in("en")
+    text_th = said_in("th")
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -159,35 +140,22 @@ class MonthReason:
             return None
         return round_decimal(Fraction(self.consistent * 100, self.drawn), 2)
 
-    @property
-    def text_en(self) -> str:
-        m = f"{self.month:%Y-%m}"
-        if self.rule == REPORT_LATE:
-            return f"monthly report for {m} submitted late ({self.on}, due {self.due}): -{self.deduction}"
-        if self.rule == REPORT_MISSING:
-            return f"monthly report for {m} not submitted (due {self.due}): -{self.deduction}"
-        if self.rule == AUDIT_FAILED:
-            return (
-                f"audit of {m}: {self.consistent} of {self.drawn} drawn consistent "
-                f"({self.percent} % < {self.pass_percent} %): -{self.deduction}"
-            )
-        return self.rule
+    def text(self, lang: str) -> str:
+        return reason_text(
+            self.rule,
+            lang,
+            month=month_text(self.month, lang),
+            due=day_text(self.due, lang),
+            on=day_text(self.on, lang),
+            deduction=self.deduction,
+            drawn=self.drawn,
+            consistent=self.consistent,
+            percent=self.percent,
+            pass_percent=self.pass_percent,
+        )
 
-    @property
-    def text_th(self) -> str:
-        m = thai_month(self.month)
-        due = thai_date(self.due) if self.due else ""
-        if self.rule == REPORT_LATE:
-            on = thai_date(self.on) if self.on else ""
-            return f"ส่งรายงานสรุปเรื่องร้องเรียนประจำเดือน {m} ล่าช้า (ส่ง {on} กำหนด {due}) หัก {self.deduction}"
-        if self.rule == REPORT_MISSING:
-            return f"ไม่ได้ส่งรายงานสรุปเรื่องร้องเรียนประจำเดือน {m} (กำหนด {due}) หัก {self.deduction}"
-        if self.rule == AUDIT_FAILED:
-            return (
-                f"สุ่มตรวจเรื่องที่แล้วเสร็จเดือน {m}: สอดคล้อง {self.consistent} จาก {self.drawn} เรื่อง "
-                f"(ร้อยละ {self.percent} ต่ำกว่า {self.pass_percent}) หัก {self.deduction}"
-            )
-        return self.rule
+    text_en = said_in("en")
+    text_th = said_in("th")
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -715,9 +683,9 @@ def score_unit(
         deductions[r.step] = deductions.get(r.step, Decimal(0)) + r.deduction
     if n == 0:
         notes.append(
-            "N = 0: no complaint was routed to the unit in the window; steps 1-2 get "
-            + ("full points" if pts.empty == "full" else "0 points")
-            + " (setting points.empty)"
+            kpi_text(
+                "note_no_complaints_full" if pts.empty == "full" else "note_no_complaints_zero", OPERATOR
+            )
         )
 
     steps = []
@@ -759,7 +727,7 @@ def score_unit(
             )
         )
     if cap is not None and any(len(kept[i]) < sum(counts[i].values()) for i in (0, 1)):
-        notes.append(f"explanations capped at {cap} per step; the counts are complete")
+        notes.append(kpi_text("note_capped", OPERATOR, cap=cap))
     total = sum((s.points_exact for s in steps), Fraction(0))
     resolved_by_month: dict[date, int] = {}
     for ordinal, count in sorted(resolved_by_day.items()):

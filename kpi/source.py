@@ -79,13 +79,13 @@ from kpi.facts import (
     from_micros,
     to_micros,
 )
+from kpi.schemes import shipped_kpi32
 from models.base import UtcDateTime
 from models.clock import BANGKOK
 from models.complaints import BLANK_CHARACTERS, BLANK_RESOLUTION, Complaint, ComplaintEvent
 from models.districts import District
 from models.monthly_reports import MonthlyReport
 
-BE_OFFSET = 543
 FETCH_ROWS = 2000  # rows per fetch from the server-side cursor (yield_per)
 # The event kinds the facts are made of; the others (filed, routed, transferred, rated) are not read.
 KINDS = ("acknowledged", "progress", "resolved", "reopened", "rejected")
@@ -610,8 +610,9 @@ def submissions(
 
 
 def fiscal_year_of(month: date) -> int:
-    """The Thai fiscal year (BE) of a month: October 2026 .. September 2027 is 2570."""
-    return month.year + BE_OFFSET + (1 if month.month >= 10 else 0)
+    """The Thai fiscal year (BE) of a month: October 2026 .. September 2027 is 2570 (the KPI scheme's
+    [fiscal_year])."""
+    return shipped_kpi32().fiscal_year.of(month)
 
 
 def _audits(

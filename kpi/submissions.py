@@ -2,54 +2,36 @@
 
 A month is the first day of it (`date(2026, 11, 1)`); the database keys it as "2026-11" (CE) and
 Thai users write it "2569-11" (BE): `parse_month` takes either. The summary for month M is on time
-when submitted by the end of the 10th of M+1, Bangkok time (`report_due`).
+when submitted by the end of the 10th of M+1, Bangkok time (`report_due`; the day is the KPI scheme's
+`reporting.due_day`).
 """
 
 from __future__ import annotations
 
 import logging
 import re
-from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from kpi.facts import MonthlySubmission
+from kpi.schemes import ReportingSettings, shipped_kpi32
+from kpi.scoring import report_due_day
+from kpi.wording import Refusal
 from models import District, MonthlyReport
 from models.deadlines import DEFAULT_DEADLINES, end_of_day
-from models.thai_dates import BE_OFFSET
+from models.thai_dates import BE_OFFSET, buddhist_year, ce_year, thai_month_long
 
 log = logging.getLogger(__name__)
 
-THAI_MONTHS_LONG: tuple[str, ...] = (
-    "มกราคม",
-    "กุมภาพันธ์",
-    "มีนาคม",
-    "เมษายน",
-    "พฤษภาคม",
-    "มิถุนายน",
-    "กรกฎาคม",
-    "สิงหาคม",
-    "กันยายน",
-    "ตุลาคม",
-    "พฤศจิกายน",
-    "ธันวาคม",
-)
-# Years from here on are Buddhist Era: 2400 BE is 1857 CE, long before any complaint.
-BE_THRESHOLD = 2400
 _MONTH = re.compile(r"^\s*(\d{4})-(\d{1,2})\s*$")
 
-
-@dataclass(frozen=True)
-class SubmissionSettings:
-    due_day: int = 10  # the summary for month M is due by the end of this day of M+1
+# `due_day`: the summary for month M is due by the end of that day of M+1 (kpi32.toml [reporting]).
+DEFAULT_SUBMISSIONS: ReportingSettings = shipped_kpi32().reporting
 
 
-DEFAULT_SUBMISSIONS = SubmissionSettings()
-
-
-class SubmissionRefused(ValueError):
+class SubmissionRefused(Refusal):
     """Why a monthly summary cannot be recorded (the month has not ended, no such district)."""
 
 
@@ -64,7 +46,7 @@ def parse_month(text: str) -> date:
     year, month = int(match[1]), int(match[2])
     if not 1 <= month <= 12:
         raise ValueError(f"no month {month} in {text!r}")
-    return date(year - BE_OFFSET if year >= BE_THRESHOLD else year, month, 1)
+    return date(ce_year(year), month, 1)
 
 
 def first_of(month: date) -> date:
@@ -82,12 +64,12 @@ def month_key(month: date) -> str:
 
 def be_month(month: date) -> str:
     """As Thai users write it: "2569-11"."""
-    return f"{month.year + BE_OFFSET}-{month.month:02d}"
+    return f"{buddhist_year(month)}-{month.month:02d}"
 
 
 def thai_month(month: date) -> str:
     """ "พฤศจิกายน 2569"."""
-    return f"{THAI_MONTHS_LONG[month.month - 1]} {month.year + BE_OFFSET}"
+    return thai_month_long(month)
 
 
 def month_bounds(month: date) -> tuple[datetime, datetime]:
@@ -103,9 +85,9 @@ def month_end(month: date) -> datetime:
 
 
 def fiscal_months(fy: int) -> list[date]:
-    """The twelve months of fiscal year `fy` (BE: 2570 = Oct 2026 .. Sep 2027; a CE year is accepted)."""
-    ce_end_year = fy - BE_OFFSET if fy >= BE_THRESHOLD else fy
-    start = date(ce_end_year - 1, 10, 1)
+    """The twelve months of fiscal year `fy` (BE: 2570 = Oct 2026 .. Sep 2027; a CE year is accepted),
+    from the start the KPI scheme's [fiscal_year] gives."""
+    start = first_of(shipped_kpi32().fiscal_year.bounds(ce_year(fy) + BE_OFFSET)[0])
     months = [start]
     for _ in range(11):
         months.append(next_month(months[-1]))
@@ -115,13 +97,13 @@ def fiscal_months(fy: int) -> list[date]:
 # ---- submissions ----------------------------------------------------------------------------------------
 
 
-def report_due(month: date, settings: SubmissionSettings = DEFAULT_SUBMISSIONS) -> datetime:
+def report_due(month: date, settings: ReportingSettings = DEFAULT_SUBMISSIONS) -> datetime:
     """The last moment the summary for `month` is on time: end of the 10th of the next month, Bangkok."""
-    return end_of_day(next_month(month).replace(day=settings.due_day))
+    return end_of_day(report_due_day(month, settings.due_day))
 
 
 def on_time(
-    month: date, submitted_at: datetime | None, settings: SubmissionSettings = DEFAULT_SUBMISSIONS
+    month: date, submitted_at: datetime | None, settings: ReportingSettings = DEFAULT_SUBMISSIONS
 ) -> bool:
     return submitted_at is not None and submitted_at <= report_due(month, settings)
 
@@ -141,11 +123,10 @@ def submit_month(session: Session, district: str, month: date, at: datetime, by:
         raise ValueError(f"a timezone-aware moment is required, got {at!r}")
     month = first_of(month)
     if session.get(District, district) is None:
-        raise SubmissionRefused(f"no district {district}")
+        raise SubmissionRefused("refused_no_district", district=district)
     if at < month_bounds(month)[1]:
         raise SubmissionRefused(
-            f"the month {be_month(month)} ({month_key(month)}) has not ended at {at.isoformat()}; "
-            "its summary can be submitted from the 1st of the next month"
+            "refused_summary_month_open", month=be_month(month), ce_month=month_key(month), at=at.isoformat()
         )
     existing = submission(session, district, month)
     if existing is not None:

@@ -10,6 +10,7 @@ from models.complaints import ComplaintStatus
 
 S = ComplaintStatus
 OPEN = (S.ROUTED, S.ACKNOWLEDGED, S.IN_PROGRESS)
+OPEN_VALUES: tuple[str, ...] = tuple(s.value for s in OPEN)  # as the status column stores them
 
 # (action, from status) -> to status. Anything not listed is refused.
 TRANSITIONS: dict[tuple[str, ComplaintStatus], ComplaintStatus] = {
@@ -21,6 +22,22 @@ TRANSITIONS: dict[tuple[str, ComplaintStatus], ComplaintStatus] = {
     **{("transfer", s): S.ROUTED for s in OPEN},
     **{("reject", s): S.REJECTED for s in OPEN},
     ("reopen", S.RESOLVED): S.IN_PROGRESS,
+}
+
+# The event each action appends to the log (`models.complaint_operations`).
+EVENT_OF_ACTION: dict[str, str] = {
+    "acknowledge": "acknowledged",
+    "progress": "progress",
+    "resolve": "resolved",
+    "transfer": "transferred",
+    "reject": "rejected",
+    "reopen": "reopened",
+}
+# The status an event leaves a complaint in, read off TRANSITIONS: every move of an action ends in the
+# same status whatever it came from, so a log replays without checking each move again. Events that
+# no action appends (filed, routed, rated) are not in it.
+STATUS_AFTER_EVENT: dict[str, ComplaintStatus] = {
+    EVENT_OF_ACTION[action]: to for (action, _), to in TRANSITIONS.items()
 }
 
 

@@ -1,5 +1,6 @@
 """Deadlines (RULES §2) and the 15th/30th checkpoints (RULES §3): moments in, moments out, all
-timezone-aware; at the end, a complaint's deadlines read off its row or, for older rows, its event log."""
+timezone-aware; then a complaint's deadlines read off its row or, for older rows, recomputed; and what
+counts as overdue, as a predicate and as the same condition in SQL."""
 
 from __future__ import annotations
 
@@ -8,12 +9,18 @@ from dataclasses import dataclass
 from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
 
+from sqlalchemy import ColumnElement, and_
+
+from models.complaint_lifecycle import OPEN, OPEN_VALUES
 from models.complaints import Complaint, ComplaintEvent, ComplaintStatus
 from models.working_days import WorkingCalendar
 
 
 @dataclass(frozen=True)
 class DeadlineSettings:
+    """The KPI scheme's [deadlines] (kpi/schemes/kpi32.toml) as the bot keeps them; the layers below kpi
+    cannot read the scheme, so tests/unit/test_scheme_copies.py holds these defaults equal to it."""
+
     ack_working_days: int = 1
     first_progress_working_days: int = 3
     # (reading) "end of day" is the last microsecond, so 23:59:59.5 is still on time.
@@ -130,6 +137,26 @@ class NextDeadline:
     due_at: datetime
 
 
+def stored_ack_due(complaint: Complaint, calendar: Callable[[], WorkingCalendar]) -> datetime | None:
+    """The acknowledgement deadline: the stored one (kept in step by every action and by holiday changes),
+    or for an older row without it, computed from `routed_at`. `calendar` is only called for such rows."""
+    if complaint.ack_due_at is not None or complaint.routed_at is None:
+        return complaint.ack_due_at
+    return ack_due(complaint.routed_at, calendar())
+
+
+def stored_first_progress_due(
+    complaint: Complaint, acknowledged_at: datetime | None, calendar: Callable[[], WorkingCalendar]
+) -> datetime | None:
+    """The first-progress deadline of the acknowledgement at `acknowledged_at` (None: not acknowledged):
+    the stored one when it is that acknowledgement's, else computed from it (`calendar` only then called)."""
+    if acknowledged_at is None:
+        return None
+    if complaint.first_progress_due_at is not None and complaint.acknowledged_at == acknowledged_at:
+        return complaint.first_progress_due_at
+    return first_progress_due(acknowledged_at, calendar())
+
+
 def deadlines_for(
     complaint: Complaint, events: Callable[[], Iterable[ComplaintEvent]], cal: WorkingCalendar
 ) -> ComplaintDeadlines:
@@ -143,9 +170,9 @@ def deadlines_for(
         )
     acknowledged_at = next((e.at for e in events() if e.kind == "acknowledged"), None)
     return ComplaintDeadlines(
-        ack_due_at=ack_due(complaint.routed_at, cal),
+        ack_due_at=stored_ack_due(complaint, lambda: cal),
         acknowledged_at=acknowledged_at,
-        first_progress_due_at=first_progress_due(acknowledged_at, cal) if acknowledged_at else None,
+        first_progress_due_at=stored_first_progress_due(complaint, acknowledged_at, lambda: cal),
     )
 
 
@@ -160,3 +187,47 @@ def next_deadline(complaint: Complaint, deadlines: ComplaintDeadlines, now: date
         day = complaint.next_checkpoint_on or next_checkpoint(local_date(now))  # stored, or for older rows
         return NextDeadline("checkpoint", end_of_day(day))
     return None
+
+
+# ---- what counts as overdue ----------------------------------------------------------------------
+
+OVERDUE_KINDS = ("ack", "first_progress", "checkpoint")
+
+
+def is_overdue(due_at: datetime | None, now: datetime, done_at: datetime | None = None) -> bool:
+    """The one rule: a deadline is overdue at `now` when it is not done and its last moment `due_at` (the
+    end of the due day) is before `now`. A deadline is met up to and including that last moment."""
+    return done_at is None and due_at is not None and due_at < now
+
+
+def was_late(due_at: datetime | None, done_at: datetime | None) -> bool:
+    """Done, but after the deadline's last moment."""
+    return due_at is not None and done_at is not None and done_at > due_at
+
+
+def complaint_overdue(kind: str, complaint: Complaint, now: datetime) -> bool:
+    """Whether a complaint is past its `kind` deadline ("ack", "first_progress" or "checkpoint") at `now`,
+    by its stored columns; `overdue_condition` is the same test as a WHERE condition."""
+    status = complaint.status
+    if kind == "ack":
+        return status == S.ROUTED and is_overdue(complaint.ack_due_at, now)
+    if kind == "first_progress":
+        return status in OPEN and is_overdue(
+            complaint.first_progress_due_at, now, complaint.first_progress_at
+        )
+    day = complaint.next_checkpoint_on
+    return status in OPEN and day is not None and is_overdue(end_of_day(day), now)
+
+
+def overdue_condition(kind: str, now: datetime) -> ColumnElement[bool]:
+    """`complaint_overdue` in SQL, on the indexed deadline columns (a checkpoint day is over once the
+    Bangkok date is later: `is_overdue` of the end of that day)."""
+    if kind == "ack":
+        return and_(Complaint.status == S.ROUTED.value, Complaint.ack_due_at < now)
+    if kind == "first_progress":
+        return and_(
+            Complaint.status.in_(OPEN_VALUES),
+            Complaint.first_progress_at.is_(None),
+            Complaint.first_progress_due_at < now,
+        )
+    return and_(Complaint.status.in_(OPEN_VALUES), Complaint.next_checkpoint_on < local_date(now))

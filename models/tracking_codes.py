@@ -12,14 +12,15 @@ import re
 import secrets
 from datetime import date
 
+from models.thai_dates import buddhist_year
+
 ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
 CODE_PATTERN = re.compile(rf"^\d{{2}}-[{ALPHABET}]{{6}}$")
-BE_OFFSET = 543
 
 
 def new_tracking_code(on: date, choice: type[secrets.SystemRandom] | None = None) -> str:
     rng = (choice or secrets.SystemRandom)()
-    year = (on.year + BE_OFFSET) % 100
+    year = buddhist_year(on) % 100
     return f"{year:02d}-" + "".join(rng.choice(ALPHABET) for _ in range(6))
 
 

@@ -45,6 +45,7 @@ from models.deadlines import (
     DEFAULT_DEADLINES,
     DeadlineSettings,
     end_of_day,
+    is_overdue,
     local_date,
     next_checkpoint,
     previous_checkpoint,
@@ -78,7 +79,9 @@ class ReminderSettings:
     checkpoint_stages: tuple[str, ...] = CHECKPOINT_STAGES
     checkpoint_before_working_days: int = 1
     report_days: tuple[int, ...] = (5, 9)  # days of the month (at most 28)
-    report_due_day: int = 10  # shown in the text: the report for month M is due by this day of M+1
+    # Shown in the text: the report for month M is due by this day of M+1. A copy of the KPI scheme's
+    # reporting.due_day (kpi32.toml), which this layer cannot read: tests/unit/test_scheme_copies.py.
+    report_due_day: int = 10
     report_to_heads: bool = True
     # Candidates: deadlines from `at - lookback` (how late an "overdue" may still go out after the worker
     # was down) to the end of the day whose "before" moment may have come (the next working day).
@@ -189,8 +192,10 @@ class _Clock:
         stage = reached[-1]
         if stage == BEFORE and at >= self.day_start(due_day):
             return None  # the due day has begun: "before" is over, "due" was not asked for
-        if stage == DUE and at > due_at:
-            return None  # the deadline has passed; "overdue" comes at its own moment
+        # A candidate is still in its clock's status (not done): once overdue, "due" is over, and "overdue"
+        # is told at its own moment, on the working day after.
+        if stage == DUE and is_overdue(due_at, at):
+            return None
         return stage, due_day, moments[stage]
 
 

@@ -25,7 +25,7 @@ from tests.sandbox_page import CITIZEN, OFFICER, Chat
 
 pytestmark = pytest.mark.browser
 
-# The bot's answers the tests wait for (handlers/texts/th.py): a first text starts a draft and is
+# The bot's answers the tests wait for (texts/th.py): a first text starts a draft and is
 # asked for photos; a postback the bot did not sign for this user is refused.
 PHOTO_QUESTION = "ส่งรูปภาพของปัญหาได้สูงสุด 4 รูปค่ะ"
 REFUSED_BUTTON = "ขออภัยค่ะ ปุ่มนี้ใช้งานไม่ได้ค่ะ"

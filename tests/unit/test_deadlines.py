@@ -132,3 +132,70 @@ def test_next_checkpoint_due(
 ) -> None:
     update = datetime.combine(last_update, time(11, 0), tzinfo=BKK) if last_update else None
     assert next_due_checkpoint(end_of(first_progress_due_on), update, reopened) == checkpoint
+
+
+# ---- checkpoints and one complaint's deadlines, without a database -------------------------------
+
+
+def test_the_checkpoint_before_a_15th_is_the_previous_months_30th_or_end_of_february() -> None:
+    from models.deadlines import previous_checkpoint
+
+    assert previous_checkpoint(date(2027, 1, 15)) == date(2026, 12, 30)
+    assert previous_checkpoint(date(2027, 3, 15)) == date(2027, 2, 28)
+    assert previous_checkpoint(date(2028, 3, 15)) == date(2028, 2, 29)
+    assert previous_checkpoint(date(2027, 2, 28)) == date(2027, 2, 15)
+    assert previous_checkpoint(date(2027, 6, 30)) == date(2027, 6, 15)
+
+
+def _complaint(status: str, **columns: object) -> object:
+    from models import Complaint
+
+    return Complaint(tracking_code="69-AAAAAA", citizen_id=1, description="x", status=status, **columns)
+
+
+def test_stored_deadlines_are_read_without_the_event_log(cal: WorkingCalendar) -> None:
+    from models.deadlines import deadlines_for
+
+    routed = datetime(2026, 12, 4, 10, 15, tzinfo=BKK)
+    stored = end_of(date(2026, 12, 8))
+    complaint = _complaint("routed", routed_at=routed, ack_due_at=stored)
+
+    def no_log() -> list[object]:
+        raise AssertionError("the event log was read for a row with stored deadlines")
+
+    found = deadlines_for(complaint, no_log, cal)  # type: ignore[arg-type]
+    assert (found.ack_due_at, found.acknowledged_at, found.first_progress_due_at) == (stored, None, None)
+
+
+def test_an_older_row_gets_its_deadlines_from_the_event_log(cal: WorkingCalendar) -> None:
+    from models import ComplaintEvent
+    from models.deadlines import deadlines_for
+
+    routed = datetime(2026, 12, 4, 10, 15, tzinfo=BKK)  # Fri before a long weekend
+    acknowledged = datetime(2026, 12, 8, 9, 0, tzinfo=BKK)
+    complaint = _complaint("acknowledged", routed_at=routed)  # no stored deadline columns
+    log = [ComplaintEvent(kind="routed", at=routed), ComplaintEvent(kind="acknowledged", at=acknowledged)]
+    found = deadlines_for(complaint, lambda: log, cal)  # type: ignore[arg-type]
+    assert found.ack_due_at == ack_due(routed, cal) == end_of(date(2026, 12, 8))
+    assert found.acknowledged_at == acknowledged
+    assert found.first_progress_due_at == first_progress_due(acknowledged, cal)
+
+
+def test_what_is_owed_next_follows_the_status(cal: WorkingCalendar) -> None:
+    from models.deadlines import ComplaintDeadlines, next_deadline
+
+    ack, first = end_of(date(2026, 12, 8)), end_of(date(2026, 12, 11))
+    deadlines = ComplaintDeadlines(ack, None, first)
+    now = datetime(2026, 12, 20, 9, 0, tzinfo=BKK)
+    owed = {
+        status: next_deadline(_complaint(status), deadlines, now)  # type: ignore[arg-type]
+        for status in ("routed", "acknowledged", "in_progress", "resolved", "rejected")
+    }
+    assert owed["routed"] is not None and (owed["routed"].kind, owed["routed"].due_at) == ("ack", ack)
+    assert owed["acknowledged"] is not None and owed["acknowledged"].due_at == first
+    progress = owed["in_progress"]
+    assert progress is not None and progress.kind == "checkpoint"
+    assert progress.due_at == end_of(date(2026, 12, 30))  # the next 15th/30th after the 20th
+    assert owed["resolved"] is None and owed["rejected"] is None
+    stored = next_deadline(_complaint("in_progress", next_checkpoint_on=date(2027, 1, 15)), deadlines, now)  # type: ignore[arg-type]
+    assert stored is not None and stored.due_at == end_of(date(2027, 1, 15))

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import string
 
-from handlers.reminder_texts import EN, TH, say_reminder
+from texts import SECTIONS, say
+
+TH, EN = SECTIONS["reminder"]["th"], SECTIONS["reminder"]["en"]
 
 # ---- the texts ---------------------------------------------------------------------------------------------
 
@@ -19,5 +21,5 @@ def test_reminder_texts_in_both_languages_and_the_thai_voice():
         assert _placeholders(TH[key]) == _placeholders(EN[key]), key
         if key not in {"item", "no_category"}:
             assert "ค่ะ" in TH[key] and "ครับ" not in TH[key], key
-    assert say_reminder("and_more", "en", count=3) == "and 3 more."
-    assert say_reminder("and_more", "ja", count=3) == "และอีก 3 เรื่องค่ะ"
+    assert say("reminder.and_more", "en", count=3) == "and 3 more."
+    assert say("reminder.and_more", "ja", count=3) == "และอีก 3 เรื่องค่ะ"

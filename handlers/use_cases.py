@@ -1,0 +1,123 @@
+"""The use cases on a complaint, one function each, called by every door (LINE, the staff web, the CLI).
+
+Each one does the domain operation (`models.complaint_operations`: who may, the lifecycle table,
+the event, the deadlines), makes the notices it causes (`handlers.notices`: the citizen told, the
+district's officers given the card) and queues them in the outbox, all in the caller's transaction:
+rolled back, nothing happened and nobody is told. A refusal raises `ActionRefused` before anything
+is written.
+
+The LINE door passes `deliver`: the worker queues a handler's pushes right after its reply, in the
+same transaction, so the person acting sees the answer before any card they are also sent.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from handlers.notices import Links, Push, for_event, officer_cards
+from models import Citizen, Complaint, ComplaintEvent, Photo
+from models import complaint_operations as operations
+from models.complaint_operations import ActionRefused, Actor
+from models.outbox import queue_pushes
+from models.working_days import load_calendar
+
+__all__ = [
+    "ActionRefused",
+    "Acting",
+    "Actor",
+    "acknowledge",
+    "file",
+    "progress",
+    "rate",
+    "recompute_deadlines",
+    "reject",
+    "reopen",
+    "resolve",
+    "transfer",
+]
+
+
+@dataclass(frozen=True)
+class Acting:
+    """Who acts, when (a LINE event's time or the request's moment), and how their notices go out."""
+
+    session: Session
+    actor: Actor
+    at: datetime
+    links: Links
+    deliver: Callable[[list[Push]], None] | None = None  # None: into the outbox now
+
+    def tell(self, pushes: list[Push]) -> None:
+        if self.deliver is not None:
+            self.deliver(pushes)
+        else:
+            queue_pushes(self.session, pushes, now=self.at)
+
+    def told_of(self, complaint: Complaint, event: ComplaintEvent) -> ComplaintEvent:
+        self.tell(for_event(self.session, complaint, event, self.links))
+        return event
+
+
+def file(acting: Acting, citizen: Citizen, **complaint: Any) -> Complaint:
+    """File and route a complaint (fields as `models.complaint_operations.file_complaint` takes them);
+    the district's officers get its card."""
+    session = acting.session
+    filed = operations.file_complaint(
+        session, citizen, at=acting.at, calendar=load_calendar(session), **complaint
+    )
+    acting.tell(officer_cards(session, filed, acting.links, note=None))
+    return filed
+
+
+def acknowledge(acting: Acting, complaint: Complaint) -> ComplaintEvent:
+    session = acting.session
+    event = operations.acknowledge(session, complaint, acting.actor, acting.at, load_calendar(session))
+    return acting.told_of(complaint, event)
+
+
+def progress(acting: Acting, complaint: Complaint, text: str, photos: list[Photo]) -> ComplaintEvent:
+    event = operations.report_progress(acting.session, complaint, acting.actor, acting.at, text, photos)
+    return acting.told_of(complaint, event)
+
+
+def resolve(acting: Acting, complaint: Complaint, text: str, photos: list[Photo]) -> ComplaintEvent:
+    event = operations.resolve(acting.session, complaint, acting.actor, acting.at, text, photos)
+    return acting.told_of(complaint, event)
+
+
+def transfer(acting: Acting, complaint: Complaint, to_district: str | None, reason: str) -> ComplaintEvent:
+    """To another district (its officers get the card), or back to the centre (`to_district=None`)."""
+    session = acting.session
+    event = operations.transfer(
+        session, complaint, acting.actor, acting.at, to_district, reason, load_calendar(session)
+    )
+    return acting.told_of(complaint, event)
+
+
+def reject(
+    acting: Acting, complaint: Complaint, reason: str, duplicate_of: Complaint | None = None
+) -> ComplaintEvent:
+    event = operations.reject(acting.session, complaint, acting.actor, acting.at, reason, duplicate_of)
+    return acting.told_of(complaint, event)
+
+
+def reopen(acting: Acting, complaint: Complaint, citizen: Citizen, comment: str) -> ComplaintEvent:
+    """The citizen says it is not fixed: back to the district, whose officers get the card again."""
+    event = operations.reopen(acting.session, complaint, citizen, acting.at, comment)
+    return acting.told_of(complaint, event)
+
+
+def rate(acting: Acting, complaint: Complaint, citizen: Citizen, stars: int) -> ComplaintEvent:
+    """The citizen's rating of a resolved complaint (no one else is told)."""
+    event = operations.rate(acting.session, complaint, citizen, acting.at, stars)
+    return acting.told_of(complaint, event)
+
+
+def recompute_deadlines(session: Session) -> int:
+    """After the working-day calendar changed: open complaints' stored deadlines again; how many moved."""
+    return operations.recompute_deadlines(session, load_calendar(session))
