@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from admin import report_pages as pages
 from admin.report_pages import BadInput, bad_input, local_day, month_label, read_month
-from admin.views import bp, day_filter, district_name, roles_required, services, text
+from admin.views import bp, day_filter, district_name, roles_required, services, text, visible_districts
 from kpi.audit import (
     DEFAULT_AUDIT,
     MAX_SEED,
@@ -37,7 +37,6 @@ from models import ComplaintEvent
 from models.audits import AuditFinding
 from models.clock import clock
 from models.db import transaction
-from models.districts import District
 from models.tracking_codes import normalise_code
 
 FINDINGS = tuple(f.value for f in AuditFinding)
@@ -100,7 +99,9 @@ def audit() -> ResponseReturnValue:
     own = None if current_user.role in ("admin", "viewer") else current_user.district_code
     with transaction(services().sessions) as s:
         drawn_at = next((d.drawn_at for d in draws_of(s, month)), None)
-        names = {d.code: district_name(d) for d in s.scalars(select(District))}
+        ordered = visible_districts(s)  # the page language's order, as every list of districts
+        names = {d.code: district_name(d) for d in ordered}
+        rank = {d.code: i for i, d in enumerate(ordered)}
         districts = [
             DistrictAudit(
                 r.district,
@@ -113,7 +114,7 @@ def audit() -> ResponseReturnValue:
                 r.costs(),
                 r.seed,
             )
-            for r in month_audit(s, month)
+            for r in sorted(month_audit(s, month), key=lambda r: rank.get(r.district, len(rank)))
             if current_user.may_see(r.district)
         ]
         if current_user.role in ("admin", "viewer"):

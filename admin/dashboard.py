@@ -20,11 +20,13 @@ from flask.typing import ResponseReturnValue
 from flask_login import login_required
 from sqlalchemy import func, select
 
+from admin.kpi_pages import deployment_start
 from admin.views import (
     BANGKOK,
     OPEN,
     OVERDUE_KINDS,
     bp,
+    district_name,
     due_today,
     overdue,
     scope,
@@ -108,7 +110,7 @@ def dashboard() -> ResponseReturnValue:
                 )
             )
         }
-        districts = [(d.code, d.name_th) for d in visible_districts(s)]
+        districts = [(d.code, district_name(d)) for d in visible_districts(s)]
         weeks = weekly(s, now)
     kpi = kpi_column([code for code, _ in districts], now)
     rows = [
@@ -173,7 +175,14 @@ def kpi_column(districts: list[str], now: datetime) -> KpiColumn:
             return KpiColumn(fiscal_year, now, None, {})
         scheme = load_kpi32()
         units = score_database(
-            services().sessions, scheme, fiscal_year, now, districts, max_failures=0, workers=1
+            services().sessions,
+            scheme,
+            fiscal_year,
+            now,
+            districts,
+            max_failures=0,
+            workers=1,
+            kpi_start_on=deployment_start(),
         )
         column = KpiColumn(
             fiscal_year, now, units[0].maximum if units else None, {u.district: u.total for u in units}

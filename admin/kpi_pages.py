@@ -7,7 +7,11 @@
 
 Query parameters: `fy` (fiscal year, BE; default the fiscal year of today in Bangkok), `as_of`
 (YYYY-MM-DD, a BE year is taken as such: scored as at the end of that Bangkok day; default now),
+`view=literal` ("if the year ended today": pending counts as not correct; default: before the window
+closes a step that could still become correct is pending, counted and left out of its N),
 `sort` and `desc=1` (main page), `page` (drill-down failures). Bad `fy`/`as_of`: 400 with the reason.
+Step 3 is scored from each district's start date (its own, set on the settings page, else the
+deployment's KPI_START_DATE).
 
 The numbers are `kpi.database_scoring.score_database` itself, with `workers=1`: a web request never
 spawns processes. The percent-handled table (seed 001) is `kpi.other_schemes.percent_handled` over
@@ -28,7 +32,7 @@ from functools import cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from flask import Response, abort, g, render_template, request
+from flask import Response, abort, g, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required
 from openpyxl import Workbook
@@ -92,12 +96,18 @@ class Period:
     fiscal_year: int
     as_of: datetime  # aware; the end of the asked day, or now
     as_of_text: str  # the day as asked (ISO, CE), "" for now: links keep the same choice
+    literal: bool = False  # the literal view: "if the year ended today", pending counts as not correct
 
     def query(self) -> dict[str, str]:
         values = {"fy": str(self.fiscal_year)}
         if self.as_of_text:
             values["as_of"] = self.as_of_text
+        if self.literal:
+            values["view"] = LITERAL
         return values
+
+
+LITERAL = "literal"  # `view=literal`; any other value (or none) is the default view
 
 
 def read_period(args: Mapping[str, str], now: datetime) -> Period:
@@ -112,12 +122,13 @@ def read_period(args: Mapping[str, str], now: datetime) -> Period:
             raise BadInput("kpi_bad_fy", fy_text) from None
         if not FY_RANGE[0] <= fiscal_year <= FY_RANGE[1]:
             raise BadInput("kpi_bad_fy", fy_text)
+    literal = args.get("view", "") == LITERAL
     day_text = args.get("as_of", "").strip()
     if not day_text:
-        return Period(fiscal_year, now, "")
+        return Period(fiscal_year, now, "", literal)
     day = read_day(day_text)
     as_of = datetime.combine(day, time(23, 59, 59, 999999), tzinfo=BANGKOK)
-    return Period(fiscal_year, as_of, day.isoformat())
+    return Period(fiscal_year, as_of, day.isoformat(), literal)
 
 
 def read_day(value: str) -> date:
@@ -148,6 +159,12 @@ def visible() -> list[District]:
     return districts
 
 
+def deployment_start() -> date | None:
+    """The deployment's KPI start date (KPI_START_DATE; None when unset): a district's own date wins."""
+    start: date | None = getattr(services().settings, "kpi_start_date", None)
+    return start
+
+
 def score(period: Period, codes: Sequence[str], max_failures: int | None) -> list[UnitScore]:
     if not codes:
         return []
@@ -159,7 +176,21 @@ def score(period: Period, codes: Sequence[str], max_failures: int | None) -> lis
         list(codes),
         max_failures=max_failures,
         workers=1,  # never processes from a web request
+        literal=period.literal,
+        kpi_start_on=deployment_start(),
     )
+
+
+def view_of(period: Period, units: Sequence[UnitScore]) -> str:
+    """The view scored in: "final" once the window has closed, else "literal" or "pending"."""
+    if units:
+        return units[0].view
+    return LITERAL if period.literal else "pending"
+
+
+def pending_total(units: Sequence[UnitScore]) -> dict[int, int]:
+    """Pending complaints per step (1, 2) over the units shown."""
+    return {step: sum(u.step(step).pending for u in units) for step in (1, 2)}
 
 
 def handled_tables(period: Period, codes: Sequence[str]) -> dict[str, list[HandledRow]]:
@@ -227,6 +258,8 @@ SORTS: dict[str, Callable[[UnitScore, str], Any]] = {
 def page_error(template: str, error: BadInput, **context: Any) -> ResponseReturnValue:
     """The page with its form and the reason in words: 400, nothing scored."""
     args = {"fy": request.args.get("fy", "")[:40], "as_of": request.args.get("as_of", "")[:40]}
+    if request.args.get("view") == LITERAL:
+        args["view"] = LITERAL
     return render_template(template, error=error.message, form=args, **context), 400
 
 
@@ -246,14 +279,23 @@ def kpi() -> ResponseReturnValue:
     units = score(period, codes, max_failures=0)  # the counts are exact; no explanation is needed here
     # Ties stay in district order whichever way the column is sorted (sort is stable, reverse too).
     units.sort(key=lambda u: u.district)
-    units.sort(key=lambda u: SORTS[sort](u, names.get(u.district, u.name_th)), reverse=descending)
+    if sort == "name":  # the districts' dictionary order (Thai) or alphabetical (English), as everywhere
+        rank = {d.code: i for i, d in enumerate(districts)}
+        units.sort(key=lambda u: rank.get(u.district, len(rank)), reverse=descending)
+    else:
+        units.sort(key=lambda u: SORTS[sort](u, names.get(u.district, u.name_th)), reverse=descending)
     handled = handled_total(handled_tables(period, codes))
     scheme = kpi_scheme()
     return render_template(
         "admin/kpi.html",
         period=period,
-        form={"fy": str(period.fiscal_year), "as_of": period.as_of_text},
+        form=form_of(period),
         query=period.query(),
+        view=view_of(period, units),
+        views=view_links(
+            period, "admin.kpi", **{k: request.args[k] for k in ("sort", "desc") if k in request.args}
+        ),
+        pending=pending_total(units),
         units=units,
         names=names,
         sort=sort,
@@ -278,15 +320,20 @@ class Failure:
     reasons: tuple[Reason, ...]
 
 
-def failures_of(unit: UnitScore) -> list[Failure]:
-    """Grouped by step, then complaint (in the scorer's order: by complaint id)."""
+def failures_of(unit: UnitScore, pending: bool = False) -> list[Failure]:
+    """Grouped by step, then complaint (in the scorer's order: by complaint id); `pending`: the pending
+    complaints instead (not in N: they could still become correct), with why they are not correct yet."""
     out: list[Failure] = []
     for step in unit.steps:
         grouped: dict[str, list[Reason]] = {}
-        for r in step.failures:
+        for r in step.pending_reasons if pending else step.failures:
             grouped.setdefault(r.code, []).append(r)
         out.extend(Failure(step.step, code, tuple(reasons)) for code, reasons in grouped.items())
     return out
+
+
+def pending_of(unit: UnitScore) -> list[Failure]:
+    return failures_of(unit, pending=True)
 
 
 def outcome(step: StepScore, scheme: Kpi32Scheme, n: int) -> str:
@@ -318,6 +365,23 @@ def seen_district(code: str) -> District:
     return found
 
 
+def form_of(period: Period) -> dict[str, str]:
+    """The period form's values (the view rides along as a hidden field)."""
+    values = {"fy": str(period.fiscal_year), "as_of": period.as_of_text}
+    if period.literal:
+        values["view"] = LITERAL
+    return values
+
+
+def view_links(period: Period, endpoint: str, **values: str) -> list[tuple[str, str, bool]]:
+    """The view switch: (view, url, chosen) for the default view and the literal one, the period kept."""
+    query = {k: v for k, v in period.query().items() if k != "view"}
+    return [
+        ("pending", url_for(endpoint, **values, **query), not period.literal),
+        (LITERAL, url_for(endpoint, **values, **query, view=LITERAL), period.literal),
+    ]
+
+
 def page_number(value: str, pages: int) -> int:
     number = int(value) if value.isdigit() and len(value) < 7 else 1
     return min(max(number, 1), pages)
@@ -335,6 +399,7 @@ def kpi_district(district: str) -> ResponseReturnValue:
     scheme = kpi_scheme()
     (unit,) = score(period, [found.code], max_failures=None)
     failures = failures_of(unit)
+    waiting = pending_of(unit)
     pages = max(1, -(-len(failures) // FAILURES_PER_PAGE))
     number = page_number(request.args.get("page", "1"), pages)
     shown = failures[(number - 1) * FAILURES_PER_PAGE : number * FAILURES_PER_PAGE]
@@ -345,8 +410,13 @@ def kpi_district(district: str) -> ResponseReturnValue:
         district=found,
         name=name,
         period=period,
-        form={"fy": str(period.fiscal_year), "as_of": period.as_of_text},
+        form=form_of(period),
         query=period.query(),
+        view=view_of(period, [unit]),
+        views=view_links(period, "admin.kpi_district", district=found.code),
+        start=unit.kpi_start_on,
+        pending_list=waiting[:FAILURES_PER_PAGE],
+        pending_count=len(waiting),
         unit=unit,
         step_names=STEP_NAMES_EN if g.get("lang") == "en" else STEP_NAMES_TH,
         outcomes={s.step: outcome(s, scheme, unit.n) for s in unit.steps},
@@ -412,8 +482,9 @@ def kpi_export(fmt: str) -> ResponseReturnValue:
 
 
 SCORE_COLUMNS = ("kpi_col_fy", "kpi_col_as_of", "kpi_district_code", "kpi_district_name", "kpi_n",
-                 "kpi_col_step1_correct", "kpi_col_step1_percent", "kpi_col_step1_points",
-                 "kpi_col_step2_correct", "kpi_col_step2_percent", "kpi_col_step2_deductions",
+                 "kpi_col_step1_correct", "kpi_col_step1_pending", "kpi_col_step1_percent",
+                 "kpi_col_step1_points", "kpi_col_step2_correct", "kpi_col_step2_pending",
+                 "kpi_col_step2_percent", "kpi_col_step2_deductions",
                  "kpi_col_step2_points", "kpi_col_step3_on_time", "kpi_col_step3_due",
                  "kpi_col_step3_deductions", "kpi_col_step3_points", "kpi_total", "kpi_maximum")  # fmt: skip
 HANDLED_COLUMNS = ("kpi_district_code", "kpi_district_name", "kpi_col_from", "kpi_col_until",
@@ -435,9 +506,11 @@ def _scores_sheet(book: Workbook, units: list[UnitScore], names: Mapping[str, st
                 names.get(u.district, u.name_th),
                 u.n,
                 s1.correct,
+                s1.pending,
                 s1.percent,
                 s1.points,
                 s2.correct,
+                s2.pending,
                 s2.percent,
                 s2.deductions,
                 s2.points,

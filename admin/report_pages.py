@@ -12,6 +12,8 @@ optional `as_of` query parameter (ISO 8601, Bangkok if no zone) to show the fact
 
 from __future__ import annotations
 
+import dataclasses
+import io
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
@@ -19,10 +21,12 @@ from decimal import Decimal
 from flask import Response, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required
+from openpyxl import load_workbook
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from admin.exports import XLSX_THAI_CALENDAR
 from admin.views import (
     BANGKOK,
     bp,
@@ -34,7 +38,7 @@ from admin.views import (
     text,
     visible_districts,
 )
-from kpi.reports import WRITERS, Cell, Report, cpl_r001, cpl_r003
+from kpi.reports import R001_COLUMNS, WRITERS, BacklogItem, Cell, Report, cpl_r001, cpl_r003
 from kpi.source import fiscal_year_of
 from kpi.submissions import (
     SubmissionRefused,
@@ -300,12 +304,41 @@ def report_file(district: str, month: str, report: str, fmt: str) -> ResponseRet
         row = district_for(s, district)
         if row is None:
             return bad_input("rp_no_district", 404)
-        made = REPORTS[report](s, row.code, chosen, now)
+        made = with_date_cells(REPORTS[report](s, row.code, chosen, now))
+    data = WRITERS[fmt](made)
     return Response(
-        WRITERS[fmt](made),
+        thai_date_cells(data) if fmt == "xlsx" else data,
         mimetype=MIMETYPES[fmt],
         headers={"Content-Disposition": f'attachment; filename="{made.file_name(fmt)}"'},
     )
+
+
+def with_date_cells(report: Report) -> Report:
+    """The report with its days as dates, not the page's Thai text: a file's date column then holds real
+    date cells in XLSX (they sort and filter as dates) and ISO days (2026-11-05) in CSV. In CPL_R001 that
+    is the day the district received each complaint; CPL_R003 has no date column."""
+    if report.code != "CPL_R001":
+        return report
+    at = R001_COLUMNS.index("received")
+    rows = tuple(
+        (*row[:at], item.received, *row[at + 1 :])
+        for row, item in zip(report.rows, report.items, strict=True)
+        if isinstance(item, BacklogItem)
+    )
+    return dataclasses.replace(report, rows=rows)
+
+
+def thai_date_cells(data: bytes) -> bytes:
+    """The XLSX with its date cells shown as Thai readers read a day (`5 ต.ค. 2569`), still dates."""
+    book = load_workbook(io.BytesIO(data))
+    for sheet in book.worksheets:
+        for row in sheet.iter_rows():
+            for cell in row:
+                if isinstance(cell.value, date):  # a datetime is a date too; merged cells hold None
+                    cell.number_format = f"{XLSX_THAI_CALENDAR}d mmm yyyy"
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
 
 
 # ---- step 3: the summary submitted -------------------------------------------------------------------

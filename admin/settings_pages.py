@@ -1,4 +1,5 @@
-"""The admin's settings pages (issue 6, page 7): holidays, category → section, LINE officers, web users.
+"""The admin's settings pages (issue 6, page 7): holidays, category → section, LINE officers, web users;
+and each district's KPI start date (no monthly summary due before it: KPI step 3).
 
 Admins only. Each change calls the same domain functions as the CLI (`bot/cli_admin.py`,
 `bot/cli.py cmd_categories`, `bot/cli_users.py`): a calendar change recomputes every open
@@ -25,21 +26,24 @@ from flask_login import current_user, login_user
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from admin.kpi_pages import deployment_start
 from admin.views import (
     BANGKOK,
     SignedIn,
     bp,
     district_name,
+    lang,
     roles_required,
     services,
     text,
+    typed_day,
 )
 from handlers.categories import CATEGORIES
 from handlers.use_cases import recompute_deadlines
 from models import CalendarOverride, Officer, OverrideKind
 from models.clock import clock
 from models.db import transaction
-from models.districts import District
+from models.districts import District, sorted_districts
 from models.officer_links import ROLES as LINE_ROLES
 from models.officer_links import OfficerLinkCode, add_officer, new_link_code, set_active
 from models.sections import DEFAULT_KEY, all_sections, remove_section, set_section
@@ -107,7 +111,7 @@ def _district(s: Session, code: str) -> District:
 
 def _district_choices(s: Session) -> dict[str, Any]:
     """The districts a form offers, and their names in the page's language."""
-    districts = list(s.scalars(select(District).order_by(District.code)))
+    districts = sorted_districts(s.scalars(select(District)), lang())
     return {"districts": districts, "names": {d.code: district_name(d) for d in districts}}
 
 
@@ -209,13 +213,13 @@ def read_year(raw: str | None, today: date) -> int:
 
 
 def read_day(raw: str) -> date:
-    """A CE date as a date input sends it (2027-01-04)."""
+    """A day as the date field takes it (`admin.views.typed_day`): 4/1/2570 (BE), 4/1/2027, 2027-01-04."""
     try:
-        day = date.fromisoformat(raw.strip())
+        day = typed_day(raw)
     except ValueError:
-        raise Refused("set_bad_date") from None
+        raise Refused("bad_date", value=raw.strip()[:40]) from None
     if not FIRST_YEAR <= day.year <= LAST_YEAR:
-        raise Refused("set_bad_date")  # most likely a BE year typed into a CE field
+        raise Refused("bad_date", value=raw.strip()[:40])
     return day
 
 
@@ -559,3 +563,44 @@ def _user(s: Session, raw: str) -> StaffUser:
 
 
 USERS_PAGE = SettingsPage("users", _load_users, _change_users).register()
+
+
+# ---- KPI start dates -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class StartRow:
+    """A district's KPI start date: its own (None: none), and the one step 3 is scored with."""
+
+    district: District
+    own: date | None
+    used: date | None  # its own, else the deployment's KPI_START_DATE (None: every month counts)
+
+
+def _load_kpi_start(s: Session) -> Params:
+    default = deployment_start()
+    choices = _district_choices(s)
+    rows = [StartRow(d, d.kpi_start_on, d.kpi_start_on or default) for d in choices["districts"]]
+    return {**choices, "rows": rows, "default": default}
+
+
+def _change_kpi_start() -> Done:
+    """Set a district's own start date ("set"), or let it use the deployment's again ("clear")."""
+    action = _action("set", "clear")
+    with transaction(services().sessions) as s:
+        district = _district(s, _field("district"))
+        name = district_name(district)
+        if action == "set":
+            day = read_day(request.form.get("day", ""))
+            district.kpi_start_on = day
+            message = text("set_done_kpi_start", district=name, day=date_in(day, g.lang))
+        else:
+            if district.kpi_start_on is None:
+                raise Refused("set_kpi_start_nothing_to_clear", district=name)
+            district.kpi_start_on = None
+            message = text("set_done_kpi_start_cleared", district=name)
+        log = f"{action} {district.code} {district.kpi_start_on or ''}".rstrip()
+    return Done(message, log)
+
+
+KPI_START_PAGE = SettingsPage("kpi_start", _load_kpi_start, _change_kpi_start).register()

@@ -7,6 +7,7 @@ exactly as for one that does not exist, so codes cannot be probed.
 
 from __future__ import annotations
 
+import re
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -35,15 +36,15 @@ from sqlalchemy import ColumnElement, Select, and_, func, or_, select
 from sqlalchemy.orm import Session, sessionmaker
 from werkzeug.wrappers import Response
 
-from models import Complaint, ComplaintEvent, Photo
+from models import Complaint, ComplaintEvent, Officer, Photo
 from models.clock import BANGKOK, clock
 from models.complaint_lifecycle import OPEN_VALUES
 from models.complaints import ComplaintStatus
 from models.db import transaction
 from models.deadlines import OVERDUE_KINDS, overdue_condition
-from models.districts import District
+from models.districts import District, sorted_districts
 from models.staff import SignIn, StaffUser, sign_in
-from models.thai_dates import THAI_MONTHS_SHORT, date_in
+from models.thai_dates import THAI_MONTHS_SHORT, buddhist_year, ce_year, date_in
 from models.tracking_codes import normalise_code
 from texts import SECTIONS, template
 
@@ -107,8 +108,18 @@ def load_user(user_id: str) -> SignedIn | None:
         return SignedIn(user)
 
 
+# Set at each sign-in, for a year (it holds nothing but "1"): a browser that carries it has been signed in
+# here before, so when it comes signed out its session has ended. A first visit has no such cookie and is
+# just asked to sign in; signing out removes it.
+SIGNED_IN_BEFORE = "rongtook_admin_seen"
+SIGNED_IN_BEFORE_DAYS = 365
+
+
 def unauthorised() -> ResponseReturnValue:
-    flash(text("session_expired"))
+    # A session cookie that names an account no longer valid (password changed, account switched off)
+    # also means "again"; Flask-Login keeps the `_user_id` it could not load.
+    if request.cookies.get(SIGNED_IN_BEFORE) or "_user_id" in session:
+        flash(text("session_expired"))
     return redirect(url_for("admin.login", next=request.full_path if request.method == "GET" else None))
 
 
@@ -131,8 +142,10 @@ def text(key: str, **values: object) -> str:
     return words.format(**values) if values else words
 
 
+@bp.app_template_filter("district_name")
 def district_name(d: District) -> str:
-    """A district's name in the page's language (Thai when there is no English one)."""
+    """A district's name in the page's language (Thai when there is no English one): every page
+    shows a district by this, in Python or as the templates' `d|district_name`."""
     return d.name_en if lang() == "en" and d.name_en else d.name_th
 
 
@@ -180,6 +193,51 @@ def day_short_filter(d: date) -> str:
     return f"{d.day} {d:%b}"
 
 
+# ---- days typed into forms ------------------------------------------------------------------------
+
+# A date field takes a day as staff write it, d/m/yyyy: the year Buddhist Era from 2400 on (31/12/2569),
+# CE below (31/12/2026), in either language; or ISO yyyy-mm-dd, always CE, as links and scripts send it.
+# The fields (admin/date_input.html) show the day back as d/m/yyyy, BE for Thai readers, CE for others.
+TYPED_DAY = re.compile(r"(\d{1,2})/(\d{1,2})/(\d{4})")
+ISO_DAY = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})")
+TYPED_YEARS = (2000, 2200)  # CE years a date field takes (BE 2543–2743): any other is a typo
+
+
+def typed_day(raw: str) -> date:
+    """The day typed into a date field; ValueError when it is not one (no such day, or years off)."""
+    value = raw.strip()
+    if found := TYPED_DAY.fullmatch(value):
+        day, month, year = (int(part) for part in found.groups())
+        year = ce_year(year)
+    elif found := ISO_DAY.fullmatch(value):
+        year, month, day = (int(part) for part in found.groups())
+    else:
+        raise ValueError(f"not a day: {value!r}")
+    result = date(year, month, day)  # ValueError for 31/2
+    if not TYPED_YEARS[0] <= result.year <= TYPED_YEARS[1]:
+        raise ValueError(f"year out of range: {value!r}")
+    return result
+
+
+@bp.app_template_filter("date_field")
+def date_field(d: date | None) -> str:
+    """A day as a date field shows it: `31/12/2569` to Thai readers, `31/12/2026` to others."""
+    if d is None:
+        return ""
+    return f"{d.day}/{d.month}/{buddhist_year(d) if g.get('lang', 'th') == 'th' else d.year}"
+
+
+@bp.app_template_filter("iso_day_field")
+def iso_day_field(value: str) -> str:
+    """An ISO day (CE) as the KPI pages' day field shows it, whose reader takes a BE year as BE:
+    `2569-12-31` to Thai readers, `2026-12-31` to others; anything else as it was typed."""
+    try:
+        d = date.fromisoformat(value)
+    except ValueError:
+        return value
+    return f"{buddhist_year(d) if g.get('lang', 'th') == 'th' else d.year}-{d:%m-%d}"
+
+
 # ---- sign in and out -----------------------------------------------------------------------------
 
 
@@ -207,7 +265,17 @@ def login() -> ResponseReturnValue:
         session["lang"] = language
     session.permanent = True
     login_user(user)
-    return redirect(_safe_next(request.form.get("next")) or url_for("admin.dashboard"))
+    response = redirect(_safe_next(request.form.get("next")) or url_for("admin.dashboard"))
+    response.set_cookie(
+        SIGNED_IN_BEFORE,
+        "1",
+        max_age=SIGNED_IN_BEFORE_DAYS * 86400,
+        path=bp.url_prefix,
+        secure=current_app.config["SESSION_COOKIE_SECURE"],
+        httponly=True,
+        samesite="Lax",
+    )
+    return response
 
 
 def _safe_next(target: str | None) -> str | None:
@@ -223,7 +291,9 @@ def logout() -> ResponseReturnValue:
     logout_user()
     session.clear()
     flash(text("signed_out"))
-    return redirect(url_for("admin.login"))
+    response = redirect(url_for("admin.login"))
+    response.delete_cookie(SIGNED_IN_BEFORE, path=bp.url_prefix)  # a visit after this is a new start
+    return response
 
 
 # ---- roles and scoping ----------------------------------------------------------------------------
@@ -258,7 +328,8 @@ def scope(stmt: Select[Any]) -> Select[Any]:
 
 
 def visible_districts(s: Session) -> list[District]:
-    districts = list(s.scalars(select(District).order_by(District.code)))
+    """The districts the signed-in user may see, in the page language's order (`sorted_districts`)."""
+    districts = sorted_districts(s.scalars(select(District)), lang())
     return [d for d in districts if current_user.may_see(d.code)]
 
 
@@ -293,7 +364,8 @@ def due_today(kind: str, now: datetime) -> ColumnElement[bool]:
 
 @dataclass(frozen=True)
 class Filters:
-    """The complaint list's filters, from the query string (anything unreadable is ignored)."""
+    """The complaint list's filters, from the query string (anything else unreadable is ignored; a
+    day that is not one is kept, as typed, in `bad_days`: the list and exports refuse it in words)."""
 
     q: str = ""
     district: str = ""
@@ -303,13 +375,18 @@ class Filters:
     date_to: date | None = None
     overdue: str = ""
     due: str = ""  # due later today: ack, first_progress or checkpoint
+    bad_days: tuple[str, ...] = ()
 
     @classmethod
     def read(cls, args: Any) -> Filters:
+        bad: list[str] = []
+
         def day(name: str) -> date | None:
+            raw = args.get(name, "").strip()[:40]
             try:
-                return date.fromisoformat(args.get(name, ""))
+                return typed_day(raw) if raw else None
             except ValueError:
+                bad.append(raw)
                 return None
 
         status = args.get("status", "")
@@ -324,6 +401,7 @@ class Filters:
             date_to=day("to"),
             overdue=overdue if overdue in OVERDUE_KINDS else "",
             due=due if due in OVERDUE_KINDS else "",
+            bad_days=tuple(bad),
         )
 
     def query(self) -> dict[str, str]:
@@ -376,10 +454,13 @@ def complaints() -> ResponseReturnValue:
     number = int(page) if page.isdigit() and 0 < int(page) < 100_000 else 1
     stmt = filters.statement(clock.now())
     with transaction(services().sessions) as s:
-        total = s.scalar(select(func.count()).select_from(stmt.subquery())) or 0
-        rows = list(s.scalars(stmt.limit(PAGE_SIZE).offset((number - 1) * PAGE_SIZE)))
+        if filters.bad_days:  # refused in words (400), not a list that the wrong day did not narrow
+            total, rows = 0, []
+        else:
+            total = s.scalar(select(func.count()).select_from(stmt.subquery())) or 0
+            rows = list(s.scalars(stmt.limit(PAGE_SIZE).offset((number - 1) * PAGE_SIZE)))
         districts = visible_districts(s)
-        names = {d.code: d.name_th for d in districts}
+        names = {d.code: district_name(d) for d in districts}
         categories = sorted(c for c in s.scalars(scope(select(Complaint.category).distinct())) if c)
         for row in rows:
             s.expunge(row)
@@ -397,7 +478,8 @@ def complaints() -> ResponseReturnValue:
         page=number,
         pages=pages,
         total=total,
-    )
+        error=text("bad_date", value=filters.bad_days[0]) if filters.bad_days else None,
+    ), (400 if filters.bad_days else 200)
 
 
 @bp.get("/complaints/<code>")
@@ -419,26 +501,97 @@ def complaint(code: str) -> ResponseReturnValue:
         )
         photos = list(s.scalars(select(Photo).where(Photo.complaint_id == row.id).order_by(Photo.id)))
         district = s.get(District, row.district_code) if row.district_code else None
-        all_districts = list(s.scalars(select(District).order_by(District.name_th)))
+        all_districts = sorted_districts(s.scalars(select(District)), lang())
         for d in all_districts:
             s.expunge(d)
         after_events = {e.id for e in events if e.kind == "resolved"}
         before = [p for p in photos if p.event_id is None or p.event_id not in after_events]
         after = [p for p in photos if p.event_id in after_events]
+        lines = timeline(s, events)
+        place = _place(row, events, lines)
         for item in (row, *events, *photos):
             s.expunge(item)
-        district_name = district.name_th if district else "–"
+        name = district_name(district) if district else "–"
     now = clock.now()
     return render_template(
         "admin/complaint.html",
         c=row,
-        events=events,
+        events=lines,
+        place=place,
         before=before,
         after=after,
-        district_name=district_name,
+        district_name=name,
         all_districts=all_districts,
         deadlines=_deadlines(row, now),
     )
+
+
+ACTORS = {"citizen": "tl_citizen", "admin": "tl_admin", "system": "tl_system", "officer": "tl_district_staff"}
+
+
+@dataclass(frozen=True)
+class TimelineLine:
+    """One line of a complaint's timeline in words: who did it and where (never a code or an id)."""
+
+    at: datetime
+    kind: str
+    who: str
+    where: str
+    text: str
+
+
+def timeline(s: Session, events: list[ComplaintEvent]) -> list[TimelineLine]:
+    """The events as the complaint page shows them: districts by name in the page's language, and
+    people by name where the event says who (an officer on LINE); the web door records only the
+    role (`admin.actions.actor`), so its lines name the centre or the district's staff."""
+    codes = {e.district_code for e in events} | {
+        e.data.get(k) for e in events for k in ("to_district", "from_district") if e.data
+    }
+    known = [c for c in codes if isinstance(c, str)]
+    names = {d.code: district_name(d) for d in s.scalars(select(District).where(District.code.in_(known)))}
+    ids = {e.actor_id for e in events if e.actor_kind == "officer" and e.actor_id is not None}
+    officers = {i: n for i, n in s.execute(select(Officer.id, Officer.name).where(Officer.id.in_(ids)))}
+
+    def place(code: object) -> str:
+        return names.get(str(code), "–") if code else text("centre")
+
+    def who(e: ComplaintEvent) -> str:
+        if e.actor_kind == "officer" and e.actor_id is not None:  # on LINE: the officer
+            return officers.get(e.actor_id, text("tl_someone"))
+        return text(ACTORS.get(e.actor_kind, "tl_someone"))  # an officer without id: the web
+
+    def where(e: ComplaintEvent) -> str:
+        if e.kind == "transferred":
+            data = e.data or {}
+            return text(
+                "tl_from_to", source=place(data.get("from_district")), to=place(data.get("to_district"))
+            )
+        return "" if e.kind == "filed" else place(e.district_code)
+
+    return [TimelineLine(e.at, e.kind, who(e), where(e), e.text or "") for e in events]
+
+
+@dataclass(frozen=True)
+class Place:
+    """Where the problem is: the district of the point (the one it was routed to when filed, by the
+    point or the citizen's choice; a later transfer does not move the point) and a link to a map."""
+
+    district: str
+    map_url: str
+
+
+MAP_URL = "https://www.google.com/maps/search/?api=1&query={lat:.6f},{lon:.6f}"
+
+
+def _place(c: Complaint, events: list[ComplaintEvent], lines: list[TimelineLine]) -> Place | None:
+    if c.latitude is None or c.longitude is None:
+        return None
+    filed_in = (
+        line.where
+        for e, line in zip(events, lines, strict=True)
+        if e.kind == "routed" and (e.data or {}).get("how") in ("location", "citizen")
+    )
+    return Place(next(filed_in, ""), MAP_URL.format(lat=c.latitude, lon=c.longitude))
 
 
 def _deadlines(c: Complaint, now: datetime) -> list[tuple[str, datetime | date | None, str]]:

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import logging
 import threading
+from pathlib import Path
 
-from flask import Flask, current_app, jsonify
+from flask import Flask, current_app, jsonify, send_file
 from flask.typing import ResponseReturnValue
 from jinja2 import BytecodeCache
 from jinja2.bccache import Bucket
@@ -63,6 +64,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     # Over https (production) the session cookie never travels in clear; the sandbox is plain http.
     init_admin(app, secure_cookies=(services.settings.public_base_url or "").startswith("https://"))
     app.add_url_rule("/healthz", "healthz", healthz)
+    app.add_url_rule("/favicon.ico", "favicon", favicon)  # browsers ask every page for it
     app.add_url_rule("/", "index", index)
     if services.settings.sandbox:
         from bot.sandbox import register_sandbox
@@ -84,3 +86,11 @@ def index() -> ResponseReturnValue:
     if services.settings.sandbox:
         return '<p>Rongtook — <a href="/sandbox">LINE sandbox / แชตทดลอง</a></p>'
     return "<p>Rongtook</p>"
+
+
+FAVICON = Path(__file__).parent / "sandbox" / "static" / "favicon.svg"
+
+
+def favicon() -> ResponseReturnValue:
+    """The app's icon (the sandbox's SVG) for every page: without it, each page load logs a 404."""
+    return send_file(FAVICON, mimetype="image/svg+xml", max_age=86400)

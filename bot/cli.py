@@ -20,7 +20,6 @@ from bot.settings import ConfigError, Settings, settings_from_env
 from models.clock import clock
 
 log = logging.getLogger("rongtook")
-SANDBOX_OFFICER = "สมหญิง (sandbox)"
 SANDBOX_ADMIN = "sandbox-admin"
 
 
@@ -270,9 +269,7 @@ def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
         flush=True,
     )
     if settings.sandbox:
-        code = _sandbox_officer_code(services)
-        if code:
-            print(f"  An officer of เขตจตุจักร: send {code} to the bot as the officer to link.\n", flush=True)
+        print(sandbox_officer_notice(services), flush=True)
         password = _sandbox_admin_password(services)
         print(f"  Admin web: {where}/admin/  (user {SANDBOX_ADMIN}, password {password})\n", flush=True)
     try:
@@ -286,22 +283,19 @@ def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
-def _sandbox_officer_code(services: Any) -> str | None:
-    """In the sandbox, a demo officer to link, so the whole flow can be tried at once."""
-    from sqlalchemy import select
-
-    from models import Officer
+def sandbox_officer_notice(services: Any) -> str:
+    """In the sandbox, a demo officer to link, so the whole flow can be tried at once: where she serves."""
+    from bot.sandbox.demo import DEMO_DISTRICT, SANDBOX_OFFICER, demo_district, demo_officer, startup_message
     from models.db import transaction
     from models.officer_links import add_officer, new_link_code
 
     now = clock.now()
     with transaction(services.sessions) as session:
-        demo = session.scalar(select(Officer).where(Officer.name == SANDBOX_OFFICER))
+        demo = demo_officer(session)
         if demo is None:
-            demo = add_officer(session, "1030", SANDBOX_OFFICER, "head", now)
-        if demo.line_user_id:
-            return None  # linked already
-        return new_link_code(session, demo, now).code
+            demo = add_officer(session, DEMO_DISTRICT, SANDBOX_OFFICER, "head", now)
+        code = None if demo.line_user_id else new_link_code(session, demo, now).code  # None: linked already
+        return startup_message(demo_district(session), code)
 
 
 def _sandbox_admin_password(services: Any) -> str:

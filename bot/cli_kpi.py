@@ -1,4 +1,10 @@
-"""`rongtook kpi score`: each district's KPI score for a fiscal year, with every lost point explained."""
+"""`rongtook kpi score`: each district's KPI score for a fiscal year, with every lost point explained.
+
+Before the window closes a complaint whose deadline is still ahead (or that is open with every checkpoint
+met so far) is pending, left out of that step's N; `--literal` scores "as if the window ended today"
+instead, pending counting as not correct. Step 3 owes no monthly summary before the start date
+(KPI_START_DATE, or a district's own date set on the admin settings page).
+"""
 
 from __future__ import annotations
 
@@ -23,7 +29,14 @@ def add_parser(sub: Any) -> None:
     score.add_argument("--as-of", type=_as_of, help="score as at the end of this day (default: now)")
     score.add_argument("--scheme", default="kpi32", help="a scheme name in kpi/schemes or a TOML file")
     score.add_argument("--format", choices=["table", "json", "csv"], default="table")
-    score.add_argument("--explain", action="store_true", help="list each failing complaint and its reason")
+    score.add_argument(
+        "--explain", action="store_true", help="list each failing (and each pending) complaint and its reason"
+    )
+    score.add_argument(
+        "--literal",
+        action="store_true",
+        help="as if the window ended today: a step not yet due is not correct (default: pending, not in N)",
+    )
     score.add_argument(
         "--workers",
         type=_workers,
@@ -61,7 +74,16 @@ def cmd_kpi(settings: Settings, args: argparse.Namespace) -> int:
     as_of = (args.as_of or clock.now()).astimezone(UTC)
     sessions = Services.from_settings(settings).sessions
     try:
-        results = score_database(sessions, scheme, args.fy, as_of, args.district, workers=args.workers)
+        results = score_database(
+            sessions,
+            scheme,
+            args.fy,
+            as_of,
+            args.district,
+            workers=args.workers,
+            literal=args.literal,
+            kpi_start_on=settings.kpi_start_date,
+        )
     except ValueError as exc:
         print(f"rongtook: {exc}", file=sys.stderr)
         return 1

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 from urllib.parse import urlparse
 
@@ -47,6 +48,9 @@ class Settings:
     max_attempts: int
     # Chats the worker serves at once: each waits on LINE (100-200 ms a call from Bangkok), not the CPU.
     worker_threads: int = 32
+    # The day the districts started using Rongtook: no monthly KPI summary (step 3) is due for a month
+    # before it. A district's own date (admin settings) wins. None: every month of the window counts.
+    kpi_start_date: date | None = None
 
     @property
     def is_sqlite(self) -> bool:
@@ -157,7 +161,22 @@ def settings_from_env(env: Mapping[str, str] | None = None) -> Settings:
         inbox_lease_s=_positive_float(env, "INBOX_LEASE_SECONDS", 60.0),
         max_attempts=int(_positive_float(env, "MAX_ATTEMPTS", 8)),
         worker_threads=_whole_number(env, "WORKER_THREADS", 32, 1, 256),
+        kpi_start_date=_start_date(env, "KPI_START_DATE"),
     )
+
+
+def _start_date(env: Mapping[str, str], name: str) -> date | None:
+    """An ISO date in the Christian Era (a Buddhist-Era year such as 2570 is refused as one)."""
+    text = env.get(name, "").strip()
+    if not text:
+        return None
+    try:
+        day = date.fromisoformat(text)
+    except ValueError:
+        raise ConfigError(name, f"'{text}' is not a date such as 2027-03-01 (YYYY-MM-DD)") from None
+    if not 2000 <= day.year <= 2200:
+        raise ConfigError(name, f"'{text}' is not a date such as 2027-03-01 (a CE year, 2000 to 2200)")
+    return day
 
 
 def _positive_float(env: Mapping[str, str], name: str, default: float) -> float:

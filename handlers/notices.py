@@ -1,9 +1,10 @@
 """Who is told what when a complaint moves (RULES §5), as LINE pushes: one place for both doors.
 
 `for_event` turns one complaint event into pushes: the district's officers get a card for a new
-or transferred-in or reopened complaint; the citizen hears of acknowledgement, progress (with
-photos), transfer, resolution (result, "after" photos, then a rating question) and rejection.
-The LINE officer dialog and the admin web both call it after the domain operation.
+or transferred-in or reopened complaint, titled by what happened (transferred from where and why,
+reopened with the citizen's words); the citizen hears of acknowledgement, progress (with photos),
+transfer, resolution (result, "after" photos, then a rating question) and rejection. The LINE
+officer dialog and the admin web both call it after the domain operation.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from handlers import replies
@@ -47,7 +48,7 @@ class Links:
 def for_event(session: Session, complaint: Complaint, event: ComplaintEvent, links: Links) -> list[Push]:
     kind = event.kind
     if kind == "filed":
-        return officer_cards(session, complaint, links, note=None)
+        return officer_cards(session, complaint, links, event=event)
     if kind == "transferred":
         pushes = _to_citizen(
             session,
@@ -57,7 +58,7 @@ def for_event(session: Session, complaint: Complaint, event: ComplaintEvent, lin
             reason=event.text or "",
         )
         if complaint.district_code:
-            pushes += officer_cards(session, complaint, links, note=None)
+            pushes += officer_cards(session, complaint, links, event=event)
         return pushes
     if kind == "acknowledged":
         assert complaint.first_progress_due_at is not None
@@ -76,19 +77,23 @@ def for_event(session: Session, complaint: Complaint, event: ComplaintEvent, lin
     if kind == "rejected":
         return _to_citizen(session, complaint, "notice_rejected", reason=event.text or "")
     if kind == "reopened":
-        note = say(
-            "officer_reopened",
-            "th",
-            code=complaint.tracking_code,
-            count=complaint.reopen_count,
-            comment=event.text or "",
-        )
-        return officer_cards(session, complaint, links, note=note)
+        return officer_cards(session, complaint, links, event=event)
     return []
 
 
-def officer_cards(session: Session, complaint: Complaint, links: Links, note: str | None) -> list[Push]:
-    """Every active, linked officer of the complaint's district gets a card (buttons signed for them)."""
+def officer_cards(
+    session: Session,
+    complaint: Complaint,
+    links: Links,
+    note: str | None = None,
+    event: ComplaintEvent | None = None,
+) -> list[Push]:
+    """Every active, linked officer of the complaint's district gets a card (buttons signed for them).
+
+    The card is titled by `event`, what brought the complaint to them (filed, transferred in,
+    reopened): by default the latest such event of the complaint. A `note` goes before the card.
+    """
+    cause = event if event is not None else _arrival(session, complaint)
     officers = session.scalars(
         select(Officer).where(
             Officer.district_code == complaint.district_code,
@@ -100,30 +105,41 @@ def officer_cards(session: Session, complaint: Complaint, links: Links, note: st
     for officer in officers:
         assert officer.line_user_id is not None
         messages = [replies.text(note)] if note else []
-        messages.append(complaint_card(session, complaint, officer.line_user_id, links))
+        messages.append(complaint_card(session, complaint, officer.line_user_id, links, cause=cause))
         pushes.append((officer.line_user_id, messages))
     return pushes
 
 
 def complaint_card(
-    session: Session, complaint: Complaint, user_id: str, links: Links, lang: str = "th"
+    session: Session,
+    complaint: Complaint,
+    user_id: str,
+    links: Links,
+    lang: str = "th",
+    cause: ComplaintEvent | None = None,
 ) -> LineMessage:
-    """The officer's card: what, where, when due, and the buttons that fit the complaint's status."""
+    """The officer's card: what, where, when due, and the buttons that fit the complaint's status.
+
+    Titled by its `cause` when it is pushed because of one (`officer_cards`); without one (the
+    answer to an officer's own tap) by the complaint's current status. Its photo is the citizen's.
+    """
     district = session.get(District, complaint.district_code) if complaint.district_code else None
-    before = session.scalar(
-        select(Photo).where(Photo.complaint_id == complaint.id).order_by(Photo.id).limit(1)
-    )
+    before = citizen_photos(session, complaint, limit=1)
+    status = say(f"status_{complaint.status}", lang)
     rows: list[dict[str, Any]] = [
         {
             "type": "text",
-            "text": say("new_complaint_title", lang, code=complaint.tracking_code),
+            "text": _title(session, complaint, cause, status, lang),
             "weight": "bold",
             "size": "md",
+            "wrap": True,
         },
+        *_cause_lines(cause, lang),
         {"type": "text", "text": _excerpt(complaint.description), "wrap": True, "size": "sm"},
         _line(f"{complaint.category or '-'} · {district.name_th if district else '-'}"),
-        _line(say("card_status", lang, status=say(f"status_{complaint.status}", lang))),
     ]
+    if cause is not None:  # a title by status says it already
+        rows.append(_line(say("card_status", lang, status=status)))
     if complaint.status == "routed" and complaint.ack_due_at:
         rows.append(_line(say("card_due", lang, date=_date(complaint.ack_due_at)), color="#b91c1c"))
     if complaint.status == "acknowledged" and complaint.first_progress_due_at:
@@ -195,7 +211,7 @@ def complaint_card(
         "body": {"type": "box", "layout": "vertical", "spacing": "sm", "contents": rows},
         "footer": {"type": "box", "layout": "vertical", "spacing": "sm", "contents": buttons},
     }
-    url = links.photo_url(before.id) if before is not None else None
+    url = links.photo_url(before[0].id) if before else None
     if url:
         bubble["hero"] = {
             "type": "image",
@@ -208,6 +224,64 @@ def complaint_card(
         "card_alt", lang, code=complaint.tracking_code, description=_excerpt(complaint.description, 200)
     )
     return replies.flex(alt, bubble)
+
+
+ARRIVALS = ("filed", "transferred", "reopened")  # the events that bring a complaint to a district
+
+
+def _arrival(session: Session, complaint: Complaint) -> ComplaintEvent | None:
+    return session.scalar(
+        select(ComplaintEvent)
+        .where(ComplaintEvent.complaint_id == complaint.id, ComplaintEvent.kind.in_(ARRIVALS))
+        .order_by(ComplaintEvent.id.desc())
+        .limit(1)
+    )
+
+
+def _title(
+    session: Session, complaint: Complaint, cause: ComplaintEvent | None, status: str, lang: str
+) -> str:
+    code = complaint.tracking_code
+    kind = cause.kind if cause is not None else None
+    data = (cause.data if cause is not None else None) or {}
+    if kind == "filed":
+        return say("new_complaint_title", lang, code=code)
+    if kind == "transferred":
+        origin = office_name(session, data.get("from_district"), lang)
+        return say("card_title_transferred", lang, code=code, origin=origin)
+    if kind == "reopened":
+        count = data.get("reopen_count") or complaint.reopen_count
+        return say("card_title_reopened", lang, code=code, count=count)
+    return say("card_title_status", lang, code=code, status=status)
+
+
+def _cause_lines(cause: ComplaintEvent | None, lang: str) -> list[dict[str, Any]]:
+    """Why it came: the transferring office's reason, or the citizen's words on reopening."""
+    if cause is None or not cause.text:
+        return []
+    if cause.kind == "transferred":
+        return [_line(say("card_reason", lang, reason=_excerpt(cause.text)), color="#b45309")]
+    if cause.kind == "reopened":
+        return [_line(say("card_citizen_comment", lang, comment=_excerpt(cause.text)), color="#b91c1c")]
+    return []
+
+
+def citizen_photos(session: Session, complaint: Complaint, limit: int) -> list[Photo]:
+    """The citizen's own photos of the complaint (sent with it), never an officer's."""
+    filed = select(ComplaintEvent.id).where(
+        ComplaintEvent.complaint_id == complaint.id, ComplaintEvent.kind == "filed"
+    )
+    return list(
+        session.scalars(
+            select(Photo)
+            .where(
+                Photo.complaint_id == complaint.id,
+                or_(Photo.event_id.in_(filed), Photo.citizen_id == complaint.citizen_id),
+            )
+            .order_by(Photo.id)
+            .limit(limit)
+        )
+    )
 
 
 def _resolved(session: Session, complaint: Complaint, event: ComplaintEvent, links: Links) -> list[Push]:

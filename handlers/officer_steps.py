@@ -14,7 +14,7 @@ from handlers.citizen_steps import match_districts
 from handlers.citizens import checked_photo, store_photo
 from handlers.context import LineMessage
 from handlers.dialog import Turn
-from handlers.notices import Links, complaint_card, office_name
+from handlers.notices import Links, citizen_photos, complaint_card, office_name
 from handlers.signing import Postback, encode_postback
 from handlers.tracking import events_of
 from handlers.use_cases import ActionRefused, Actor
@@ -93,10 +93,20 @@ def _current(t: Turn) -> Complaint:
     return complaint
 
 
+def _not_yours(t: Turn, complaint: Complaint) -> None:
+    """Another district's complaint: "no longer yours" only if it was transferred away from this one."""
+    mine = officer(t).district_code
+    gone = any(
+        e.kind == "transferred" and (e.data or {}).get("from_district") == mine
+        for e in events_of(t.ctx.session, complaint)
+    )
+    _reply(t, "refused_not_your_district" if gone else "refused_other_district")
+
+
 def _refuse(t: Turn, exc: ActionRefused | TransitionRefused, complaint: Complaint) -> None:
     reason = getattr(exc, "reason", "")
     if reason == "not_your_district":
-        _reply(t, "refused_not_your_district")
+        _not_yours(t, complaint)
     elif reason.startswith("cannot_") or isinstance(exc, TransitionRefused):
         _reply(t, "refused_status", code=complaint.tracking_code, status=t.say(f"status_{complaint.status}"))
     elif reason in ("same_district", "text_too_long", "duplicate_of_itself"):
@@ -149,7 +159,7 @@ def detail(t: Turn) -> str:
 
 def _show(t: Turn, complaint: Complaint) -> None:
     if complaint.district_code != officer(t).district_code:
-        _reply(t, "refused_not_your_district")
+        _not_yours(t, complaint)
         return
     filed = complaint.created_at.astimezone(BANGKOK)
     header = t.say(
@@ -162,9 +172,7 @@ def _show(t: Turn, complaint: Complaint) -> None:
     )
     t.out.append(replies.text(header))
     link = links(t)
-    for photo in t.ctx.session.scalars(
-        select(Photo).where(Photo.complaint_id == complaint.id).order_by(Photo.id).limit(2)
-    ):
+    for photo in citizen_photos(t.ctx.session, complaint, limit=2):
         url = link.photo_url(photo.id)
         if url:
             t.out.append({"type": "image", "originalContentUrl": url, "previewImageUrl": url})
@@ -246,7 +254,7 @@ def start(t: Turn) -> str:
         _reply(t, "refused_button")
         return t.state
     if complaint.district_code != officer(t).district_code:
-        _reply(t, "refused_not_your_district")
+        _not_yours(t, complaint)
         return t.state
     try:
         next_status(action, complaint.status)
@@ -279,7 +287,8 @@ def take_photo(t: Turn) -> str:
         ids.append(stored.id)
     t.data["photo_ids"] = ids
     t.quiet = not t.got.last_of_set
-    _reply(t, "photo_added", count=len(ids))
+    if t.state not in (PROGRESS_PHOTOS, AFTER_PHOTOS):  # there the prompt tells the count
+        _reply(t, "photo_added", count=len(ids))
     return t.state
 
 
@@ -413,8 +422,14 @@ def _photo_items(t: Turn) -> list[dict[str, object]]:
     ]
 
 
+def _ask_photos(t: Turn, first: str, more: str) -> list[LineMessage]:
+    """Asks for the first photo; once there are some, says how many and that "ส่ง" sends."""
+    count = len(t.data.get("photo_ids", []))
+    return [replies.text(t.say(more, count=count) if count else t.say(first), _photo_items(t))]
+
+
 def ask_progress_photos(t: Turn) -> list[LineMessage]:
-    return [replies.text(t.say("ask_progress_photos"), _photo_items(t))]
+    return _ask_photos(t, "ask_progress_photos", "progress_photos_in")
 
 
 def ask_result_text(t: Turn) -> list[LineMessage]:
@@ -422,7 +437,7 @@ def ask_result_text(t: Turn) -> list[LineMessage]:
 
 
 def ask_after_photos(t: Turn) -> list[LineMessage]:
-    return [replies.text(t.say("ask_after_photos"), _photo_items(t))]
+    return _ask_photos(t, "ask_after_photos", "after_photos_in")
 
 
 def ask_target(t: Turn) -> list[LineMessage]:

@@ -113,10 +113,10 @@ def _next_line(
 
 
 def _event_text(event: ComplaintEvent, names: dict[str, str], lang: str) -> str:
-    key = f"event_{event.kind}"
-    if key == "event_routed":
-        return say(key, lang, district=names.get(event.district_code or "", "-"))
-    what = say(key, lang) if key in CATALOGUES["th"] else say("event_other", lang)
+    """An event in the citizen's words: every kind the system writes has its own (EVENT_KINDS)."""
+    key = f"event_{event.kind}" if f"event_{event.kind}" in CATALOGUES["th"] else "event_other"
+    stars = (event.data or {}).get("stars", "-")
+    what = say(key, lang, district=names.get(event.district_code or "", "-"), stars=stars)
     # Officers' words are the answer the citizen waits for; the citizen's own text they know.
     if event.text and event.actor_kind != "citizen":
         what += f": {event.text}"

@@ -1,7 +1,8 @@
 """Scoring straight from the database: one transaction, or several processes sharing one snapshot.
 
 `score_database(sessions, scheme, fiscal_year, as_of, districts)` is what the CLI (and the admin web)
-call. It reads `kpi.source` into `kpi.scoring` for the fiscal year's window, as of `as_of`.
+call. It reads `kpi.source` into `kpi.scoring` for the fiscal year's window, as of `as_of`; `literal`
+and `kpi_start_on` (the deployment's start date, KPI_START_DATE) are the scorer's (`kpi.scoring`).
 
 A year of a large city is a million complaints: the Python side of scoring costs a few microseconds
 each, which is one CPU's worth of seconds. On PostgreSQL, with `workers` > 1, the districts are
@@ -17,7 +18,7 @@ import os
 import re
 from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
-from datetime import UTC, datetime, time
+from datetime import UTC, date, datetime, time
 from multiprocessing import get_context
 from typing import Any
 
@@ -57,10 +58,13 @@ def score_database(
     *,
     max_failures: int | None = None,
     workers: int | None = None,
+    literal: bool = False,
+    kpi_start_on: date | None = None,
 ) -> list[UnitScore]:
     """Every district's (or the given districts') `UnitScore`, in district order.
 
-    Unknown district codes raise ValueError. `workers` None: `default_workers()`.
+    Unknown district codes raise ValueError. `workers` None: `default_workers()`. `literal`: pending
+    counts as not correct; `kpi_start_on`: the start date of every district without its own.
     """
     start, end = window(scheme, fiscal_year, as_of)
     with transaction(sessions) as session:
@@ -70,11 +74,13 @@ def score_database(
         wanted = min(workers or default_workers(), len(codes))
         if engine.dialect.name != "postgresql" or wanted < 2:
             calendar = load_calendar(session)
-            facts = district_facts(session, start, end, codes)
-            return score_units(facts, scheme, calendar, as_of, fiscal_year, max_failures=max_failures)
+            facts = district_facts(session, start, end, codes, kpi_start_on=kpi_start_on)
+            return score_units(
+                facts, scheme, calendar, as_of, fiscal_year, max_failures=max_failures, literal=literal
+            )
         snapshot = session.execute(text("SELECT pg_export_snapshot()")).scalar_one()
         url = engine.url.render_as_string(hide_password=False)
-        job = _Job(snapshot, scheme, fiscal_year, as_of, start, end, max_failures)
+        job = _Job(snapshot, scheme, fiscal_year, as_of, start, end, max_failures, literal, kpi_start_on)
         context = get_context("spawn")  # no fork: the caller may be a threaded web server
         with ProcessPoolExecutor(wanted, mp_context=context, initializer=_start, initargs=(url,)) as pool:
             return list(pool.map(_score_one, [job] * len(codes), codes))
@@ -95,9 +101,12 @@ class _Job:
         start: datetime,
         end: datetime,
         max_failures: int | None,
+        literal: bool = False,
+        kpi_start_on: date | None = None,
     ) -> None:
         self.snapshot, self.scheme, self.fiscal_year = snapshot, scheme, fiscal_year
         self.as_of, self.start, self.end, self.max_failures = as_of, start, end, max_failures
+        self.literal, self.kpi_start_on = literal, kpi_start_on
 
 
 _worker: dict[str, Any] = {}
@@ -115,9 +124,16 @@ def _score_one(job: _Job, district: str) -> UnitScore:
             raise ValueError(f"not a snapshot id: {job.snapshot!r}")
         session.execute(text(f"SET TRANSACTION SNAPSHOT '{job.snapshot}'"))  # SET takes no parameters
         ev = _evaluator(session, job)
-        (facts,) = district_facts(session, job.start, job.end, [district])
+        (facts,) = district_facts(session, job.start, job.end, [district], kpi_start_on=job.kpi_start_on)
         return score_unit(
-            facts, job.scheme, ev.cal, job.as_of, job.fiscal_year, max_failures=job.max_failures, evaluator=ev
+            facts,
+            job.scheme,
+            ev.cal,
+            job.as_of,
+            job.fiscal_year,
+            max_failures=job.max_failures,
+            evaluator=ev,
+            literal=job.literal,
         )
 
 

@@ -118,3 +118,6 @@ class DistrictFacts:
     complaints: tuple[ComplaintFacts, ...] = ()
     submissions: tuple[MonthlySubmission, ...] = ()
     audits: tuple[AuditResult, ...] = field(default_factory=tuple)
+    # The day the unit started using the system (RULES §6, start date): no monthly summary is due for a
+    # month before the one it falls in. None: every month of the window counts.
+    kpi_start_on: date | None = None

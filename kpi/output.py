@@ -4,7 +4,9 @@ The JSON shape is stable: tools may rely on
 `{"fiscal_year", "scheme", "as_of", "units": [{"district", "name_th", "n", "steps": [{"step", "correct",
 "percent", "full", "points", "deductions"}, …], "total"}]}`; more keys may be added, none removed.
 Numbers are JSON numbers, rounded as the scheme says (percent 2, points 4 decimals); a percentage of
-nothing (N = 0, or no monthly report due yet) is `null`.
+nothing (N = 0, or no monthly report due yet) is `null`. Each step also says how many complaints are
+`pending` (left out of its `of`, see `kpi.scoring`), and each unit its `view` ("pending", "literal" or
+"final") and `kpi_start_on`.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from typing import Any
 
 from kpi.schemes import Kpi32Scheme
 from kpi.scoring import MonthReason, Reason, UnitScore
-from kpi.wording import OPERATOR, kpi_text
+from kpi.wording import OPERATOR, day_text, kpi_text, month_text
 
 STEPS = (1, 2, 3)
 STEP_NAMES_EN = {n: kpi_text(f"step_{n}", "en") for n in STEPS}
@@ -46,10 +48,12 @@ def unit_dict(u: UnitScore, failures: bool = False) -> dict[str, Any]:
             "deductions": float(s.deductions),
             "of": s.of,
             "failing": s.failing,
+            "pending": s.pending,
             "rule_counts": dict(sorted(s.rule_counts.items())),
         }
         if failures:
             step["failures"] = [r.as_dict() for r in s.failures]
+            step["pending_reasons"] = [r.as_dict() for r in s.pending_reasons]
         steps.append(step)
     return {
         "district": u.district,
@@ -61,6 +65,8 @@ def unit_dict(u: UnitScore, failures: bool = False) -> dict[str, Any]:
         "window": {"start": u.window[0].isoformat(), "end": u.window[1].isoformat()},
         "month_reasons": [r.as_dict() for r in u.month_reasons],
         "notes": list(u.notes),
+        "view": u.view,
+        "kpi_start_on": u.kpi_start_on.isoformat() if u.kpi_start_on else None,
     }
 
 
@@ -108,9 +114,11 @@ COLUMNS = (
     "name",
     "n",
     "s1_ok",
+    "s1_pending",
     "s1_percent",
     "s1_points",
     "s2_ok",
+    "s2_pending",
     "s2_percent",
     "s2_deductions",
     "s2_points",
@@ -132,9 +140,11 @@ def _rows(results: Iterable[UnitScore]) -> list[list[str]]:
                 u.name_th,
                 str(u.n),
                 str(s1.correct),
+                str(s1.pending),
                 _fmt(s1.percent),
                 str(s1.points),
                 str(s2.correct),
+                str(s2.pending),
                 _fmt(s2.percent),
                 str(s2.deductions),
                 str(s2.points),
@@ -167,6 +177,7 @@ def to_table(
         first, last = results[0].window
         head.append(kpi_text("head_window", OPERATOR, first=first, last=last))
         head.append(kpi_text("head_maximum", OPERATOR, maximum=results[0].maximum))
+        head.extend(_view(results[0]))
     out = [" · ".join(head), line(HEADERS), line(["-" * w for w in widths])]
     out.extend(line(r) for r in rows)
     for u in results:
@@ -192,6 +203,9 @@ CSV_HEADERS = (
     "step3_deductions",
     "step3_points",
     "total",
+    "step1_pending",
+    "step2_pending",
+    "view",
 )
 
 
@@ -222,6 +236,9 @@ def to_csv(results: Iterable[UnitScore], fiscal_year: int, scheme: Kpi32Scheme |
                 s3.deductions,
                 s3.points,
                 u.total,
+                s1.pending,
+                s2.pending,
+                u.view,
             )
         )
     return buf.getvalue()
@@ -244,6 +261,18 @@ def _as_of(as_of: datetime) -> str:
     return kpi_text("head_as_of", OPERATOR, as_of=as_of.isoformat())
 
 
+def _view(u: UnitScore) -> list[str]:
+    """The view a unit was scored in, said when it is not the final one."""
+    return [] if u.view == "final" else [kpi_text(f"head_view_{u.view}", OPERATOR)]
+
+
+def _by_code(reasons: Iterable[Reason]) -> dict[str, list[Reason]]:
+    grouped: dict[str, list[Reason]] = {}
+    for r in reasons:
+        grouped.setdefault(r.code, []).append(r)
+    return grouped
+
+
 def _text(r: Reason | MonthReason, lang: str) -> str:
     if lang in ("th", "en"):
         return r.text(lang)
@@ -259,14 +288,18 @@ def explain(
     lang: str = "both",
 ) -> str:
     """Every point lost: per district and step, each failing complaint by tracking code with its reasons,
-    then the month-level reasons (late or missing monthly reports, failed audits). `lang`: th, en, both."""
+    then each pending one (not in N: it could still become correct) with its reasons, then the
+    month-level reasons (late or missing monthly reports, failed audits). `lang`: th, en, both."""
     out: list[str] = []
+    results = list(results)
     if fiscal_year is not None or scheme is not None or as_of is not None:
         head = [_kpi(scheme)]
         if fiscal_year is not None:
             head.append(_fiscal_year(fiscal_year))
         if as_of is not None:
             head.append(_as_of(as_of))
+        if results:
+            head.extend(_view(results[0]))
         out.append(" · ".join(head))
     for u in results:
         out.append("")
@@ -297,15 +330,26 @@ def explain(
             )
             if s.deductions:
                 line += kpi_text("explain_deductions", OPERATOR, deductions=s.deductions)
+            if s.pending:
+                line += kpi_text("explain_pending", OPERATOR, pending=s.pending)
             out.append(f"  {line}")
-            by_code: dict[str, list[Reason]] = {}
-            for r in s.failures:
-                by_code.setdefault(r.code, []).append(r)
+            by_code = _by_code(s.failures)
             for code, reasons in by_code.items():
                 out.append(f"    {code}: " + "; ".join(_text(r, lang) for r in reasons))
-            kept = sum(1 for _ in by_code)
+            kept = len(by_code)
             if kept < s.failing and s.step != 3:
                 out.append("    " + kpi_text("explain_more", OPERATOR, count=s.failing - kept))
+            if s.pending:
+                out.append("    " + kpi_text("explain_pending_head", OPERATOR))
+                waiting = _by_code(s.pending_reasons)
+                for code, reasons in waiting.items():
+                    out.append(f"      {code}: " + "; ".join(_text(r, lang) for r in reasons))
+                if len(waiting) < s.pending:
+                    out.append("      " + kpi_text("explain_more", OPERATOR, count=s.pending - len(waiting)))
+            if s.step == 3 and u.kpi_start_on is not None:
+                start = u.kpi_start_on
+                month, day = month_text(start, OPERATOR), day_text(start, OPERATOR)
+                out.append("    " + kpi_text("explain_start_date", OPERATOR, month=month, day=day))
             for r in u.month_reasons:
                 if r.step == s.step:
                     out.append(f"    {r.month:%Y-%m}: {_text(r, lang)}")

@@ -21,7 +21,7 @@ import csv
 import io
 import unicodedata
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from functools import cache, partial
@@ -367,13 +367,22 @@ class PerformanceLine:
     label_th: str
     count: int
     of: int | None  # the base of the percentage (None: no percentage)
+    due: bool = True  # False: nothing of it has come by the report's moment (the month's checkpoints)
 
     @property
     def percent(self) -> Decimal | None:
         return None if self.of is None else percent(self.count, self.of)
 
+    @property
+    def cells(self) -> tuple[Cell, ...]:
+        """The report's row: label, count, of, percent; "ยังไม่ถึงกำหนด" (not yet due) instead of 0/0."""
+        if not self.due:
+            return (self.label_th, NOT_YET_DUE_TH, None, None)
+        return (self.label_th, self.count, self.of, self.percent)
+
 
 PENDING_TH = kpi_text("r003_pending", "th")
+NOT_YET_DUE_TH = kpi_text("r003_not_yet_due", "th")
 R003_COLUMNS = ("item", "count", "of", "percent")
 R003_HEADERS = tuple(kpi_text(f"r003_column_{column}", "th") for column in R003_COLUMNS)
 
@@ -418,7 +427,7 @@ def performance(
     at_end = [_replay(c.routed_at, events[c.id]).status for c in cohort if c.routed_at is not None]
     resolved = at_end.count(S.RESOLVED.value)
     rejected = at_end.count(S.REJECTED.value)
-    met, due = _checkpoints_in_month(session, district, month)
+    met, due, come = _checkpoints_in_month(session, district, month, as_of)
     backlog_total = len(backlog(session, district, last))
     settings = DEFAULT_DEADLINES  # the deadlines' own settings (`ack_due`, `first_progress_due`)
     return [
@@ -433,37 +442,53 @@ def performance(
         _line("resolved", resolved, received),
         _line("rejected", rejected, received),
         _line("pending", received - resolved - rejected, received),
-        _line("checkpoints_met", met, due),
+        _checkpoints_line(met, due, come, month),
         _line("backlog", backlog_total, None),
     ]
 
 
-def _checkpoints_in_month(session: Session, district: str, month: date) -> tuple[int, int]:
-    """(met, due): the month's 15th and 30th checkpoints over the complaints the district holds."""
-    first, second = month_checkpoints(month.year, month.month)
-    second_end = end_of_day(second)
-    # Due on the second at the latest: first-progress deadline before that day, open at the end of the first.
+def _checkpoints_line(met: int, due: int, come: Sequence[date], month: date) -> PerformanceLine:
+    """The checkpoints line: both checkpoints; the 15th only, the other said not yet due; or not yet due."""
+    if len(come) == 1:
+        second = month_checkpoints(month.year, month.month)[1]
+        label = kpi_text("r003_checkpoints_met_first_only", "th", day=second.day)
+        return PerformanceLine("checkpoints_met", label, met, due)
+    line = _line("checkpoints_met", met, due)
+    return line if come else replace(line, due=False)
+
+
+def _checkpoints_in_month(
+    session: Session, district: str, month: date, as_of: datetime
+) -> tuple[int, int, tuple[date, ...]]:
+    """(met, due, come): the month's 15th and 30th checkpoints that have come by `as_of` (their day is
+    over; `come`, in order), over the complaints the district holds. The others are not yet due."""
+    come = tuple(day for day in month_checkpoints(month.year, month.month) if end_of_day(day) <= as_of)
+    if not come:
+        return 0, 0, ()
+    first, last = come[0], come[-1]
+    last_end = end_of_day(last)
+    # Due on the last at the latest: first-progress deadline before that day, open at the end of the first.
     rows = list(
         session.scalars(
             select(Complaint).where(
                 Complaint.district_code == district,
-                Complaint.routed_at <= second_end,
-                Complaint.first_progress_due_at < datetime.combine(second, time(0), tzinfo=second_end.tzinfo),
+                Complaint.routed_at <= last_end,
+                Complaint.first_progress_due_at < datetime.combine(last, time(0), tzinfo=last_end.tzinfo),
                 _closed_since(end_of_day(first)),
             )
         )
     )
-    events = _events_of(session, [c.id for c in rows], second_end)
+    events = _events_of(session, [c.id for c in rows], last_end)
     met = due = 0
     for complaint in rows:
         assert complaint.routed_at is not None and complaint.first_progress_due_at is not None
         state = _replay(complaint.routed_at, events[complaint.id])
         after = local_date(complaint.first_progress_due_at)
-        for day in (first, second):
+        for day in come:
             if day > after and state.open_at(end_of_day(day)):
                 due += 1
                 met += _met(day, state.progress)
-    return met, due
+    return met, due, come
 
 
 def cpl_r003(session: Session, district: str, month: date, as_of: datetime | None = None) -> Report:
@@ -473,13 +498,14 @@ def cpl_r003(session: Session, district: str, month: date, as_of: datetime | Non
     how many it acknowledged on time and reported first progress on time (as known at `as_of`,
     default now: a deadline just after the month end counts once it is known), and how many were
     resolved, rejected or still pending at the month's end. Then the month's 15th and 30th
-    checkpoints met over every complaint due for them, and the district's whole backlog at the end.
+    checkpoints met over every complaint due for them (a checkpoint whose day is not over at `as_of`
+    is "not yet due", ยังไม่ถึงกำหนด, not 0 of 0), and the district's whole backlog at the end.
     """
     month = first_of(month)
     name = _district_name(session, district)
     as_of = as_of or clock.now()
     lines = performance(session, district, month, as_of)
-    rows = tuple((line.label_th, line.count, line.of, line.percent) for line in lines)
+    rows = tuple(line.cells for line in lines)
     return Report(
         code="CPL_R003",
         name_th=kpi_text("r003_name", "th"),

@@ -273,7 +273,9 @@ class PointsSettings:
 class IntakeSettings:
     """Step 1 readings besides the deadlines themselves."""
 
-    not_yet_due: str = "not_correct"  # a step not done and not yet due at as_of: "not_correct" | "correct"
+    # A step not done and not yet due at as_of: "not_correct" (pending before the window closes, unless
+    # scored literally: kpi.scoring) | "correct".
+    not_yet_due: str = "not_correct"
     # The first-progress clock of a complaint never acknowledged: from its ack deadline ("ack_due"), or
     # none at all ("none": then no 15th/30th checkpoint is due for it either).
     first_progress_without_ack: str = "ack_due"

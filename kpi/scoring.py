@@ -13,6 +13,16 @@ of the exact step points, rounded once (not the sum of rounded step points).
 
 Moments later than `as_of` are treated as not having happened yet, so facts read "now" can be scored
 as of any earlier moment.
+
+Pending (RULES §6, reading): scored as of a moment before the measured window closes (the end of its last
+day), a step whose verdict could still become correct is *pending*: every reason it is not correct is a
+"not yet" one (`PENDING_RULES`: acknowledgement or first report not done, its deadline still ahead; or
+open, with every checkpoint due so far met). A pending step is counted (`StepScore.pending`, explained
+by `pending_reasons`) and left out of that step's N. From the window's close on every verdict is final,
+and the literal view (`literal=True`, "if the window ended today") counts pending as not correct.
+
+Start date (RULES §6, reading): `DistrictFacts.kpi_start_on` is the day the unit started using the
+system; no monthly summary (step 3) is due for a month before the one that day falls in.
 """
 
 from __future__ import annotations
@@ -44,6 +54,9 @@ CHECKPOINT_MISSED = "checkpoint_missed"
 REPORT_LATE = "report_late"
 REPORT_MISSING = "report_missing"
 AUDIT_FAILED = "audit_failed"
+# The reasons a step could still become correct (its deadline is ahead, or it is open): a step with no
+# other reason is pending before the window closes.
+PENDING_RULES = frozenset({ACK_PENDING, FIRST_PROGRESS_PENDING, NOT_RESOLVED})
 # A late step done on a day that is not a working day (0 working days late) is said apart.
 LATE_RULES = (ACK_LATE, FIRST_PROGRESS_LATE)
 ON_NON_WORKING_DAY = "_on_non_working_day"
@@ -70,6 +83,11 @@ REASON_TEMPLATES: dict[str, str] = {
 }
 
 ONE_DAY = timedelta(days=1)
+
+
+def only_pending(reasons: Iterable[Reason]) -> bool:
+    """Whether a step not correct for these reasons could still become correct: each is a "not yet" one."""
+    return all(r.rule in PENDING_RULES for r in reasons)
 
 
 def reason_text(kind: str, lang: str, **values: object) -> str:
@@ -176,7 +194,7 @@ class MonthReason:
 class StepScore:
     step: int
     correct: int  # complaints correct (steps 1, 2) or months on time (step 3)
-    of: int  # N (steps 1, 2) or the months whose report was due (step 3)
+    of: int  # N less the pending (steps 1, 2) or the months whose report was due (step 3)
     percent: Decimal | None  # correct × 100 / of, rounded for display; None when of == 0
     full: Decimal
     base_points: Fraction  # by the 95 % rule (step 3: the full points), before deductions
@@ -186,6 +204,8 @@ class StepScore:
     failing: int = 0  # complaints (or months) not correct
     failures: tuple[Reason, ...] = ()  # kept explanations (all of them unless a cap was given)
     rule_counts: dict[str, int] = field(default_factory=dict)  # reasons per rule key, never capped
+    pending: int = 0  # complaints whose verdict could still become correct: counted, not in `of`
+    pending_reasons: tuple[Reason, ...] = ()  # why each is not correct yet (capped as `failures`)
 
     @property
     def percent_exact(self) -> Fraction | None:
@@ -207,9 +227,25 @@ class UnitScore:
     resolved_by_month: dict[date, int] = field(default_factory=dict)  # for the audit draw size
     other_district: int = 0  # complaints in the input held by another unit (not counted)
     rejected_excluded: int = 0
+    literal: bool = False  # the literal view: "if the window ended today", pending counts as not correct
+    window_closed: bool = False  # scored as of the window's close or later: every verdict is final
+    kpi_start_on: date | None = None  # the start date step 3 was scored with (no summary due before it)
 
     def step(self, number: int) -> StepScore:
         return next(s for s in self.steps if s.step == number)
+
+    @property
+    def view(self) -> str:
+        """How it was scored: "pending" (before the window closes: pending left out of N), "literal" or
+        "final" (at or after the window's close)."""
+        if self.window_closed:
+            return "final"
+        return "literal" if self.literal else "pending"
+
+    @property
+    def pending(self) -> int:
+        """Pending steps over all steps (a complaint pending in steps 1 and 2 counts twice)."""
+        return sum(s.pending for s in self.steps)
 
     @property
     def failures(self) -> tuple[Reason, ...]:
@@ -550,7 +586,10 @@ def _reasons_of_months(
             submitted[month] = s.submitted_at
     report_reasons: list[MonthReason] = []
     due_months = 0
+    first_due = None if facts.kpi_start_on is None else facts.kpi_start_on.replace(day=1)
     for month in months:
+        if first_due is not None and month < first_due:
+            continue  # before the unit started using the system: nothing due
         due = report_due_day(month, rep.due_day)
         if ev.eod(due) > as_of:
             continue  # not due yet
@@ -608,14 +647,19 @@ def score_unit(
     *,
     max_failures: int | None = None,
     evaluator: ComplaintEvaluator | None = None,
+    literal: bool = False,
 ) -> UnitScore:
     """Score one unit. `facts.complaints` is iterated exactly once; only failing explanations are kept.
 
     `max_failures` caps the explanations kept per step (the counts stay exact); None keeps them all.
+    Before the window closes a step that could still become correct is pending (left out of its N);
+    `literal` counts it as not correct instead ("if the window ended today").
     """
     ev = evaluator or ComplaintEvaluator(scheme, calendar, as_of)
     pts = scheme.points
     first_day, last_day = scheme.window_bounds(fiscal_year)
+    window_closed = ev.as_of >= ev.eod(last_day)
+    judge_pending = not literal and not window_closed
     window_start = to_micros(datetime.combine(first_day, datetime.min.time(), tzinfo=ev.zone))
     window_end = min(to_micros(ev.eod(last_day)), ev.as_of_micros)
 
@@ -623,6 +667,9 @@ def score_unit(
     n = other = rejected = 0
     failing = [0, 0]
     kept: list[list[Reason]] = [[], []]
+    pending = [0, 0]
+    pending_kept: list[list[Reason]] = [[], []]
+    pending_reasons = [0, 0]  # reasons of the pending, never capped (to say when the list was)
     counts: list[Counter[str]] = [Counter(), Counter()]
     resolved_by_day: Counter[int] = Counter()  # by day ordinal
     cap = max_failures
@@ -647,7 +694,11 @@ def score_unit(
         r1, r2, missed, resolved_day = evaluate(c)
         if resolved_day is not None:
             resolved_by_day[resolved_day] += 1
-        if r1 is not None:
+        if r1 is not None and judge_pending and only_pending(r1):
+            pending[0] += 1
+            pending_reasons[0] += len(r1)
+            _keep(pending_kept[0], r1, cap)
+        elif r1 is not None:
             failing[0] += 1
             for r in r1:
                 counts1[r.rule] += 1
@@ -655,7 +706,11 @@ def score_unit(
                 box1.extend(r1)
             elif len(box1) < cap:
                 box1.extend(r1[: cap - len(box1)])
-        if r2 is not None or missed:
+        if judge_pending and not missed and r2 is not None and only_pending(r2):
+            pending[1] += 1
+            pending_reasons[1] += len(r2)
+            _keep(pending_kept[1], r2, cap)
+        elif r2 is not None or missed:
             failing[1] += 1
             if r2 is not None:
                 for r in r2:
@@ -691,12 +746,15 @@ def score_unit(
     steps = []
     for number in (1, 2, 3):
         full = pts.full[number - 1]
+        waiting: tuple[Reason, ...] = ()
         if number < 3:
-            correct, of = n - failing[number - 1], n
+            of = n - pending[number - 1]
+            correct = of - failing[number - 1]
             base = step_points(correct, of, Fraction(full), threshold, pts.empty)
             failures = tuple(kept[number - 1])
             rule_counts = dict(counts[number - 1])
             fail_count = failing[number - 1]
+            waiting = tuple(pending_kept[number - 1])
         else:
             correct, of = due_months - len(report_reasons), due_months
             base = Fraction(full)
@@ -724,9 +782,13 @@ def score_unit(
                 failing=fail_count,
                 failures=failures,
                 rule_counts=rule_counts,
+                pending=pending[number - 1] if number < 3 else 0,
+                pending_reasons=waiting,
             )
         )
-    if cap is not None and any(len(kept[i]) < sum(counts[i].values()) for i in (0, 1)):
+    if cap is not None and any(
+        len(kept[i]) < sum(counts[i].values()) or len(pending_kept[i]) < pending_reasons[i] for i in (0, 1)
+    ):
         notes.append(kpi_text("note_capped", OPERATOR, cap=cap))
     total = sum((s.points_exact for s in steps), Fraction(0))
     resolved_by_month: dict[date, int] = {}
@@ -748,7 +810,18 @@ def score_unit(
         resolved_by_month=resolved_by_month,
         other_district=other,
         rejected_excluded=rejected,
+        literal=literal,
+        window_closed=window_closed,
+        kpi_start_on=facts.kpi_start_on,
     )
+
+
+def _keep(box: list[Reason], reasons: list[Reason], cap: int | None) -> None:
+    """Keep a complaint's reasons in `box`, up to `cap` reasons in all (None: every one)."""
+    if cap is None:
+        box.extend(reasons)
+    elif len(box) < cap:
+        box.extend(reasons[: cap - len(box)])
 
 
 def score_units(
@@ -759,10 +832,13 @@ def score_units(
     fiscal_year: int,
     *,
     max_failures: int | None = None,
+    literal: bool = False,
 ) -> list[UnitScore]:
     """Score every unit (in the order given); the calendar caches are shared between units."""
     ev = ComplaintEvaluator(scheme, calendar, as_of)
     return [
-        score_unit(u, scheme, calendar, as_of, fiscal_year, max_failures=max_failures, evaluator=ev)
+        score_unit(
+            u, scheme, calendar, as_of, fiscal_year, max_failures=max_failures, evaluator=ev, literal=literal
+        )
         for u in units
     ]

@@ -109,17 +109,21 @@ def district_facts(
     window_start: datetime,
     window_end: datetime,
     districts: Sequence[str] | str | None = None,
+    *,
+    kpi_start_on: date | None = None,
 ) -> Iterator[DistrictFacts]:
     """One `DistrictFacts` per district (all, by code, when None; else in the order given).
 
     `complaints` is a lazy `ComplaintStream` (see the module docstring); `submissions` lists every
     month the window touches (`submissions`); `audits` are `kpi.audit.audit_results` for those months
-    when that module is there, else empty. Unknown district codes raise ValueError before anything is
-    yielded.
+    when that module is there, else empty. `kpi_start_on` is the district's own start date
+    (`District.kpi_start_on`) or else the deployment's (`kpi_start_on`, the KPI_START_DATE setting).
+    Unknown district codes raise ValueError before anything is yielded.
     """
     _check_window(window_start, window_end)
     names = _district_names(session, districts)
     codes = list(names)
+    starts = start_dates(session, kpi_start_on)
     by_district: dict[str, list[MonthlySubmission]] = {code: [] for code in codes}
     for s in submissions(session, window_start, window_end, codes):
         by_district[s.district].append(s)
@@ -132,7 +136,14 @@ def district_facts(
             complaints=ComplaintStream(session, code, window_start, window_end, blanks),  # type: ignore[arg-type]
             submissions=tuple(by_district[code]),
             audits=tuple(audits.get(code, ())),
+            kpi_start_on=starts.get(code, kpi_start_on),
         )
+
+
+def start_dates(session: Session, default: date | None = None) -> dict[str, date | None]:
+    """Each district's KPI start date: its own (`District.kpi_start_on`), else `default`."""
+    rows = session.execute(select(District.code, District.kpi_start_on)).all()
+    return {code: default if own is None else own for code, own in rows}
 
 
 def _check_window(start: datetime, end: datetime) -> None:

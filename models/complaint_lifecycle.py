@@ -39,6 +39,10 @@ EVENT_OF_ACTION: dict[str, str] = {
 STATUS_AFTER_EVENT: dict[str, ComplaintStatus] = {
     EVENT_OF_ACTION[action]: to for (action, _), to in TRANSITIONS.items()
 }
+# Every kind of event the system writes to a complaint's log: the actions' events, and the three
+# no action appends (filed and routed on filing, routed again on a transfer; rated by the citizen).
+# Each has its own words in every language (texts: "event_<kind>").
+EVENT_KINDS: tuple[str, ...] = ("filed", "routed", *EVENT_OF_ACTION.values(), "rated")
 
 
 class TransitionRefused(ValueError):

@@ -5,14 +5,17 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
+from typing import Protocol, TypeVar
 
 import shapely
 from shapely import STRtree
 from shapely.geometry import Point, shape
 from shapely.geometry.base import BaseGeometry
-from sqlalchemy import String, Text, select
+from sqlalchemy import Date, String, Text, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from models.base import Base
@@ -29,6 +32,9 @@ class District(Base):
     # GeoJSON geometry (WGS84 lon/lat) as text; None when no boundary file was loaded. Hundreds of kB
     # for all 50: read only when asked for, not each time a district's name is shown.
     boundary: Mapped[str | None] = mapped_column(Text, default=None, deferred=True)
+    # The day the district started using Rongtook, when it differs from the deployment's KPI_START_DATE:
+    # no monthly KPI summary (step 3) is due for a month before it. None: the deployment's setting.
+    kpi_start_on: Mapped[date | None] = mapped_column(Date, default=None)
 
 
 # Public facts, so the bot works without a boundary file.
@@ -176,3 +182,34 @@ class DistrictLocator:
             if self._geoms[int(index)].covers(point):  # covers: a point on a border still belongs
                 return self._codes[int(index)]
         return None
+
+
+class Named(Protocol):
+    """A district as a list shows it: a `District` row, or anything else with its code and names."""
+
+    @property
+    def code(self) -> str: ...
+    @property
+    def name_th(self) -> str: ...
+    @property
+    def name_en(self) -> str: ...
+
+
+NamedT = TypeVar("NamedT", bound=Named)
+
+
+def sorted_districts(districts: Iterable[NamedT], lang: str) -> list[NamedT]:
+    """Districts in the one order every list and select of them uses, for a reader of `lang`.
+
+    Thai readers get Thai dictionary order of the Thai names (PyThaiNLP's collation): a name that
+    starts with เ แ โ ใ ไ sorts by the consonant after it (บางเขน after บางขุนเทียน), not by code
+    point, which puts all of them after ฮ. Others get the English names alphabetically (the Thai
+    name where there is no English one). Equal names keep the code order.
+    """
+    from pythainlp.util import collate  # here, not at the top: the bot's processes never need it
+
+    items = list(districts)
+    if lang == "th":
+        rank = {name: i for i, name in enumerate(collate({d.name_th for d in items}))}
+        return sorted(items, key=lambda d: (rank[d.name_th], d.code))
+    return sorted(items, key=lambda d: ((d.name_en or d.name_th).casefold(), d.code))

@@ -10,9 +10,13 @@ webhook-level tests), adding there what their page needs first, such as `distric
 from __future__ import annotations
 
 import dataclasses
+import io
 import json
+import math
 import re
+import struct
 import threading
+import wave
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -111,6 +115,7 @@ class Chat:
     url: str
     sent: list[str] = field(default_factory=list)  # the page's POSTs to the event builder and the webhook
     events: list[dict[str, Any]] = field(default_factory=list)  # what the page asked the event builder for
+    delivered: list[dict[str, Any]] = field(default_factory=list)  # the webhook bodies it POSTed to /callback
     errors: list[str] = field(default_factory=list)  # uncaught script errors
 
     def record(self, request: Request) -> None:
@@ -118,8 +123,8 @@ class Chat:
         if request.method != "POST" or not path.endswith(("/callback", "/sandbox/api/events")):
             return
         self.sent.append(path)
-        if path.endswith("/sandbox/api/events"):
-            self.events.append(json.loads(request.post_data or "{}"))
+        body = json.loads(request.post_data or "{}")
+        (self.events if path.endswith("/sandbox/api/events") else self.delivered).append(body)
 
     @property
     def bubbles(self) -> Locator:
@@ -180,6 +185,38 @@ class Chat:
         self.page.get_by_test_id("send-location-button").click()
         expect(panel).to_be_hidden()
 
+    def file_complaint(self, category: str) -> str:
+        """Once the location is in: pick the category and confirm; the tracking code the bot answers with."""
+        self.chip(category).click()
+        self.chip("ยืนยันส่งเรื่อง").click()
+        filed = self.bot("ส่งเรื่องเรียบร้อยแล้วค่ะ")
+        expect(filed).to_contain_text(CODE)
+        return str(CODE.search(filed.inner_text())[0])  # type: ignore[index]
+
+    def send_sticker(self, face: str) -> None:
+        """One of the sticker picker's stickers, known by the face the page shows for it."""
+        self.page.get_by_test_id("sticker-button").click()
+        panel = self.page.get_by_test_id("sticker-panel")
+        panel.get_by_role("button", name=f"สติกเกอร์ {face}").click()
+        expect(panel).to_be_hidden()
+
+    def send_media(self, name: str, mime_type: str, data: bytes) -> None:
+        """A video or a voice message (audio), through the composer's video/audio file input."""
+        self.page.get_by_test_id("media-input").set_input_files(
+            files=[{"name": name, "mimeType": mime_type, "buffer": data}]
+        )
+
+    def location_choices(self) -> list[dict[str, Any]]:
+        """The location panel's named places, in the order offered: name, latitude, longitude, address."""
+        return (
+            self.page.get_by_test_id("landmark-select")
+            .locator("option:not([value=''])")
+            .evaluate_all(
+                """options => options.map(o => ({name: o.textContent, latitude: Number(o.dataset.latitude),
+                longitude: Number(o.dataset.longitude), address: o.dataset.address, selected: o.selected}))"""
+            )
+        )
+
     def screenshot(self, path: Path, height: int | None = None) -> None:
         """The chat as seen; a taller window first when the whole end of a conversation should show."""
         size = self.page.viewport_size
@@ -213,6 +250,18 @@ def sandbox_chat(browser: Browser, live_server: LiveServer, worker: Worker) -> I
 
 
 # --- what the tests send -----------------------------------------------------------------------
+
+
+def voice_wav(seconds: float = 1.0, rate: int = 8000) -> bytes:
+    """A WAV voice message of `seconds` of a quiet hum, which a browser can read the length of."""
+    out = io.BytesIO()
+    with wave.open(out, "wb") as wav:
+        wav.setnchannels(1)
+        wav.setsampwidth(2)
+        wav.setframerate(rate)
+        frames = (int(800 * math.sin(2 * math.pi * 220 * n / rate)) for n in range(int(seconds * rate)))
+        wav.writeframes(b"".join(struct.pack("<h", f) for f in frames))
+    return out.getvalue()
 
 
 def street_photo(path: Path, width: int = 320, lamps_on: int = 1) -> Path:

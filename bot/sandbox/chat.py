@@ -11,15 +11,19 @@ import json
 from datetime import timedelta
 from typing import Any
 
+import shapely
 from flask import Blueprint, Response, current_app, jsonify, render_template, request
 from flask.typing import ResponseReturnValue
 from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
 
 from bot.sandbox import events as ev
+from bot.sandbox.demo import DEFAULT_USERS, LANDMARKS, demo_district, district_address
 from bot.services import Services
 from models import InboxEvent, SandboxContent, SandboxMessage, SandboxReplyToken, SandboxUser
 from models.clock import clock
 from models.db import insert_or_ignore, transaction
+from models.districts import District, DistrictLocator
 from models.photos import MAX_PHOTO_BYTES
 
 bp = Blueprint(
@@ -27,34 +31,14 @@ bp = Blueprint(
 )
 
 PHOTO_TYPES = {"image/jpeg", "image/png", "image/gif", "image/webp"}
-# Named places to send as a location without knowing coordinates.
-LANDMARKS: list[dict[str, Any]] = [
-    {"name": "พระบรมมหาราชวัง", "latitude": 13.7500, "longitude": 100.4913, "address": "ถนนหน้าพระลาน พระนคร"},
-    {"name": "สวนจตุจักร", "latitude": 13.8040, "longitude": 100.5530, "address": "ถนนพหลโยธิน จตุจักร"},
-    {"name": "สยามพารากอน", "latitude": 13.7462, "longitude": 100.5347, "address": "ถนนพระรามที่ 1 ปทุมวัน"},
-    {
-        "name": "วัดอรุณราชวราราม",
-        "latitude": 13.7437,
-        "longitude": 100.4889,
-        "address": "ถนนอรุณอมรินทร์ บางกอกใหญ่",
-    },
-    {
-        "name": "ท่าอากาศยานดอนเมือง",
-        "latitude": 13.9126,
-        "longitude": 100.6068,
-        "address": "ถนนวิภาวดีรังสิต ดอนเมือง",
-    },
-    {
-        "name": "สนามบินสุวรรณภูมิ (นอกกรุงเทพฯ)",
-        "latitude": 13.6900,
-        "longitude": 100.7501,
-        "address": "สมุทรปราการ",
-    },
-]
-DEFAULT_USERS = [
-    ("ประชาชน สมชาย", "U5a4d80000000000000000000000c171e"),
-    ("เจ้าหน้าที่ สมหญิง", "U5a4d8000000000000000000000000ff1"),
-]
+# A few of LINE's own stickers (packageId, stickerId, resource type), and what the page shows for each.
+STICKERS: tuple[dict[str, str], ...] = (
+    {"package_id": "446", "sticker_id": "1988", "resource_type": "STATIC", "face": "😊"},
+    {"package_id": "446", "sticker_id": "1990", "resource_type": "STATIC", "face": "🙏"},
+    {"package_id": "789", "sticker_id": "10855", "resource_type": "STATIC", "face": "😢"},
+    {"package_id": "11537", "sticker_id": "52002734", "resource_type": "ANIMATION", "face": "👍"},
+)
+LOCATOR_KEY = "rongtook.sandbox.locator"  # in app.extensions: where a bare pin lies, for its address
 # A user message whose webhook is on its way holds the conversation back this long at most
 # (the page reports a failed delivery at once; this covers a page closed mid-send).
 WEBHOOK_IN_FLIGHT = timedelta(seconds=15)
@@ -67,7 +51,11 @@ def _services() -> Services:
 @bp.get("")
 @bp.get("/")
 def page() -> ResponseReturnValue:
-    return render_template("sandbox/chat.html", landmarks=LANDMARKS)
+    with transaction(_services().sessions) as session:
+        demo = demo_district(session)
+    first = demo.places if demo else ()
+    others = [place for place in LANDMARKS if place not in first]
+    return render_template("sandbox/chat.html", demo=demo, landmarks=others, stickers=STICKERS)
 
 
 @bp.get("/api/users")
@@ -107,15 +95,17 @@ def add_user() -> ResponseReturnValue:
 
 @bp.post("/api/content")
 def upload_content() -> ResponseReturnValue:
-    file = request.files.get("photo")
+    """A photo, video or voice message's content, kept for the fake content API (as LINE keeps it)."""
+    file = request.files.get("file") or request.files.get("photo")
     if file is None:
-        return jsonify(error="ไม่พบไฟล์รูปภาพ"), 400
+        return jsonify(error="ไม่พบไฟล์รูปภาพ วิดีโอ หรือเสียง"), 400
     data = file.read(MAX_PHOTO_BYTES + 1)
     if len(data) > MAX_PHOTO_BYTES:
-        return jsonify(error="รูปภาพใหญ่เกิน 10 MB"), 400
+        return jsonify(error="ไฟล์ใหญ่เกิน 10 MB"), 400
     content_type = (file.mimetype or "").lower()
-    if content_type not in PHOTO_TYPES or not data:
-        return jsonify(error="รองรับเฉพาะไฟล์รูปภาพ JPEG, PNG, GIF หรือ WebP"), 400
+    kind = _content_kind(content_type)
+    if kind is None or not data or len(content_type) > 100:
+        return jsonify(error="รองรับเฉพาะไฟล์รูปภาพ (JPEG, PNG, GIF, WebP) วิดีโอ หรือเสียง"), 400
     message_id = ev.new_id(18)
     with transaction(_services().sessions) as session:
         session.add(
@@ -123,7 +113,15 @@ def upload_content() -> ResponseReturnValue:
                 message_id=message_id, content_type=content_type, data=data, created_at=clock.now()
             )
         )
-    return jsonify(message_id=message_id), 201
+    return jsonify(message_id=message_id, kind=kind), 201
+
+
+def _content_kind(content_type: str) -> str | None:
+    """The LINE message type for a file: image, video or audio (a voice message); None for anything else."""
+    if content_type in PHOTO_TYPES:
+        return "image"
+    kind = content_type.split("/", 1)[0]
+    return kind if kind in ("video", "audio") else None
 
 
 @bp.get("/content/<message_id>")
@@ -132,7 +130,9 @@ def show_content(message_id: str) -> ResponseReturnValue:
         item = session.get(SandboxContent, message_id)
         if item is None:
             return "not found", 404
-        return Response(item.data, mimetype=item.content_type)
+        # Ranges too: a browser's <video> and <audio> ask for parts of what they play.
+        response = Response(item.data, mimetype=item.content_type)
+        return response.make_conditional(request, accept_ranges=True, complete_length=len(item.data))
 
 
 @bp.post("/api/events")
@@ -144,7 +144,7 @@ def build_event() -> ResponseReturnValue:
         if session.get(SandboxUser, user_id) is None:
             return jsonify(error="ไม่พบผู้ใช้นี้ในแซนด์บ็อกซ์"), 400
         try:
-            event = _event_for(kind, user_id, data)
+            event = _event_for(session, kind, user_id, data)
         except (KeyError, TypeError, ValueError) as exc:
             return jsonify(error=f"ข้อมูลไม่ครบหรือไม่ถูกต้อง: {exc}"), 400
         now = clock.now()
@@ -218,7 +218,7 @@ def list_messages() -> ResponseReturnValue:
     return jsonify(messages=items)
 
 
-def _event_for(kind: str, user_id: str, data: dict[str, Any]) -> dict[str, Any]:
+def _event_for(session: Session, kind: str, user_id: str, data: dict[str, Any]) -> dict[str, Any]:
     if kind == "follow":
         return ev.follow_event(user_id)
     if kind == "unfollow":
@@ -232,17 +232,50 @@ def _event_for(kind: str, user_id: str, data: dict[str, Any]) -> dict[str, Any]:
         latitude, longitude = float(data["latitude"]), float(data["longitude"])
         if not (-90 <= latitude <= 90 and -180 <= longitude <= 180):
             raise ValueError("ละติจูด/ลองจิจูดอยู่นอกช่วง")
+        # LINE's app names the place it sends; a bare pin gets its district as the address here.
+        address = str(data.get("address", "")).strip() or _address_of(session, latitude, longitude)
         return ev.location_event(
-            user_id, latitude, longitude, str(data.get("title", ""))[:100], str(data.get("address", ""))[:100]
+            user_id, latitude, longitude, str(data.get("title", "")).strip()[:100], address[:100]
         )
     if kind == "postback":
         postback = str(data["data"])
         if len(postback) > 300:
             raise ValueError("postback data ยาวเกิน 300 ตัวอักษร")
         return ev.postback_event(user_id, postback)
-    if kind == "image":
-        return ev.image_event(user_id, str(data["message_id"]))
+    if kind == "sticker":
+        package_id, sticker_id = str(data["package_id"]), str(data["sticker_id"])
+        for sticker in STICKERS:
+            if (sticker["package_id"], sticker["sticker_id"]) == (package_id, sticker_id):
+                return ev.sticker_event(user_id, package_id, sticker_id, sticker["resource_type"])
+        raise ValueError("ไม่มีสติกเกอร์นี้ในแชตทดลอง")
+    if kind in ("image", "video", "audio"):
+        message_id = str(data["message_id"])
+        content_type = session.scalar(
+            select(SandboxContent.content_type).where(SandboxContent.message_id == message_id)
+        )
+        if content_type is None or _content_kind(content_type) != kind:
+            raise ValueError("ไม่พบไฟล์ที่อัปโหลด")
+        if kind == "image":
+            return ev.image_event(user_id, message_id)
+        duration = data.get("duration_ms")
+        duration_ms = int(duration) if duration is not None else None
+        if duration_ms is not None and not 0 <= duration_ms <= 24 * 3600 * 1000:
+            raise ValueError("ความยาวของวิดีโอหรือเสียงไม่ถูกต้อง")
+        return ev.media_event(user_id, kind, message_id, duration_ms)
     raise ValueError(f"ไม่รู้จักชนิด '{kind}'")
+
+
+def _address_of(session: Session, latitude: float, longitude: float) -> str:
+    """The district of a point as an address ("เขตจตุจักร กรุงเทพมหานคร"), or "" outside Bangkok's districts."""
+    locator = current_app.extensions.get(LOCATOR_KEY)
+    if locator is None:  # built once the boundaries are loaded; GEOS reads their GeoJSON fastest
+        rows = session.execute(select(District.code, District.boundary).where(District.boundary.is_not(None)))
+        locator = DistrictLocator([(code, shapely.from_geojson(boundary)) for code, boundary in rows])
+        if locator.enabled:
+            current_app.extensions[LOCATOR_KEY] = locator
+    code = locator.locate(latitude, longitude)
+    name = session.scalar(select(District.name_th).where(District.code == code)) if code else None
+    return district_address(name) if name else ""
 
 
 def _user_json(user: SandboxUser) -> dict[str, str]:

@@ -79,6 +79,38 @@ def image_event(user_id: str, message_id: str, **kw: Any) -> dict[str, Any]:
     return event
 
 
+def sticker_event(
+    user_id: str, package_id: str, sticker_id: str, resource_type: str = "STATIC", **kw: Any
+) -> dict[str, Any]:
+    event = base_event("message", user_id, **kw)
+    event["message"] = {
+        "type": "sticker",
+        "id": new_id(18),
+        "quoteToken": new_id(),
+        "packageId": package_id,
+        "stickerId": sticker_id,
+        "stickerResourceType": resource_type,
+    }
+    return event
+
+
+def media_event(
+    user_id: str, kind: str, message_id: str, duration_ms: int | None = None, **kw: Any
+) -> dict[str, Any]:
+    """A video or audio (voice) message, its content fetched like a photo's; only video has a quote token."""
+    if kind not in ("video", "audio"):
+        raise ValueError(f"not a video or audio message: {kind}")
+    event = base_event("message", user_id, **kw)
+    message: dict[str, Any] = {"type": kind, "id": message_id}
+    if kind == "video":
+        message["quoteToken"] = new_id()
+    if duration_ms is not None:
+        message["duration"] = duration_ms
+    message["contentProvider"] = {"type": "line"}
+    event["message"] = message
+    return event
+
+
 def location_event(
     user_id: str, latitude: float, longitude: float, title: str = "", address: str = "", **kw: Any
 ) -> dict[str, Any]:

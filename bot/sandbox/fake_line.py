@@ -113,6 +113,15 @@ def content(message_id: str) -> ResponseReturnValue:
         return Response(item.data, status=200, mimetype=item.content_type, headers=_request_id())
 
 
+@bp.get("/v2/bot/message/<message_id>/content/transcoding")
+def transcoding(message_id: str) -> ResponseReturnValue:
+    """Whether a video's or audio's content can be fetched yet: in the sandbox, at once."""
+    with transaction(_services().sessions) as session:
+        if session.get(SandboxContent, message_id) is None:
+            return _error(404, "Not found")
+    return jsonify(status="succeeded"), 200, _request_id()
+
+
 def _record(
     session: Session, user_id: str, via: str, messages: list[dict[str, Any]], now: datetime
 ) -> list[dict[str, str]]:

@@ -138,7 +138,8 @@ def test_an_officer_handles_a_complaint_and_the_citizen_hears_of_each_step(
     expect(chat.bot("ส่งรูปหลังแก้ไขอย่างน้อย 1 รูป")).to_have_count(2)  # asked again, "ส่ง" anew
     chat.send_photo(after)
     expect(chat.bot("ได้รับรูปภาพแล้วค่ะ (1/4)")).to_have_count(2)  # the progress photo was the first
-    expect(chat.bot("ส่งรูปหลังแก้ไขอย่างน้อย 1 รูป")).to_have_count(3)
+    expect(chat.bot("ส่งรูปหลังแก้ไขอย่างน้อย 1 รูป")).to_have_count(2)  # not asked again: counted
+    expect(chat.bot("ได้รับรูปภาพแล้วค่ะ (1/4) กด “ส่ง” เพื่อบันทึกผลการแก้ไข")).to_have_count(1)
     chat.chip("ส่ง").click()
     expect(chat.bot(f"บันทึกว่าแก้ไขเรื่อง {code} เสร็จแล้ว")).to_be_visible()
 

@@ -127,9 +127,11 @@ def expected_cells(u: UnitScore) -> dict[str, str]:
     return {
         "n": str(u.n),
         "step1_correct": f"{s1.correct}/{s1.of}",
+        "step1_pending": str(s1.pending),  # issue point 12: the page shows the pending
         "step1_percent": pct(s1.percent),
         "step1_points": str(s1.points),
         "step2_correct": f"{s2.correct}/{s2.of}",
+        "step2_pending": str(s2.pending),
         "step2_percent": pct(s2.percent),
         "step2_deductions": str(s2.deductions),
         "step2_points": str(s2.points),

@@ -363,7 +363,7 @@ def test_filters_by_category_dates_and_overdue_kind(
     assert codes(category="ไฟฟ้า") == everything and codes(category="ถนน") == set()
     assert codes(**{"from": "2026-11-23", "to": "2026-11-23"}) == everything  # filed 23 Nov, 10:00 Bangkok
     assert codes(**{"from": "2026-11-24"}) == set() and codes(to="2026-11-22") == set()
-    assert codes(**{"from": "not a date"}) == everything  # ignored, not an error
+    assert codes(**{"from": "not a date"}) == set()  # refused in words (400), not ignored
     with transaction(services.sessions) as session:
         for row in session.scalars(select(Complaint)):
             row.ack_due_at = datetime(2026, 1, 5, 16, 59, 59, tzinfo=UTC)  # as if filed in January
@@ -384,7 +384,7 @@ def test_exports_hold_the_filtered_rows_of_the_users_district_only(
     body = csv_response.get_data(as_text=True)
     assert body.startswith("\ufeffรหัสติดตาม,")  # a BOM for Excel, Thai headers
     assert world["ours"] in body and world["theirs"] not in body
-    assert "23 พ.ย. 2569" in body  # Buddhist-Era dates
+    assert "2026-11-23 10:00" in body  # ISO dates (XLSX: date cells, shown in BE)
     assert "&lt;script" not in body and "<script>" in body  # data, not HTML: kept as typed
 
     xlsx = client.get("/admin/complaints/export.xlsx", query_string={"district": "1001"})

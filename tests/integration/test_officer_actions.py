@@ -247,7 +247,7 @@ def test_an_officer_of_another_district_can_neither_see_nor_act_on_the_complaint
 
     sync(other, citizen)
     other.text(code)
-    assert other.said() == say("refused_not_your_district")
+    assert other.said() == say("refused_other_district")  # it never was Pathum Wan's
     for label in ("รับเรื่อง", "โอนเรื่อง", "ไม่รับเรื่อง", "ดูรายละเอียด"):
         other.postback(mine.button(label, [card])["data"])  # the first officer's own buttons, replayed
         assert other.said() == say("refused_button"), label
@@ -503,8 +503,9 @@ def test_not_fixed_reopens_the_complaint_and_the_district_gets_it_back(people, s
     assert state["events"][-1][1] == "ยังดับอยู่ 1 ต้น ตรงเสาที่ 3"
 
     pushed = officer.inbox()
-    assert say("officer_reopened", code=code, count=1, comment="ยังดับอยู่ 1 ต้น ตรงเสาที่ 3") in texts(pushed)
-    (again,) = flex_cards(pushed)
+    (again,) = flex_cards(pushed)  # the card says it, with the citizen's words
+    assert say("card_title_reopened", code=code, count=1) in texts([again])
+    assert say("card_citizen_comment", comment="ยังดับอยู่ 1 ต้น ตรงเสาที่ 3") in texts([again])
     assert officer.button("รายงานความคืบหน้า", [again]) and officer.button("แก้ไขเสร็จ", [again])
 
     citizen.tap("5 ดาว", told)  # the old rating buttons: it is not resolved any more

@@ -117,6 +117,12 @@ def test_health_check_reports_database(client, services):
     assert response.json == {"status": "ok", "database": "ok", "mode": "sandbox"}
 
 
+def test_every_page_finds_the_apps_icon(client):
+    response = client.get("/favicon.ico")
+    assert response.status_code == 200 and response.mimetype == "image/svg+xml"
+    assert response.get_data().lstrip().startswith(b"<svg")
+
+
 def test_inbox_count_is_exact_under_many_events(client, services):
     user = ev.new_user_id()
     events = [ev.text_event(user, f"ข้อความ {i}") for i in range(30)]

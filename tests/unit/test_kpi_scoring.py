@@ -452,7 +452,12 @@ def test_step_1_not_yet_due_reading(cal: WorkingCalendar, scheme: Kpi32Scheme) -
     fresh = good("NEW", at(2027, 3, 31, 9), acknowledged_at=None, first_progress_at=None, progress_at=())
     fresh = fresh._replace(resolved_at=None)
     as_of = at(2027, 3, 31, 18)
-    (reason,) = score_unit(unit((fresh,)), scheme, cal, as_of, FY).step(1).failures
+    # Before the window closes the step is pending: counted, explained, and not in N (issue point 12).
+    step1 = score_unit(unit((fresh,)), scheme, cal, as_of, FY).step(1)
+    assert (step1.failures, step1.pending, step1.of) == ((), 1, 0)
+    (reason,) = step1.pending_reasons
+    assert (reason.rule, reason.due) == (ACK_PENDING, date(2027, 4, 1))
+    (reason,) = score_unit(unit((fresh,)), scheme, cal, as_of, FY, literal=True).step(1).failures
     assert (reason.rule, reason.due) == (ACK_PENDING, date(2027, 4, 1))
     lenient = replace(scheme, intake=IntakeSettings(not_yet_due="correct"))
     assert score_unit(unit((fresh,)), lenient, cal, as_of, FY).step(1).correct == 1

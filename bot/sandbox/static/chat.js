@@ -10,7 +10,8 @@
   const EAGER_POLL_MS = 120;
   const EAGER_POLLS = 12;
   const PAGE_SIZE = 200; // the most /sandbox/api/messages answers at once
-  const MAX_PHOTO_BYTES = 10 * 1024 * 1024;
+  const MAX_FILE_BYTES = 10 * 1024 * 1024; // photos, videos and voice messages alike
+  const PINNED = "ตำแหน่งที่ปักหมุด"; // the title of a location the user did not name
   const STORAGE_KEY = "rongtook.sandbox.userId";
 
   const $ = (id) => document.getElementById(id);
@@ -27,12 +28,17 @@
     locationPanel: $("location-panel"),
     closeLocation: $("close-location"),
     landmark: $("landmark-select"),
+    placeTitle: $("place-title-input"),
     latitude: $("latitude-input"),
     longitude: $("longitude-input"),
     sendLocation: $("send-location-button"),
     composer: $("composer"),
     locationButton: $("location-button"),
     photo: $("photo-input"),
+    media: $("media-input"),
+    stickerButton: $("sticker-button"),
+    stickerPanel: $("sticker-panel"),
+    closeStickers: $("close-stickers"),
     text: $("text-input"),
     send: $("send-button"),
     connection: $("connection"),
@@ -248,30 +254,79 @@
     }
   }
 
-  async function sendPhoto(file) {
+  // Content the bot will fetch (as it fetches from LINE): upload it, then send the message event.
+  async function sendFile(file, fields, what) {
+    if (file.size > MAX_FILE_BYTES) {
+      notify(what + "ใหญ่เกิน 10 MB กรุณาเลือกไฟล์ที่เล็กกว่านี้ค่ะ");
+      return;
+    }
+    const form = new FormData();
+    form.append("file", file, file.name || "file");
+    notify("กำลังอัปโหลด" + what + "…", "info");
+    try {
+      const response = await fetch("/sandbox/api/content", { method: "POST", body: form });
+      const data = await readJson(response);
+      if (!response.ok) {
+        notify(data.error || "อัปโหลด" + what + "ไม่สำเร็จค่ะ (HTTP " + response.status + ")");
+        return;
+      }
+      const sent = Object.assign({ type: data.kind, message_id: data.message_id }, await fields);
+      if (await sendEvent(sent)) clearNotice();
+    } catch (err) {
+      notify("อัปโหลด" + what + "ไม่สำเร็จ เชื่อมต่อเซิร์ฟเวอร์ไม่ได้ค่ะ");
+    }
+  }
+
+  function sendPhoto(file) {
     if (!file) return;
     if (!file.type.startsWith("image/")) {
       notify("กรุณาเลือกไฟล์รูปภาพค่ะ");
       return;
     }
-    if (file.size > MAX_PHOTO_BYTES) {
-      notify("รูปภาพใหญ่เกิน 10 MB กรุณาเลือกรูปที่เล็กกว่านี้ค่ะ");
+    sendFile(file, {}, "รูปภาพ");
+  }
+
+  function sendMedia(file) {
+    if (!file) return;
+    const video = file.type.startsWith("video/");
+    if (!video && !file.type.startsWith("audio/")) {
+      notify("กรุณาเลือกไฟล์วิดีโอหรือไฟล์เสียงค่ะ");
       return;
     }
-    const form = new FormData();
-    form.append("photo", file, file.name || "photo");
-    notify("กำลังอัปโหลดรูปภาพ…", "info");
-    try {
-      const response = await fetch("/sandbox/api/content", { method: "POST", body: form });
-      const data = await readJson(response);
-      if (!response.ok) {
-        notify(data.error || "อัปโหลดรูปภาพไม่สำเร็จค่ะ (HTTP " + response.status + ")");
-        return;
-      }
-      if (await sendEvent({ type: "image", message_id: data.message_id })) clearNotice();
-    } catch (err) {
-      notify("อัปโหลดรูปภาพไม่สำเร็จ เชื่อมต่อเซิร์ฟเวอร์ไม่ได้ค่ะ");
-    }
+    // LINE tells the bot how long a video or voice message is, when the file says.
+    const fields = mediaDuration(file, video).then((ms) => (ms === null ? {} : { duration_ms: ms }));
+    sendFile(file, fields, video ? "วิดีโอ" : "ข้อความเสียง");
+  }
+
+  function mediaDuration(file, video) {
+    return new Promise((resolve) => {
+      const media = document.createElement(video ? "video" : "audio");
+      const url = URL.createObjectURL(file);
+      let timer = null;
+      const finish = (ms) => {
+        if (timer === null) return;
+        clearTimeout(timer);
+        timer = null;
+        media.onloadedmetadata = media.onerror = null;
+        URL.revokeObjectURL(url);
+        resolve(ms);
+      };
+      timer = setTimeout(() => finish(null), 2000);
+      media.preload = "metadata";
+      media.onloadedmetadata = () =>
+        finish(Number.isFinite(media.duration) ? Math.round(media.duration * 1000) : null);
+      media.onerror = () => finish(null);
+      media.src = url;
+    });
+  }
+
+  async function sendSticker(choice) {
+    const ok = await sendEvent({
+      type: "sticker",
+      package_id: choice.dataset.packageId,
+      sticker_id: choice.dataset.stickerId,
+    });
+    if (ok) toggleStickerPanel(false);
   }
 
   async function sendLocation() {
@@ -293,8 +348,8 @@
       type: "location",
       latitude: latitude,
       longitude: longitude,
-      title: named ? option.textContent : "ตำแหน่งที่ปักหมุด",
-      address: named ? option.dataset.address || "" : "",
+      title: els.placeTitle.value.trim() || PINNED,
+      address: named ? option.dataset.address || "" : "", // none: the server names the district
     });
     if (ok) {
       clearNotice();
@@ -306,7 +361,17 @@
     const show = open === undefined ? els.locationPanel.hidden : open;
     els.locationPanel.hidden = !show;
     els.locationButton.classList.toggle("active", show);
-    if (show) els.landmark.focus();
+    if (show) {
+      toggleStickerPanel(false);
+      els.landmark.focus();
+    }
+  }
+
+  function toggleStickerPanel(open) {
+    const show = open === undefined ? els.stickerPanel.hidden : open;
+    els.stickerPanel.hidden = !show;
+    els.stickerButton.classList.toggle("active", show);
+    if (show) toggleLocationPanel(false);
   }
 
   function chooseLandmark() {
@@ -314,6 +379,20 @@
     if (!option || option.value === "") return;
     els.latitude.value = option.dataset.latitude;
     els.longitude.value = option.dataset.longitude;
+    els.placeTitle.value = option.textContent;
+  }
+
+  // What the page shows for a sticker: the face its picker shows (LINE's own artwork is not fetched).
+  function stickerFace(message) {
+    const choice = Array.from(document.querySelectorAll(".sticker-choice")).find((b) =>
+      b.dataset.packageId === String(message.packageId) && b.dataset.stickerId === String(message.stickerId));
+    return choice ? choice.dataset.face : "🙂";
+  }
+
+  function duration(ms) {
+    const seconds = Math.round(Number(ms) / 1000);
+    if (!Number.isFinite(seconds) || seconds < 0) return "";
+    return Math.floor(seconds / 60) + ":" + String(seconds % 60).padStart(2, "0");
   }
 
   // ---- actions (quick replies, template and Flex buttons) -------------------------------
@@ -595,9 +674,25 @@
         bubble.appendChild(img);
       } else if (message.type === "location") {
         bubble = el("div", "bubble text location-sent", "📍 " + (message.title || "ตำแหน่ง"));
-        const detail = message.address || (Number(message.latitude).toFixed(5) + ", " +
-          Number(message.longitude).toFixed(5));
-        bubble.appendChild(el("div", "sub", detail));
+        if (message.address) bubble.appendChild(el("div", "sub address", message.address));
+        bubble.appendChild(el("div", "sub coords-text", Number(message.latitude).toFixed(5) + ", " +
+          Number(message.longitude).toFixed(5)));
+      } else if (message.type === "sticker") {
+        bubble = el("div", "bubble sticker-sent");
+        bubble.appendChild(el("div", "sticker-face", stickerFace(message)));
+        bubble.appendChild(el("div", "sub", "สติกเกอร์"));
+      } else if (message.type === "video" || message.type === "audio") {
+        const video = message.type === "video";
+        bubble = el("div", "bubble text media-sent");
+        const label = (video ? "🎬 วิดีโอ" : "🎤 ข้อความเสียง") +
+          (message.duration !== undefined ? " · " + duration(message.duration) : "");
+        bubble.appendChild(el("div", "", label));
+        const player = el(video ? "video" : "audio", video ? "clip" : "voice");
+        player.controls = true;
+        player.preload = "metadata";
+        player.src = "/sandbox/content/" + encodeURIComponent(String(message.id || ""));
+        player.addEventListener("loadedmetadata", keepBottom);
+        bubble.appendChild(player);
       } else {
         bubble = el("div", "bubble text", "[" + String(message.type || "ข้อความ") + "]");
       }
@@ -702,6 +797,15 @@
     els.photo.value = ""; // the same photo can be chosen again
     sendPhoto(file);
   });
+  els.media.addEventListener("change", () => {
+    const file = els.media.files && els.media.files[0];
+    els.media.value = "";
+    sendMedia(file);
+  });
+  els.stickerButton.addEventListener("click", () => toggleStickerPanel());
+  els.closeStickers.addEventListener("click", () => toggleStickerPanel(false));
+  els.stickerPanel.querySelectorAll(".sticker-choice").forEach((choice) =>
+    choice.addEventListener("click", () => sendSticker(choice)));
   els.locationButton.addEventListener("click", () => toggleLocationPanel());
   els.closeLocation.addEventListener("click", () => toggleLocationPanel(false));
   els.landmark.addEventListener("change", chooseLandmark);
@@ -710,6 +814,7 @@
     if (option && option.value !== "" && (els.latitude.value !== option.dataset.latitude ||
         els.longitude.value !== option.dataset.longitude)) {
       els.landmark.value = ""; // edited coordinates are no longer the named place
+      if (els.placeTitle.value === option.textContent) els.placeTitle.value = "";
     }
   }));
   els.sendLocation.addEventListener("click", sendLocation);
@@ -719,5 +824,6 @@
   });
 
   renderQuickReplies();
+  chooseLandmark(); // the place chosen first: one in the demo officer's district, when there is one
   loadUsers();
 })();
