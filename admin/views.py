@@ -56,9 +56,10 @@ OPEN = OPEN_VALUES  # models.complaint_lifecycle: the open statuses, as the colu
 class SignedIn:
     """The Flask-Login user: a detached copy of the account, checked against the database each request."""
 
-    def __init__(self, user: StaffUser) -> None:
+    def __init__(self, user: StaffUser, district: District | None = None) -> None:
         self.id, self.username, self.role = user.id, user.username, user.role
         self.district_code, self.session_version = user.district_code, user.session_version
+        self.district = district  # the account's district, for its name in the top bar
         self._account = user
 
     is_authenticated = True
@@ -104,8 +105,9 @@ def load_user(user_id: str) -> SignedIn | None:
         user = s.get(StaffUser, int(ident))
         if user is None or not user.active or user.session_version != int(version):
             return None
-        s.expunge(user)
-        return SignedIn(user)
+        district = s.get(District, user.district_code) if user.district_code else None
+        s.expunge_all()
+        return SignedIn(user, district)
 
 
 # Set at each sign-in, for a year (it holds nothing but "1"): a browser that carries it has been signed in
@@ -542,8 +544,8 @@ class TimelineLine:
 
 def timeline(s: Session, events: list[ComplaintEvent]) -> list[TimelineLine]:
     """The events as the complaint page shows them: districts by name in the page's language, and
-    people by name where the event says who (an officer on LINE); the web door records only the
-    role (`admin.actions.actor`), so its lines name the centre or the district's staff."""
+    people by name: an officer on LINE by their name, a staff account on the web by its role and
+    user name (older events, before the name was kept: the role alone)."""
     codes = {e.district_code for e in events} | {
         e.data.get(k) for e in events for k in ("to_district", "from_district") if e.data
     }
@@ -558,7 +560,8 @@ def timeline(s: Session, events: list[ComplaintEvent]) -> list[TimelineLine]:
     def who(e: ComplaintEvent) -> str:
         if e.actor_kind == "officer" and e.actor_id is not None:  # on LINE: the officer
             return officers.get(e.actor_id, text("tl_someone"))
-        return text(ACTORS.get(e.actor_kind, "tl_someone"))  # an officer without id: the web
+        role = text(ACTORS.get(e.actor_kind, "tl_someone"))  # an officer without id: the web
+        return f"{role} {e.actor_name}" if e.actor_name else role  # the staff account, where recorded
 
     def where(e: ComplaintEvent) -> str:
         if e.kind == "transferred":

@@ -27,6 +27,7 @@ from models.working_days import WorkingCalendar
 
 S = ComplaintStatus
 MAX_TEXT = 5000
+STAFF = ("officer", "admin")  # actors whose name the event keeps
 CODE_ATTEMPTS = 5
 
 
@@ -82,6 +83,7 @@ def _event(
         at=at,
         actor_kind=actor.kind,
         actor_id=actor.id,
+        actor_name=(actor.name or None) if actor.kind in STAFF else None,
         district_code=complaint.district_code,
         text=text,
         data=data,

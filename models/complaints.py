@@ -103,6 +103,9 @@ class ComplaintEvent(Base):
     at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
     actor_kind: Mapped[str] = mapped_column(String(16))  # citizen | officer | admin | system
     actor_id: Mapped[int | None] = mapped_column(Integer, default=None)
+    # Staff only (officer, admin): the officer's or staff account's name as it was, so the record says who
+    # acted on the web too (no id there). Never a citizen's name: that is personal data.
+    actor_name: Mapped[str | None] = mapped_column(String(200), default=None)
     district_code: Mapped[str | None] = mapped_column(ForeignKey("districts.code"), default=None)
     text: Mapped[str | None] = mapped_column(Text, default=None)
     data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)

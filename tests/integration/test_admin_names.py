@@ -104,7 +104,7 @@ def test_the_timeline_names_people_and_districts_never_a_code(
             {"th": f"จาก{chatuchak} ไป{phra_nakhon}", "en": f"from {chatuchak} to {phra_nakhon}"}[lang],
         ),
         (OFFICER, phra_nakhon),  # routed by the transfer
-        (staff, phra_nakhon),  # acknowledged on the web (the web door records no person)
+        (f"{staff} officer1001", phra_nakhon),  # acknowledged on the web: the role and the account
     ]
     shown = " ".join(" ".join(row) for row in timeline(page))
     assert not DISTRICT_CODE.search(shown), shown
@@ -168,3 +168,13 @@ def test_the_reports_say_they_are_the_official_thai_form(
     assert marks == ([("cpl-r001", label), ("cpl-r003", label)] if label else [])
     if lang == "en":
         assert "Chatuchak" in page  # the page's own words name the district in English
+
+
+@pytest.mark.parametrize(("lang", "name"), [("th", "พระนคร"), ("en", "Phra Nakhon")])
+def test_the_top_bar_names_a_district_account_s_district(client: FlaskClient, world, lang: str, name: str):
+    sign_in(client, "officer1001")
+    page = client.get(f"/admin/complaints?lang={lang}").get_data(as_text=True)
+    top = re.search(r'<span class="who">(.*?)</span>', page, re.S)
+    assert top, "the page has no top bar"
+    assert words(top.group(1)).strip().endswith(f"· {name}")
+    assert "· 1001" not in words(top.group(1))  # the name, not the code (the user name has it)
