@@ -16,11 +16,11 @@ branch_labels = None
 depends_on = None
 
 
+# Plain ALTER TABLE, not batch mode: SQLite (3.35+) adds and drops a column in place, and rebuilding
+# complaint_events would have to copy its partial index, whose WHERE clause batch mode cannot reflect.
 def upgrade() -> None:
-    with op.batch_alter_table("complaint_events", schema=None) as batch_op:
-        batch_op.add_column(sa.Column("actor_name", sa.String(length=200), nullable=True))
+    op.add_column("complaint_events", sa.Column("actor_name", sa.String(length=200), nullable=True))
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("complaint_events", schema=None) as batch_op:
-        batch_op.drop_column("actor_name")
+    op.execute("ALTER TABLE complaint_events DROP COLUMN actor_name")
