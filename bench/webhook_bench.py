@@ -563,8 +563,11 @@ def bench_database(opts: Options, workdir: Path) -> Iterator[str]:
             conn.execute(text(f'CREATE SCHEMA "{schema}"'))
         yield f"{base}{'&' if '?' in base else '?'}options=-csearch_path%3D{schema}"
     finally:
-        with admin.begin() as conn:
-            conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+        if getattr(opts, "keep", False):
+            print(f"kept PostgreSQL schema {schema}", file=sys.stderr)
+        else:
+            with admin.begin() as conn:
+                conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
         admin.dispose()
 
 

@@ -16,10 +16,10 @@ from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
 from sqlalchemy import Row as SqlRow
-from sqlalchemy import Select, Update, and_, bindparam, exists, or_, select, update
+from sqlalchemy import Select, Update, and_, bindparam, exists, or_, select, text, update
 from sqlalchemy.orm import Session
 
-from models.queues import InboxEvent, OutboxMessage, QueueStatus
+from models.queues import FAILED_SQL, UNFINISHED_SQL, InboxEvent, OutboxMessage, QueueStatus
 
 Row = TypeVar("Row", InboxEvent, OutboxMessage)
 
@@ -118,19 +118,23 @@ def _claim_query(model: type[Row], dialect: str, one_chat: bool) -> Select[Any]:
     than running it."""
     table = model.__table__
     earlier = table.alias("earlier")
-    unfinished = (QueueStatus.PENDING.value, QueueStatus.PROCESSING.value)
     now = bindparam("now", type_=table.c.next_attempt_at.type)
+    # The statuses are written into the SQL (not bound) so that the planners use the partial indexes
+    # of unfinished rows (`models.queues.unfinished_indexes`) instead of wading through done ones.
     blocked = exists().where(
         earlier.c.chat_key == table.c.chat_key,
         earlier.c.id < table.c.id,
-        earlier.c.status.in_(unfinished),
+        text(f"earlier.{UNFINISHED_SQL}"),
     )
     claimable = or_(
         and_(table.c.status == QueueStatus.PENDING.value, table.c.next_attempt_at <= now),
         and_(table.c.status == QueueStatus.PROCESSING.value, table.c.lease_until < now),
     )
+    unfinished = text(f"{table.name}.{UNFINISHED_SQL}")
     columns = [c for c in table.c if c.name != "attempts"] + [(table.c.attempts + 1).label("attempts")]
-    query = select(*columns).where(claimable, ~blocked).order_by(table.c.id).limit(bindparam("limit"))
+    query = (
+        select(*columns).where(unfinished, claimable, ~blocked).order_by(table.c.id).limit(bindparam("limit"))
+    )
     if one_chat:
         query = query.where(table.c.chat_key == bindparam("chat_key"))
     if dialect == "postgresql":
@@ -214,9 +218,8 @@ def claimants(session: Session, model: type[Row], prefix: str) -> list[str]:
 
 def failed_rows(session: Session, model: type[Row], limit: int = 200) -> list[Row]:
     """The rows that failed for good, newest first, with their reasons (`last_error`)."""
-    stmt = (
-        select(model).where(model.status == QueueStatus.FAILED.value).order_by(model.id.desc()).limit(limit)
-    )
+    failed = text(f"{model.__tablename__}.{FAILED_SQL}")  # written in: the partial index of failed rows
+    stmt = select(model).where(failed).order_by(model.id.desc()).limit(limit)
     return list(session.scalars(stmt))
 
 
