@@ -528,7 +528,14 @@ def complaint(code: str) -> ResponseReturnValue:
     )
 
 
-ACTORS = {"citizen": "tl_citizen", "admin": "tl_admin", "system": "tl_system", "officer": "tl_district_staff"}
+ACTORS = {
+    "citizen": "tl_citizen",
+    "admin": "tl_admin",
+    "system": "tl_system",
+    "officer": "tl_district_staff",
+    "staff": "tl_staff",
+    "api": "tl_api",
+}
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,7 @@ from models.clock import clock
 from models.db import transaction
 from models.districts import ensure_districts, import_boundaries, read_boundaries
 from models.migrate import upgrade
+from models.categories import ensure_categories
 from models.sections import ensure_sections
 
 log = logging.getLogger(__name__)
@@ -28,6 +29,7 @@ def release(services: Services) -> ReleaseReport:
     with transaction(services.sessions) as session:
         added = ensure_districts(session)
         ensure_sections(session, clock.now())
+        ensure_categories(session, clock.now())
         loaded = import_boundaries(session, boundaries) if boundaries else 0
     if path:
         log.info("districts: %d added, %d boundaries loaded from %s", added, loaded, path)

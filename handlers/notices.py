@@ -276,7 +276,9 @@ def citizen_photos(session: Session, complaint: Complaint, limit: int) -> list[P
             select(Photo)
             .where(
                 Photo.complaint_id == complaint.id,
-                or_(Photo.event_id.in_(filed), Photo.citizen_id == complaint.citizen_id),
+                or_(Photo.event_id.in_(filed), Photo.citizen_id == complaint.citizen_id)
+                if complaint.citizen_id is not None
+                else Photo.event_id.in_(filed),  # no LINE citizen: the photos filed with it
             )
             .order_by(Photo.id)
             .limit(limit)
@@ -293,7 +295,7 @@ def _resolved(session: Session, complaint: Complaint, event: ComplaintEvent, lin
         photos=_photos(session, event),
         links=links,
     )
-    citizen = session.get(Citizen, complaint.citizen_id)
+    citizen = session.get(Citizen, complaint.citizen_id) if complaint.citizen_id is not None else None
     if not pushes or citizen is None:
         return pushes
     lang, user = citizen.language, citizen.line_user_id
@@ -317,6 +319,8 @@ def _to_citizen(
     links: Links | None = None,
     **values: Any,
 ) -> list[Push]:
+    if complaint.citizen_id is None:
+        return []  # reported by phone, letter or another system: they follow it on the status page
     citizen = session.get(Citizen, complaint.citizen_id)
     if citizen is None or not citizen.following:
         return []  # a citizen who blocked the account cannot be messaged

@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 from handlers.notices import Links, Push, for_event, officer_cards
 from models import Citizen, Complaint, ComplaintEvent, Photo
 from models import complaint_operations as operations
-from models.complaint_operations import ActionRefused, Actor
+from models.complaint_operations import ActionRefused, Actor, Reporter
 from models.outbox import queue_pushes
 from models.working_days import load_calendar
 
@@ -30,6 +30,7 @@ __all__ = [
     "ActionRefused",
     "Acting",
     "Actor",
+    "Reporter",
     "acknowledge",
     "file",
     "progress",
@@ -63,12 +64,14 @@ class Acting:
         return event
 
 
-def file(acting: Acting, citizen: Citizen, **complaint: Any) -> Complaint:
+def file(acting: Acting, citizen: Citizen | None, **complaint: Any) -> Complaint:
     """File and route a complaint (fields as `models.complaint_operations.file_complaint` takes them);
-    the district's officers get its card."""
+    the district's officers get its card. `citizen` is None for a complaint from another channel
+    (its `reporter=`), entered by `acting.actor` (a call-taker, an API client)."""
     session = acting.session
+    entered_by = None if citizen is not None else acting.actor
     filed = operations.file_complaint(
-        session, citizen, at=acting.at, calendar=load_calendar(session), **complaint
+        session, citizen, at=acting.at, calendar=load_calendar(session), entered_by=entered_by, **complaint
     )
     acting.tell(officer_cards(session, filed, acting.links, note=None))
     return filed
@@ -112,9 +115,10 @@ def reopen(acting: Acting, complaint: Complaint, citizen: Citizen, comment: str)
     return acting.told_of(complaint, event)
 
 
-def rate(acting: Acting, complaint: Complaint, citizen: Citizen, stars: int) -> ComplaintEvent:
-    """The citizen's rating of a resolved complaint (no one else is told)."""
-    event = operations.rate(acting.session, complaint, citizen, acting.at, stars)
+def rate(acting: Acting, complaint: Complaint, rater: Citizen | Actor, stars: int) -> ComplaintEvent:
+    """The reporter's rating of a resolved complaint: a citizen in LINE, or staff recording one given by
+    phone (no one else is told)."""
+    event = operations.rate(acting.session, complaint, rater, acting.at, stars)
     return acting.told_of(complaint, event)
 
 

@@ -3,10 +3,12 @@
 Import the tables from here; nothing in this package knows of Flask or LINE.
 """
 
+from models.api_keys import ApiKey
 from models.audits import AuditDraw, AuditFinding, AuditItem
 from models.base import Base
 from models.calendar_overrides import CalendarOverride, OverrideKind
-from models.complaints import Complaint, ComplaintEvent, ComplaintStatus, Photo
+from models.categories import Category
+from models.complaints import Channel, Complaint, ComplaintEvent, ComplaintStatus, Photo
 from models.dialogs import Dialog
 from models.districts import District
 from models.leases import Lease
@@ -20,12 +22,15 @@ from models.sections import CategorySection
 from models.staff import LoginFailures, StaffUser
 
 __all__ = [
+    "ApiKey",
     "AuditDraw",
     "AuditFinding",
     "AuditItem",
     "Base",
     "CalendarOverride",
+    "Category",
     "CategorySection",
+    "Channel",
     "Citizen",
     "Complaint",
     "ComplaintEvent",

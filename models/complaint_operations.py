@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from models.clock import BANGKOK
 from models.complaint_lifecycle import OPEN, next_status
-from models.complaints import Complaint, ComplaintEvent, ComplaintStatus, Photo
+from models.complaints import Channel, Complaint, ComplaintEvent, ComplaintStatus, Photo
 from models.deadlines import ack_due, first_progress_due, local_date, next_due_checkpoint
 from models.people import Citizen, Officer
 from models.tracking_codes import new_tracking_code
@@ -27,7 +27,10 @@ from models.working_days import WorkingCalendar
 
 S = ComplaintStatus
 MAX_TEXT = 5000
-STAFF = ("officer", "admin")  # actors whose name the event keeps
+# Actors whose name the event keeps: staff (`staff` is a call-taker or front desk entering a complaint)
+# and API clients (the key's name). Never a citizen's.
+STAFF = ("officer", "admin", "staff", "api")
+PHONE_RATERS = ("admin", "staff")  # who may record a rating a reporter gives by phone
 CODE_ATTEMPTS = 5
 
 
@@ -45,6 +48,22 @@ class Actor:
     @classmethod
     def citizen(cls, citizen: Citizen) -> Actor:
         return cls("citizen", citizen.id, None, citizen.display_name or "")
+
+
+@dataclass(frozen=True)
+class Reporter:
+    """How a complaint came in, and who reported it when not a LINE citizen (each part optional).
+
+    `reported_on` is the date on the letter or of the call when it is entered later; the deadlines
+    still run from the moment it is entered and routed (RULES §2).
+    """
+
+    channel: str = Channel.LINE.value
+    name: str | None = None
+    phone: str | None = None
+    email: str | None = None
+    reported_on: date | None = None
+    api_key_id: int | None = None
 
 
 class ActionRefused(ValueError):
@@ -107,7 +126,7 @@ def _clean(text: str | None, what: str) -> str:
 
 def file_complaint(
     session: Session,
-    citizen: Citizen,
+    citizen: Citizen | None,
     *,
     description: str,
     category: str | None,
@@ -121,8 +140,14 @@ def file_complaint(
     possible_duplicates: list[Complaint] | None = None,
     data: dict[str, Any] | None = None,
     calendar: WorkingCalendar | None = None,
+    reporter: Reporter | None = None,
+    entered_by: Actor | None = None,
 ) -> Complaint:
-    """File a complaint received at `at` (the LINE event's time) and route it to its district.
+    """File a complaint received at `at` (the LINE event's time, or when staff or a client entered it)
+    and route it to its district.
+
+    A LINE complaint has its `citizen`; any other has `citizen=None`, its channel and contact in
+    `reporter`, and `entered_by` the staff member or API client who entered it.
 
     The complaint, its "filed" and "routed" events and the photo links are one unit: the caller's
     transaction. A tracking-code clash (one in a billion a year) is retried with a fresh code.
@@ -132,11 +157,21 @@ def file_complaint(
     acknowledgement deadline is stored on the row (RULES §2).
     """
     duplicates = possible_duplicates or []
+    reporter = reporter or Reporter()
+    if citizen is None and reporter.channel == Channel.LINE:
+        raise ValueError("a LINE complaint needs its citizen")
+    by = Actor.citizen(citizen) if citizen is not None else entered_by or Actor("system", None)
     complaint = _with_unique_code(
         session,
         lambda code: Complaint(
             tracking_code=code,
-            citizen_id=citizen.id,
+            citizen_id=citizen.id if citizen is not None else None,
+            channel=reporter.channel,
+            api_key_id=reporter.api_key_id,
+            reporter_name=reporter.name,
+            reporter_phone=reporter.phone,
+            reporter_email=reporter.email,
+            reported_on=reporter.reported_on,
             district_code=district_code,
             category=category,
             description=description,
@@ -155,8 +190,9 @@ def file_complaint(
         complaint_id=complaint.id,
         kind="filed",
         at=at,
-        actor_kind="citizen",
-        actor_id=citizen.id,
+        actor_kind=by.kind,
+        actor_id=by.id,
+        actor_name=(by.name or None) if by.kind in STAFF else None,
         text=description,
         data=dict(
             data or {},
@@ -164,6 +200,8 @@ def file_complaint(
             latitude=latitude,
             longitude=longitude,
             possible_duplicates=[d.tracking_code for d in duplicates],
+            channel=reporter.channel,
+            **({"reported_on": reporter.reported_on.isoformat()} if reporter.reported_on else {}),
         ),
     )
     session.add(filed)
@@ -332,16 +370,27 @@ def reopen(
 
 
 def rate(
-    session: Session, complaint: Complaint, citizen: Citizen, at: datetime, stars: int
+    session: Session, complaint: Complaint, rater: Citizen | Actor, at: datetime, stars: int
 ) -> ComplaintEvent:
-    if complaint.citizen_id != citizen.id:
-        raise ActionRefused("not_your_complaint")
+    """The reporter's rating of a resolved complaint: a LINE citizen's own, or one a reporter without
+    LINE gave by phone, recorded by staff."""
+    if isinstance(rater, Citizen):
+        if complaint.citizen_id != rater.id:
+            raise ActionRefused("not_your_complaint")
+        actor = Actor.citizen(rater)
+    else:
+        if rater.kind not in PHONE_RATERS:
+            raise ActionRefused("not_your_complaint")
+        if complaint.citizen_id is not None:
+            raise ActionRefused("rated_on_line")  # a LINE citizen rates in LINE
+        actor = rater
     if complaint.status != S.RESOLVED:
         raise ActionRefused("cannot_rate", complaint.status)
     if not 1 <= stars <= 5:
         raise ActionRefused("bad_rating")
     complaint.rating = stars
-    return _event(session, complaint, "rated", Actor.citizen(citizen), at, stars=stars)
+    via = {} if isinstance(rater, Citizen) else {"via": "phone"}
+    return _event(session, complaint, "rated", actor, at, stars=stars, **via)
 
 
 def set_routed_deadline(complaint: Complaint, cal: WorkingCalendar) -> None:

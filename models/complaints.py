@@ -16,6 +16,20 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from models.base import Base, UtcDateTime
 
 
+class Channel(enum.StrEnum):
+    """How a complaint reached the system; the KPI counts every one the same."""
+
+    LINE = "line"
+    PHONE = "phone"  # the 1555 hotline or a district's telephone
+    WALK_IN = "walk_in"
+    LETTER = "letter"
+    WEB = "web"  # the city's website, typed in by staff
+    API = "api"  # another system, through Open311; which one is the complaint's api_key_id
+
+
+STAFF_CHANNELS = (Channel.PHONE, Channel.WALK_IN, Channel.LETTER, Channel.WEB)  # entered by staff
+
+
 class ComplaintStatus(enum.StrEnum):
     ROUTED = "routed"  # handed to a district, waiting for acknowledgement
     ACKNOWLEDGED = "acknowledged"
@@ -33,11 +47,24 @@ class Complaint(Base):
             "id",
             postgresql_include=["routed_at", "tracking_code", "category"],
         ),
+        # An API client's complaints of the last minute (its rate limit), and its own list.
+        Index("ix_complaints_api_key_created", "api_key_id", "created_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     tracking_code: Mapped[str] = mapped_column(String(20), unique=True)
-    citizen_id: Mapped[int] = mapped_column(ForeignKey("citizens.id"), index=True)
+    # The LINE citizen who filed it; None when it came another way (the reporter's contact is below).
+    citizen_id: Mapped[int | None] = mapped_column(ForeignKey("citizens.id"), index=True, default=None)
+    channel: Mapped[str] = mapped_column(
+        String(12), default=Channel.LINE.value, server_default="line", index=True
+    )
+    api_key_id: Mapped[int | None] = mapped_column(ForeignKey("api_keys.id"), default=None)
+    # A reporter without LINE, as they gave it (each optional): personal data, never shown publicly.
+    reporter_name: Mapped[str | None] = mapped_column(String(200), default=None)
+    reporter_phone: Mapped[str | None] = mapped_column(String(20), default=None, index=True)  # digits only
+    reporter_email: Mapped[str | None] = mapped_column(String(254), default=None)
+    # The date on the letter or of the call, when staff enter it later (shown; deadlines run from routed_at).
+    reported_on: Mapped[date | None] = mapped_column(Date, default=None)
     district_code: Mapped[str | None] = mapped_column(ForeignKey("districts.code"), index=True, default=None)
     category: Mapped[str | None] = mapped_column(String(100), default=None)
     description: Mapped[str] = mapped_column(Text, default="")

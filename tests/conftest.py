@@ -31,6 +31,7 @@ from models.clock import Clock, clock
 from models.db import make_engine, transaction
 from models.districts import ensure_districts
 from models.migrate import upgrade
+from models.categories import ensure_categories
 from models.sections import ensure_sections
 from tests.line_stub import LineStub
 
@@ -104,6 +105,7 @@ def _sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     with transaction(sessionmaker(engine)) as session:
         ensure_districts(session)
         ensure_sections(session, clock.now())
+        ensure_categories(session, clock.now())
     engine.dispose()
     return path
 
@@ -163,6 +165,7 @@ def _emptied(url: str) -> str:
     with transaction(sessionmaker(engine)) as session:
         ensure_districts(session)
         ensure_sections(session, clock.now())
+        ensure_categories(session, clock.now())
     engine.dispose()
     return url
 

@@ -397,6 +397,8 @@ ADMIN: dict[str, str] = {
     "tl_admin": "Centre staff",
     "tl_system": "The system",
     "tl_district_staff": "District staff (staff web)",
+    "tl_staff": "Intake staff",
+    "tl_api": "External system",
     "tl_someone": "Unknown",
     "tl_from_to": "from {source} to {to}",
     "open_map": "Open the map",

@@ -402,6 +402,8 @@ ADMIN: dict[str, str] = {
     "tl_admin": "เจ้าหน้าที่ส่วนกลาง",
     "tl_system": "ระบบ",
     "tl_district_staff": "เจ้าหน้าที่เขต (เว็บ)",
+    "tl_staff": "เจ้าหน้าที่รับเรื่อง",
+    "tl_api": "ระบบภายนอก",
     "tl_someone": "ไม่ระบุ",
     "tl_from_to": "จาก{source} ไป{to}",
     "open_map": "ดูแผนที่",
