@@ -6,11 +6,11 @@ import logging
 from dataclasses import dataclass
 
 from bot.services import Services
+from models.categories import ensure_categories
 from models.clock import clock
 from models.db import transaction
 from models.districts import ensure_districts, import_boundaries, read_boundaries
 from models.migrate import upgrade
-from models.categories import ensure_categories
 from models.sections import ensure_sections
 
 log = logging.getLogger(__name__)

@@ -27,11 +27,11 @@ from bot.sandbox.events import sign_body, webhook_body
 from bot.services import Services
 from bot.settings import Settings, settings_from_env
 from models import Base
+from models.categories import ensure_categories
 from models.clock import Clock, clock
 from models.db import make_engine, transaction
 from models.districts import ensure_districts
 from models.migrate import upgrade
-from models.categories import ensure_categories
 from models.sections import ensure_sections
 from tests.line_stub import LineStub
 
