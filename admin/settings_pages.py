@@ -38,9 +38,9 @@ from admin.views import (
     text,
     typed_day,
 )
-from handlers.categories import CATEGORIES
 from handlers.use_cases import recompute_deadlines
 from models import CalendarOverride, Officer, OverrideKind
+from models.categories import all_categories
 from models.clock import clock
 from models.db import transaction
 from models.districts import District, sorted_districts
@@ -340,7 +340,7 @@ def category_rows(s: Session) -> tuple[str, list[CategoryRow]]:
     """The default section and every category: the known ones in the citizens' order, then the others."""
     table = {row.category: row.section for row in all_sections(s)}
     default = table.get(DEFAULT_KEY, "–")
-    known = [c.label for c in CATEGORIES]
+    known = [c.name_th for c in all_categories(s)]
     others = sorted(set(table) - set(known) - {DEFAULT_KEY})
     rows = [CategoryRow(label, table.get(label, default), label in table) for label in known]
     rows += [CategoryRow(label, table[label], True) for label in others]

@@ -182,7 +182,7 @@ EVENT_INDEXES = (
 
 def load_data(engine: Engine, sessions: sessionmaker[Session], n: int) -> dict[str, Any]:
     """The 50 districts, citizens, `n` complaints and their events; returns counts and timings."""
-    from handlers.categories import CATEGORIES
+    from models.categories import SEED as CATEGORIES
 
     now = clock.now().astimezone(BKK)
     with transaction(sessions) as session:
@@ -193,7 +193,7 @@ def load_data(engine: Engine, sessions: sessionmaker[Session], n: int) -> dict[s
         "days": FY_DAYS,
         "fy_start": FY_START,
         "citizens": citizens,
-        "categories": [c.label for c in CATEGORIES],
+        "categories": [c.name_th for c in CATEGORIES],
         "n_categories": len(CATEGORIES),
     }
     start = time.perf_counter()

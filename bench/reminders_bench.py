@@ -39,7 +39,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 from bench.pg_schema import schema_of, throwaway_schema
-from handlers.categories import CATEGORIES as CATEGORY_LIST
+from models.categories import SEED as CATEGORY_LIST
 from handlers.reminder_notices import sweep
 from models.clock import clock
 from models.db import make_session_factory, transaction
@@ -53,7 +53,7 @@ TARGET_MS = 1000.0
 BKK = ZoneInfo("Asia/Bangkok")
 DATA_END = date(2026, 12, 15)  # complaints were routed on the 365 days before this day
 RECENT_DAYS = 5  # complaints of the last few days are all still open
-CATEGORIES = tuple(c.label for c in CATEGORY_LIST)
+CATEGORIES = tuple(c.name_th for c in CATEGORY_LIST)
 
 
 def bkk(y: int, m: int, d: int, hour: int = 9, minute: int = 0) -> datetime:

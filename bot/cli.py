@@ -137,7 +137,7 @@ def cmd_districts(settings: Settings, args: argparse.Namespace) -> int:
 
 def cmd_categories(settings: Settings, args: argparse.Namespace) -> int:
     from bot.services import Services
-    from handlers.categories import CATEGORIES
+    from models.categories import all_categories
     from models.db import transaction
     from models.sections import DEFAULT_KEY, all_sections, remove_section, set_section
 
@@ -155,11 +155,10 @@ def cmd_categories(settings: Settings, args: argparse.Namespace) -> int:
             print(f"{args.category}: {'now the default section' if removed else 'had no section of its own'}")
             return 0
         table = {row.category: row.section for row in all_sections(session)}
+        known = [c.name_th for c in all_categories(session)]
     default = table.get(DEFAULT_KEY, "-")
     print(f"{DEFAULT_KEY}  {default}  (anything without a row)")
-    labels = [c.label for c in CATEGORIES] + sorted(
-        set(table) - {c.label for c in CATEGORIES} - {DEFAULT_KEY}
-    )
+    labels = known + sorted(set(table) - set(known) - {DEFAULT_KEY})
     for label in labels:
         print(f"{label}  {table.get(label, default)}{'' if label in table else '  (default)'}")
     return 0

@@ -13,7 +13,7 @@ import re
 from sqlalchemy import select
 
 from handlers import cards, replies, use_cases
-from handlers.categories import BY_LABEL, CATEGORIES, guess_categories
+from handlers.categories import LEGACY_INDEX, by_typed_name, choices, guess_categories
 from handlers.citizens import checked_photo, citizen_for, store_photo
 from handlers.context import LineMessage
 from handlers.dialog import Turn
@@ -310,20 +310,20 @@ def _plain(name: str) -> str:
 
 
 def category(t: Turn) -> str:
-    index = t.got.text
-    if not index.isdigit() or int(index) >= len(CATEGORIES):
+    code = LEGACY_INDEX.get(t.got.text, t.got.text)
+    chosen = next((c for c in choices(t.ctx.session) if c.code == code), None)
+    if chosen is None:  # a button of a category switched off since, or not ours
         _reply(t, "refused_button")
         return CATEGORY
-    return _choose_category(t, CATEGORIES[int(index)].label)
+    return _choose_category(t, chosen.name_th)
 
 
 def category_by_name(t: Turn) -> str:
-    typed = re.sub(r"\s+", "", t.got.text)
-    label = next((c for c in BY_LABEL if re.sub(r"\s+", "", c) == typed), None)
-    if label is None:
+    chosen = by_typed_name(choices(t.ctx.session), t.got.text)
+    if chosen is None:
         _reply(t, "category_unknown", name=t.got.text[:50])
         return CATEGORY
-    return _choose_category(t, label)
+    return _choose_category(t, chosen.name_th)
 
 
 def _choose_category(t: Turn, label: str) -> str:
@@ -547,11 +547,8 @@ def ask_district(t: Turn) -> list[LineMessage]:
 
 
 def ask_category(t: Turn) -> list[LineMessage]:
-    index = {c.label: i for i, c in enumerate(CATEGORIES)}
-    items = [
-        replies.quick_postback(c.label, _button(t, "category", str(index[c.label])))
-        for c in guess_categories(t.data.get("description", ""), limit=12)
-    ]
+    offered = guess_categories(t.data.get("description", ""), choices(t.ctx.session), limit=12)
+    items = [replies.quick_postback(c.label(t.lang), _button(t, "category", c.code)) for c in offered]
     return [replies.text(t.say("ask_category"), [*items, _cancel_item(t)])]
 
 

@@ -87,7 +87,7 @@ SEED: tuple[Seed, ...] = (
     Seed("bridges", "สะพาน", "Bridges", *_INFRA, ("สะพาน", "สะพานลอย")),
     Seed("stray_animals", "สัตว์จรจัด", "Stray animals", *_ENV, ("หมา", "สุนัข", "แมว", "สัตว์จรจัด")),
     Seed("cables", "สายไฟ", "Overhead cables", *_INFRA, ("สายไฟ", "สายสื่อสาร", "สายห้อย", "สายระโยง")),
-    Seed("pm25", "PM2.5", "Air pollution (PM2.5)", *_ENV, ("ฝุ่น", "pm2.5", "ควัน", "เผา")),
+    Seed("pm25", "PM2.5", "PM2.5 air pollution", *_ENV, ("ฝุ่น", "pm2.5", "ควัน", "เผา")),
     Seed("homeless", "คนจรจัด", "Homeless people", *_SOCIAL, ("คนจรจัด", "คนไร้บ้าน", "ขอทาน")),
     Seed(OTHER_CODE, "อื่น ๆ", "Other", *_OTHER, ()),
 )

@@ -374,7 +374,9 @@ def test_an_english_speaking_citizen_gets_english(chat: Chat, services) -> None:
     assert "Please send the location of the problem" in chat.said()
     chat.location(*JATUJAK)
     assert "Chatuchak district office" in chat.said() and "What kind of problem" in chat.said()
-    chat.tap("แสงสว่าง")
+    assert "แสงสว่าง" not in chat.said()  # the categories in English too
+    chat.tap("Street lighting")
     assert "Please check before sending" in chat.said()
     chat.tap("Send report")
     assert "Your report was sent" in chat.said() and "ค่ะ" not in chat.said()
+    assert complaints(services)[-1].category == "แสงสว่าง"  # recorded by its Thai name whatever the language

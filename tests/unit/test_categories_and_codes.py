@@ -7,7 +7,8 @@ from collections import Counter
 from datetime import date
 from pathlib import Path
 
-from handlers.categories import BY_LABEL, CATEGORIES, OTHER, guess_categories
+from handlers.categories import by_typed_name, guess_categories, seed_choices
+from models.categories import OTHER_CODE
 from models.tracking_codes import ALPHABET, CODE_PATTERN, new_tracking_code, normalise_code
 
 TRAFFY = Path(__file__).resolve().parents[3] / "shared" / "data" / "traffy_sample.csv"
@@ -41,22 +42,43 @@ def test_typed_codes_are_forgiven_for_case_and_spacing():
     assert normalise_code("6-K7M2QX") is None
 
 
+SEED = seed_choices()
+
+
+def first_guess(description: str) -> str:
+    return guess_categories(description, SEED)[0].name_th
+
+
 def test_descriptions_put_the_likely_category_first():
-    assert guess_categories("ไฟถนนดับหน้าซอย 5")[0].label == "แสงสว่าง"
-    assert guess_categories("ขยะล้นถังหน้าตลาด")[0].label == "ความสะอาด"
-    assert guess_categories("ฝาท่อระบายน้ำหาย")[0].label == "ท่อระบายน้ำ"
-    assert guess_categories("มีแผงลอยตั้งขวางทางเท้า")[0].label in {"กีดขวาง", "ทางเท้า"}
+    assert first_guess("ไฟถนนดับหน้าซอย 5") == "แสงสว่าง"
+    assert first_guess("ขยะล้นถังหน้าตลาด") == "ความสะอาด"
+    assert first_guess("ฝาท่อระบายน้ำหาย") == "ท่อระบายน้ำ"
+    assert first_guess("มีแผงลอยตั้งขวางทางเท้า") in {"กีดขวาง", "ทางเท้า"}
 
 
 def test_quick_replies_fit_line_and_always_offer_other():
-    offered = guess_categories("")
-    assert len(offered) == 13 and offered[-1] is OTHER
-    assert [c.label for c in offered[:3]] == ["ถนน", "ทางเท้า", "ความปลอดภัย"]  # the city's usage order
-    assert all(len(c.label) <= 20 for c in CATEGORIES)  # LINE's quick-reply label limit
+    offered = guess_categories("", SEED)
+    assert len(offered) == 13 and offered[-1].code == OTHER_CODE
+    assert [c.name_th for c in offered[:3]] == ["ถนน", "ทางเท้า", "ความปลอดภัย"]  # the city's usage order
+    # LINE's quick-reply label limit, in both languages: the seed's names fit without being cut.
+    assert all(len(c.name_th) <= 20 and len(c.name_en) <= 20 for c in SEED)
+
+
+def test_other_stays_last_whatever_the_table_order():
+    shuffled = [SEED[-1], *SEED[:-1]]
+    assert guess_categories("ขยะ", shuffled)[-1].code == OTHER_CODE
+    assert guess_categories("ขยะ", shuffled)[0].name_th == "ความสะอาด"
+
+
+def test_a_typed_name_is_found_in_either_language():
+    assert by_typed_name(SEED, " ท่อ ระบายน้ำ ").code == "drains"
+    assert by_typed_name(SEED, "street LIGHTING").code == "lighting"
+    assert by_typed_name(SEED, "ไม่มีหมวดนี้") is None
 
 
 def test_labels_are_the_ones_citizens_know_from_traffy():
     with TRAFFY.open(encoding="utf-8") as f:
         used = Counter(t for row in csv.DictReader(f) for t in row["type"].strip("{}").split(",") if t)
     common = [label for label, n in used.most_common() if n >= 15 and label not in {"ร้องเรียน", "สอบถาม"}]
-    assert all(label in BY_LABEL for label in common), [x for x in common if x not in BY_LABEL]
+    known = {c.name_th for c in SEED}
+    assert all(label in known for label in common), [x for x in common if x not in known]

@@ -43,7 +43,7 @@ SEED = (
     ("bridges", "สะพาน", "Bridges", *_INFRA, ["สะพาน", "สะพานลอย"]),
     ("stray_animals", "สัตว์จรจัด", "Stray animals", *_ENV, ["หมา", "สุนัข", "แมว", "สัตว์จรจัด"]),
     ("cables", "สายไฟ", "Overhead cables", *_INFRA, ["สายไฟ", "สายสื่อสาร", "สายห้อย", "สายระโยง"]),
-    ("pm25", "PM2.5", "Air pollution (PM2.5)", *_ENV, ["ฝุ่น", "pm2.5", "ควัน", "เผา"]),
+    ("pm25", "PM2.5", "PM2.5 air pollution", *_ENV, ["ฝุ่น", "pm2.5", "ควัน", "เผา"]),
     ("homeless", "คนจรจัด", "Homeless people", *_SOCIAL, ["คนจรจัด", "คนไร้บ้าน", "ขอทาน"]),
     ("other", "อื่น ๆ", "Other", *_OTHER, []),
 )
