@@ -39,8 +39,8 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 from bench.pg_schema import schema_of, throwaway_schema
-from models.categories import SEED as CATEGORY_LIST
 from handlers.reminder_notices import sweep
+from models.categories import SEED as CATEGORY_LIST
 from models.clock import clock
 from models.db import make_session_factory, transaction
 from models.districts import ensure_districts
