@@ -12,6 +12,7 @@ POST that made them: never flashed, since the session cookie is signed but not e
 
 from __future__ import annotations
 
+import re
 import secrets
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -40,7 +41,7 @@ from admin.views import (
 )
 from handlers.use_cases import recompute_deadlines
 from models import CalendarOverride, Officer, OverrideKind
-from models.categories import all_categories
+from models.categories import Category, CategoryError, all_categories, save_category
 from models.clock import clock
 from models.db import transaction
 from models.districts import District, sorted_districts
@@ -334,15 +335,17 @@ class CategoryRow:
     category: str
     section: str
     own: bool  # a row of its own (False: it uses the default section)
+    data: Category | None = None  # the category itself; None for a section row of a name not in the list
 
 
 def category_rows(s: Session) -> tuple[str, list[CategoryRow]]:
     """The default section and every category: the known ones in the citizens' order, then the others."""
     table = {row.category: row.section for row in all_sections(s)}
     default = table.get(DEFAULT_KEY, "–")
-    known = [c.name_th for c in all_categories(s)]
+    listed = all_categories(s)
+    known = [c.name_th for c in listed]
     others = sorted(set(table) - set(known) - {DEFAULT_KEY})
-    rows = [CategoryRow(label, table.get(label, default), label in table) for label in known]
+    rows = [CategoryRow(c.name_th, table.get(c.name_th, default), c.name_th in table, c) for c in listed]
     rows += [CategoryRow(label, table[label], True) for label in others]
     return default, rows
 
@@ -353,7 +356,38 @@ def _load_categories(s: Session) -> Params:
     return {"default": default, "rows": rows, "sections": sections, "default_key": DEFAULT_KEY}
 
 
+def _save_category() -> Done:
+    """Add a category or change one: names, group, keywords, order, on or off (LINE, the web and the
+    Open311 API all read the table)."""
+    code = _field("code").lower()
+    keywords = [w for w in re.split(r"[,\n]", request.form.get("keywords", "")) if w.strip()]
+    position = _field("position")
+    if position and not (position.isdigit() and int(position) <= 100_000):
+        raise Refused("cat_bad_position")
+    with transaction(services().sessions) as s:
+        new = s.get(Category, code) is None
+        try:
+            row = save_category(
+                s,
+                code,
+                now=clock.now(),
+                name_th=_field("name_th") if new else None,
+                name_en=_field("name_en"),
+                group_th=_limited(_field("group_th"), 100),
+                group_en=_limited(_field("group_en"), 100),
+                keywords=keywords,
+                position=int(position) if position else None,
+                active=request.form.get("active") == "on",
+            )
+        except CategoryError as exc:
+            raise Refused(f"cat_{exc.reason}") from None
+        message = text("cat_added" if new else "cat_saved", name=row.name_th, code=row.code)
+    return Done(message, f"{'add' if new else 'save'} category {code}")
+
+
 def _change_categories() -> Done:
+    if request.form.get("action") == "save_category":
+        return _save_category()
     action = _action("set", "remove")
     category = _field("category")
     if not category:
