@@ -28,7 +28,7 @@ from models.clock import BANGKOK, clock
 from models.db import transaction
 from models.districts import District
 
-COLUMNS = ("code", "received", "district", "category", "status", "description", "ack_due",
+COLUMNS = ("code", "received", "district", "category", "channel", "status", "description", "ack_due",
            "col_acknowledged", "first_progress_due", "col_resolved", "rating")  # fmt: skip
 BATCH = 1000
 # How a moment cell reads: Thai month and Buddhist-Era year (Excel's Thai calendar, LCID 041E, calendar
@@ -99,6 +99,7 @@ def _row(c: Complaint, names: dict[str, str]) -> list[Any]:
         _local(c.created_at),
         names.get(c.district_code or "", text("centre")),
         c.category or "",
+        text(f"channel_{c.channel}"),
         text(c.status),
         c.description,
         _local(c.ack_due_at),

@@ -20,6 +20,7 @@ from __future__ import annotations
 import csv
 import io
 import unicodedata
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
@@ -31,7 +32,7 @@ from sqlalchemy.orm import Session
 
 from kpi.submissions import be_month, first_of, month_bounds, month_end, thai_month
 from kpi.wording import kpi_text
-from models import Complaint, ComplaintEvent, ComplaintStatus, District
+from models import ApiKey, Channel, Complaint, ComplaintEvent, ComplaintStatus, District
 from models.clock import clock
 from models.complaint_lifecycle import OPEN, OPEN_VALUES, STATUS_AFTER_EVENT
 from models.deadlines import (
@@ -432,6 +433,7 @@ def performance(
     settings = DEFAULT_DEADLINES  # the deadlines' own settings (`ack_due`, `first_progress_due`)
     return [
         _line("received", received, None),
+        *_by_channel(session, cohort),
         _line("ack_on_time", ack_on_time, received, working_days=_working_days(settings.ack_working_days)),
         _line(
             "first_progress_on_time",
@@ -445,6 +447,33 @@ def performance(
         _checkpoints_line(met, due, come, month),
         _line("backlog", backlog_total, None),
     ]
+
+
+def _by_channel(session: Session, cohort: Sequence[Complaint]) -> list[PerformanceLine]:
+    """The month's complaints by the way they came (every channel counts the same for the KPI):
+    LINE, phone, walk-in, letter, web, then each API client by its key's name; channels with none
+    are left out."""
+    counts = Counter((c.channel, c.api_key_id if c.channel == Channel.API else None) for c in cohort)
+    keys = {k for _, k in counts if k is not None}
+    rows = session.execute(select(ApiKey.id, ApiKey.name).where(ApiKey.id.in_(keys))) if keys else []
+    names = {key_id: name for key_id, name in rows}
+    order = {channel.value: i for i, channel in enumerate(Channel)}
+    lines = []
+    for (channel, key), count in sorted(
+        counts.items(), key=lambda item: (order.get(item[0][0], 99), str(item[0][1]))
+    ):
+        via = kpi_text(f"channel_{channel}", "th")
+        if key is not None:
+            via = f"{via}: {names.get(key, key)}"
+        lines.append(
+            PerformanceLine(
+                f"received_via_{channel}",
+                kpi_text("r003_received_via", "th", channel=via),
+                count,
+                len(cohort),
+            )
+        )
+    return lines
 
 
 def _checkpoints_line(met: int, due: int, come: Sequence[date], month: date) -> PerformanceLine:

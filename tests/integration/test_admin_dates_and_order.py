@@ -26,6 +26,7 @@ from models.db import transaction
 from models.districts import BANGKOK_DISTRICTS, sorted_districts
 from models.staff import StaffUser, set_password
 from tests.admin_web import listed, sign_in, token
+from texts import say
 
 AGAIN = "กรุณาเข้าสู่ระบบอีกครั้ง"
 RECEIVED = datetime(2026, 11, 23, 10, 0)  # the world's complaints, filed at NOW: 10:00 in Bangkok
@@ -193,7 +194,7 @@ def test_the_xlsx_export_has_real_date_cells(
     sheet = load_workbook(io.BytesIO(data)).active
     header = [c.value for c in sheet[1]]
     received = header.index("วันที่รับเรื่อง" if language == "th" else "Received")
-    ack_due = received + 5  # COLUMNS: code, received, district, category, status, description, ack_due
+    ack_due = header.index(say("admin.ack_due", language))
     for row in sheet.iter_rows(min_row=2):
         assert row[received].is_date and row[received].value == RECEIVED
         assert row[received].number_format == shown
@@ -206,10 +207,11 @@ def test_the_csv_export_has_iso_dates(client: FlaskClient, world: dict[str, str]
     body = client.get("/admin/complaints/export.csv").get_data(as_text=True)
     rows = list(csv.reader(io.StringIO(body.lstrip("\ufeff"))))
     received = rows[0].index("วันที่รับเรื่อง")
+    ack_column = rows[0].index(say("admin.ack_due", "th"))
     for row in rows[1:]:
         assert row[received] == "2026-11-23 10:00"
         assert datetime.fromisoformat(row[received]) == RECEIVED
-        ack_due = row[received + 5]  # COLUMNS: ..., status, description, ack_due, acknowledged, ...
+        ack_due = row[ack_column]
         assert re.fullmatch(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}", ack_due) and ack_due > row[received]
     assert "พ.ย." not in body  # no Thai text dates
 

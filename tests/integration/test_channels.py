@@ -108,3 +108,54 @@ def test_a_line_complaint_needs_its_citizen(services) -> None:  # type: ignore[n
             longitude=None,
             photos=[],
         )
+
+
+def test_the_monthly_performance_report_breaks_the_month_down_by_channel(services) -> None:  # type: ignore[no-untyped-def]
+    from decimal import Decimal
+
+    from kpi.reports import cpl_r003
+    from models.api_keys import issue_key
+
+    with transaction(services.sessions) as session:
+        key, _ = issue_key(session, "city-website", ENTERED)
+        filed(session, citizen(session), at=ENTERED)
+        filed(session, citizen(session), at=ENTERED)
+        _file_by_phone(session)
+        acting = use_cases.Acting(session, Actor("api", key.id, None, key.name), ENTERED, _links())
+        use_cases.file(
+            acting,
+            None,
+            description="ทางเท้าชำรุด",
+            category="ทางเท้า",
+            district_code="1030",
+            latitude=None,
+            longitude=None,
+            photos=[],
+            reporter=Reporter(channel=Channel.API.value, api_key_id=key.id),
+        )
+        report = cpl_r003(session, "1030", date(2026, 12, 1), datetime(2026, 12, 31, 12, tzinfo=BANGKOK))
+    lines = {line.label_th: (line.count, line.of, line.percent) for line in report.items}
+    assert lines["เรื่องที่ได้รับในเดือน"] == (4, None, None)
+    assert lines["— ทางLINE"] == (2, 4, Decimal("50.00"))
+    assert lines["— ทางโทรศัพท์ (1555)"] == (1, 4, Decimal("25.00"))
+    assert lines["— ทางระบบอื่น (API): city-website"] == (1, 4, Decimal("25.00"))
+    assert not any("หนังสือ" in label for label in lines)  # channels with none are left out
+
+
+def test_the_admin_list_filters_and_shows_the_channel(client, services, world) -> None:  # type: ignore[no-untyped-def]
+    from tests.admin_web import listed, sign_in
+
+    with transaction(services.sessions) as session:
+        phoned = _file_by_phone(session).tracking_code
+    assert sign_in(client, "centre") == 302
+    only_phone = client.get("/admin/complaints", query_string={"channel": "phone"}).get_data(as_text=True)
+    assert listed(only_phone) == {phoned}
+    assert "โทรศัพท์ (1555)" in only_phone
+    every = client.get("/admin/complaints", query_string={"channel": "bogus"}).get_data(as_text=True)
+    assert listed(every) == {phoned, world["ours"], world["theirs"]}  # an unknown channel is no filter
+    page = client.get(f"/admin/complaints/{phoned}").get_data(as_text=True)
+    assert "สมศรี ใจดี" in page and "0812345678" in page and 'data-testid="reported-on"' in page
+    client.get("/admin/logout")
+    assert sign_in(client, "viewer") == 302
+    page = client.get(f"/admin/complaints/{phoned}").get_data(as_text=True)
+    assert "โทรศัพท์ (1555)" in page and "0812345678" not in page  # personal data: not for viewers

@@ -85,6 +85,7 @@ def test_monthly_performance_counts_with_percentages(services):
     lines = {line.key: (line.count, line.of, line.percent) for line in report.items}
     assert lines == {
         "received": (7, None, None),  # A B C D E H I
+        "received_via_line": (7, 7, Decimal("100.00")),  # every one of them came through LINE
         "ack_on_time": (4, 7, Decimal("57.14")),  # B D E I
         "first_progress_on_time": (4, 7, Decimal("57.14")),  # B D E I
         "resolved": (2, 7, Decimal("28.57")),  # B, I (reopened only in December)
@@ -95,7 +96,8 @@ def test_monthly_performance_counts_with_percentages(services):
         "backlog": (6, None, None),  # the five and J from October
     }
     assert report.headers == R003_HEADERS
-    assert report.rows[1] == ("รับเรื่องภายในกำหนด (1 วันทำการ)", 4, 7, Decimal("57.14"))
+    assert report.rows[1] == ("— ทางLINE", 7, 7, Decimal("100.00"))
+    assert report.rows[2] == ("รับเรื่องภายในกำหนด (1 วันทำการ)", 4, 7, Decimal("57.14"))
 
 
 def test_a_month_with_nothing_gives_zeros_and_no_percentages(services):
@@ -144,9 +146,9 @@ def test_xlsx_of_the_performance_report_has_numbers_for_percentages(services):
         report = cpl_r003(s, A, NOV, AS_OF)
     sheet = load_workbook(io.BytesIO(to_xlsx(report))).active
     assert sheet["A1"].value.startswith("CPL_R003 รายงานผลการดำเนินการเรื่องร้องเรียน สำนักงานเขตพระนคร")
-    assert sheet["A6"].value == "รับเรื่องภายในกำหนด (1 วันทำการ)"
-    assert (sheet["B6"].value, sheet["C6"].value, sheet["D6"].value) == (4, 7, 57.14)
-    assert sheet["D6"].number_format == "0.00"
+    assert sheet["A7"].value == "รับเรื่องภายในกำหนด (1 วันทำการ)"
+    assert (sheet["B7"].value, sheet["C7"].value, sheet["D7"].value) == (4, 7, 57.14)
+    assert sheet["D7"].number_format == "0.00"
 
 
 def test_csv_has_a_bom_and_thai_intact(services):
@@ -162,7 +164,7 @@ def test_csv_has_a_bom_and_thai_intact(services):
     assert a[3] == "2 พ.ย. 2569" and a[5] == "อยู่ระหว่างดำเนินการ"
     assert "รับเรื่องล่าช้า" in a[6]
     perf = list(csv.reader(io.StringIO(to_csv(r003).decode("utf-8-sig"))))
-    assert perf[2] == ["รับเรื่องภายในกำหนด (1 วันทำการ)", "4", "7", "57.14"]
+    assert perf[3] == ["รับเรื่องภายในกำหนด (1 วันทำการ)", "4", "7", "57.14"]
     assert perf[1] == ["เรื่องที่ได้รับในเดือน", "7", "", ""]
 
 
