@@ -16,9 +16,11 @@ from flask_wtf.csrf import CSRFProtect
 
 from admin import (  # noqa: F401 - they register their routes on the blueprint
     actions,
+    api_keys_page,
     audit_pages,
     dashboard,
     exports,
+    intake_pages,
     kpi_pages,
     report_pages,
     settings_pages,

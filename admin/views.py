@@ -36,14 +36,14 @@ from sqlalchemy import ColumnElement, Select, and_, func, or_, select
 from sqlalchemy.orm import Session, sessionmaker
 from werkzeug.wrappers import Response
 
-from models import Complaint, ComplaintEvent, Officer, Photo
+from models import ApiKey, Complaint, ComplaintEvent, Officer, Photo
 from models.clock import BANGKOK, clock
 from models.complaint_lifecycle import OPEN_VALUES
-from models.complaints import ComplaintStatus
+from models.complaints import Channel, ComplaintStatus
 from models.db import transaction
 from models.deadlines import OVERDUE_KINDS, overdue_condition
 from models.districts import District, sorted_districts
-from models.staff import SignIn, StaffUser, sign_in
+from models.staff import EVERY_DISTRICT_ROLES, SignIn, StaffUser, sign_in
 from models.thai_dates import THAI_MONTHS_SHORT, buddhist_year, ce_year, date_in
 from models.tracking_codes import normalise_code
 from texts import SECTIONS, template
@@ -324,7 +324,7 @@ def roles_required(*roles: str) -> Callable[[View], View]:
 
 def scope(stmt: Select[Any]) -> Select[Any]:
     """Only the complaints the signed-in user may see."""
-    if current_user.role in ("admin", "viewer"):
+    if current_user.role in EVERY_DISTRICT_ROLES:
         return stmt
     return stmt.where(Complaint.district_code == current_user.district_code)
 
@@ -364,6 +364,10 @@ def due_today(kind: str, now: datetime) -> ColumnElement[bool]:
     return and_(Complaint.status.in_(OPEN), Complaint.next_checkpoint_on == today)
 
 
+CHANNELS = tuple(c.value for c in Channel)
+CONTACT_ROLES = ("admin", "intake", "head", "officer")  # who sees a reporter's name, phone and e-mail
+
+
 @dataclass(frozen=True)
 class Filters:
     """The complaint list's filters, from the query string (anything else unreadable is ignored; a
@@ -373,6 +377,7 @@ class Filters:
     district: str = ""
     status: str = ""
     category: str = ""
+    channel: str = ""  # models.complaints.Channel
     date_from: date | None = None
     date_to: date | None = None
     overdue: str = ""
@@ -399,6 +404,7 @@ class Filters:
             district=args.get("district", "")[:4],
             status=status if status in {st.value for st in ComplaintStatus} else "",
             category=args.get("category", "")[:100],
+            channel=channel if (channel := args.get("channel", "")) in CHANNELS else "",
             date_from=day("from"),
             date_to=day("to"),
             overdue=overdue if overdue in OVERDUE_KINDS else "",
@@ -413,6 +419,7 @@ class Filters:
             "district": self.district,
             "status": self.status,
             "category": self.category,
+            "channel": self.channel,
             "from": self.date_from.isoformat() if self.date_from else "",
             "to": self.date_to.isoformat() if self.date_to else "",
             "overdue": self.overdue,
@@ -428,6 +435,8 @@ class Filters:
             stmt = stmt.where(Complaint.status == self.status)
         if self.category:
             stmt = stmt.where(Complaint.category == self.category)
+        if self.channel:
+            stmt = stmt.where(Complaint.channel == self.channel)
         if self.date_from:
             start = datetime.combine(self.date_from, time.min, tzinfo=BANGKOK)
             stmt = stmt.where(Complaint.created_at >= start)
@@ -474,6 +483,7 @@ def complaints() -> ResponseReturnValue:
         districts=districts,
         categories=categories,
         statuses=[st.value for st in ComplaintStatus],
+        channels=CHANNELS,
         overdue_kinds=OVERDUE_KINDS,
         f=filters,
         query=filters.query(),
@@ -514,10 +524,15 @@ def complaint(code: str) -> ResponseReturnValue:
         for item in (row, *events, *photos):
             s.expunge(item)
         name = district_name(district) if district else "–"
+        client = s.get(ApiKey, row.api_key_id) if row.api_key_id else None
+        client_name = client.name if client else ""
     now = clock.now()
     return render_template(
         "admin/complaint.html",
         c=row,
+        client_name=client_name,
+        # The reporter's contact is personal data: for those who answer the case, not for viewers.
+        show_contact=current_user.role in CONTACT_ROLES,
         events=lines,
         place=place,
         before=before,

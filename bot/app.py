@@ -52,13 +52,17 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     app.extensions["rongtook"] = services
     app.jinja_env.bytecode_cache = COMPILED_TEMPLATES
 
+    from bot.open311 import bp as open311_bp
     from bot.photo_links import bp as photo_links_bp
     from bot.public_api import bp as public_api_bp
+    from bot.public_pages import bp as public_pages_bp
     from bot.webhook import bp as webhook_bp
 
     app.register_blueprint(webhook_bp)
     app.register_blueprint(public_api_bp)
+    app.register_blueprint(public_pages_bp)
     app.register_blueprint(photo_links_bp)
+    app.register_blueprint(open311_bp)
     from admin import init_admin
 
     # Over https (production) the session cookie never travels in clear; the sandbox is plain http.

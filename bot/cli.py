@@ -15,7 +15,7 @@ from typing import Any
 
 from sqlalchemy.exc import OperationalError
 
-from bot import cli_admin, cli_inbox, cli_kpi, cli_reminders, cli_reports, cli_users
+from bot import cli_admin, cli_apikeys, cli_inbox, cli_kpi, cli_reminders, cli_reports, cli_users
 from bot.settings import ConfigError, Settings, settings_from_env
 from models.clock import clock
 
@@ -57,6 +57,7 @@ def main(argv: list[str] | None = None) -> int:
     cli_kpi.add_parser(sub)
     cli_users.add_parser(sub)
     cli_inbox.add_parser(sub)
+    cli_apikeys.add_parser(sub)
     dialogs = sub.add_parser("dialogs", help="the declared dialog tables")
     dialogs.add_argument("action", choices=["diagram"], help="print a dialog table as a Mermaid diagram")
     dialogs.add_argument("--kind", choices=["citizen", "officer"], default="citizen")
@@ -344,6 +345,7 @@ COMMANDS = {
     "kpi": cli_kpi.cmd_kpi,
     "users": cli_users.cmd_users,
     "inbox": cli_inbox.cmd_inbox,
+    "apikeys": cli_apikeys.cmd_apikeys,
 }
 
 if __name__ == "__main__":

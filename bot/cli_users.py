@@ -8,6 +8,7 @@ from typing import Any
 
 from bot.settings import Settings
 from models.clock import clock
+from models.staff import ROLES
 
 
 def add_parser(sub: Any) -> None:
@@ -20,7 +21,7 @@ def add_parser(sub: Any) -> None:
     )
     add = u.add_parser("add", help="make an account; the password from stdin")
     add.add_argument("username")
-    add.add_argument("--role", choices=["admin", "head", "officer", "viewer"], required=True)
+    add.add_argument("--role", choices=ROLES, required=True)
     add.add_argument("--district", help="the district code of a head or officer, e.g. 1030")
     add.add_argument(
         "--password-stdin", action="store_true", required=True, help="read the password from stdin"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
@@ -51,6 +52,12 @@ class Settings:
     # The day the districts started using Rongtook: no monthly KPI summary (step 3) is due for a month
     # before it. A district's own date (admin settings) wins. None: every month of the window counts.
     kpi_start_date: date | None = None
+    # Hosts an Open311 client's media_url may be fetched from (OPEN311_MEDIA_HOSTS); empty: never fetched.
+    open311_media_hosts: frozenset[str] = frozenset()
+    # The intake page's map tiles, a Leaflet URL template (https://…/{z}/{x}/{y}.png) and the credit the
+    # tile server asks for. None: the map shows only the district boundaries, on a plain background.
+    map_tile_url: str | None = None
+    map_tile_attribution: str = ""
 
     @property
     def is_sqlite(self) -> bool:
@@ -162,7 +169,25 @@ def settings_from_env(env: Mapping[str, str] | None = None) -> Settings:
         max_attempts=int(_positive_float(env, "MAX_ATTEMPTS", 8)),
         worker_threads=_whole_number(env, "WORKER_THREADS", 32, 1, 256),
         kpi_start_date=_start_date(env, "KPI_START_DATE"),
+        open311_media_hosts=_host_list(env, "OPEN311_MEDIA_HOSTS"),
+        map_tile_url=_tile_url(env, "MAP_TILE_URL"),
+        map_tile_attribution=get("MAP_TILE_ATTRIBUTION")[:300],
     )
+
+
+def _tile_url(env: Mapping[str, str], name: str) -> str | None:
+    """A tile server's URL template for Leaflet: http(s), with the {z}, {x} and {y} it fills in."""
+    text = env.get(name, "").strip()
+    if not text:
+        return None
+    parsed = urlparse(text)
+    if parsed.scheme not in ("http", "https") or not parsed.netloc:
+        raise ConfigError(name, f"'{text}' is not an http(s) URL")
+    if not all(part in text for part in ("{z}", "{x}", "{y}")):
+        raise ConfigError(
+            name, f"'{text}' lacks {{z}}, {{x}} or {{y}} (e.g. https://tile.example/{{z}}/{{x}}/{{y}}.png)"
+        )
+    return text
 
 
 def _start_date(env: Mapping[str, str], name: str) -> date | None:
@@ -199,3 +224,18 @@ def _whole_number(env: Mapping[str, str], name: str, default: int, low: int, hig
     if not text.isdigit() or not low <= int(text) <= high:
         raise ConfigError(name, f"'{text}' is not a whole number from {low} to {high}")
     return int(text)
+
+
+def _host_list(env: Mapping[str, str], name: str) -> frozenset[str]:
+    """Comma-separated host names or IP addresses (no scheme, port or path), compared in lower case."""
+    hosts = set()
+    for raw in env.get(name, "").split(","):
+        host = raw.strip().lower().removeprefix("[").removesuffix("]")  # [::1] as ::1
+        if not host:
+            continue
+        if not re.fullmatch(r"[a-z0-9.:-]{1,253}", host) or host.startswith((".", "-")):
+            raise ConfigError(
+                name, f"'{raw.strip()}' is not a host name or IP address (e.g. images.example.org)"
+            )
+        hosts.add(host)
+    return frozenset(hosts)

@@ -38,6 +38,11 @@ class ComplaintStatus(enum.StrEnum):
     REJECTED = "rejected"
 
 
+# The open statuses written out (models.complaint_lifecycle.OPEN), for partial indexes and the queries
+# that use them: a planner matches the condition as written, not a bound parameter.
+OPEN_SQL = "status IN ('routed', 'acknowledged', 'in_progress')"
+
+
 class Complaint(Base):
     __tablename__ = "complaints"
     __table_args__ = (
@@ -49,6 +54,18 @@ class Complaint(Base):
         ),
         # An API client's complaints of the last minute (its rate limit), and its own list.
         Index("ix_complaints_api_key_created", "api_key_id", "created_at"),
+        # Open311 GET requests: newest first in a 90-day window, of one district or of all (migration 0014).
+        Index("ix_complaints_district_created", "district_code", "created_at", "id"),
+        Index("ix_complaints_created", "created_at", "id"),
+        # The duplicate hint (models.nearby): open complaints of a category in a band of latitude; only
+        # open rows, so it stays small with a million closed ones (migration 0015).
+        Index(
+            "ix_complaints_open_category_latitude",
+            "category",
+            "latitude",
+            postgresql_where=text(OPEN_SQL),
+            sqlite_where=text(OPEN_SQL),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

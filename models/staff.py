@@ -1,9 +1,11 @@
 """Staff accounts of the admin web: who may sign in, with which role, for which district.
 
 Roles (issue 6): `admin` (the centre: every district, settings, users), `head` and `officer` (their
-own district only), `viewer` (read-only, every district). Passwords are stored as Werkzeug's scrypt
-hashes. Wrong passwords are throttled per account and per address, so guessing is slowed down
-without letting a stranger lock a real user out for long.
+own district only), `viewer` (read-only, every district), `intake` (the centre's call-takers and the
+front desks, issue 15: enter complaints that come by phone, letter or in person, and read every
+district's complaints, but act on none and see no settings or reports). Passwords are stored as
+Werkzeug's scrypt hashes. Wrong passwords are throttled per account and per address, so guessing is
+slowed down without letting a stranger lock a real user out for long.
 """
 
 from __future__ import annotations
@@ -21,8 +23,10 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from models.base import Base, UtcDateTime
 from models.districts import District
 
-ROLES = ("admin", "head", "officer", "viewer")
+ROLES = ("admin", "head", "officer", "viewer", "intake")
 DISTRICT_ROLES = ("head", "officer")  # bound to one district
+EVERY_DISTRICT_ROLES = ("admin", "viewer", "intake")  # read every district's complaints
+INTAKE_ROLES = ("admin", "intake")  # enter complaints from other channels (admin/intake_pages.py)
 USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{2,39}$")
 MIN_PASSWORD = 10
 MAX_FAILURES = 5  # wrong passwords per account (or per address) within FAILURE_WINDOW
@@ -55,12 +59,12 @@ class StaffUser(Base):
 
     def may_see(self, district_code: str | None) -> bool:
         """Whether this user may read a complaint (or report) of that district."""
-        if self.role in ("admin", "viewer"):
+        if self.role in EVERY_DISTRICT_ROLES:
             return True
         return district_code is not None and district_code == self.district_code
 
     def may_act(self, district_code: str | None) -> bool:
-        """Whether this user may change a complaint of that district (viewers never)."""
+        """Whether this user may change a complaint of that district (viewers and intake never)."""
         if self.role == "admin":
             return True
         return self.role in DISTRICT_ROLES and self.may_see(district_code)

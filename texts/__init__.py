@@ -2,7 +2,7 @@
 
 A catalogue has sections: the bot's words on LINE (`TEXTS`, keys without a dot), the reminder pushes
 (`REMINDERS`, "reminder.<key>"), the staff web (`ADMIN`, "admin.<key>") and the KPI's reasons and
-report words (`KPI`, "kpi.<key>"). A text missing in a language falls back to Thai.
+report words (`KPI`, "kpi.<key>") and the public pages (`PUBLIC`, "public.<key>"). A text missing in a language falls back to Thai.
 """
 
 from __future__ import annotations
@@ -15,7 +15,13 @@ LANGUAGES = {"th": th, "en": en}
 CATALOGUES: dict[str, dict[str, str]] = {"th": th.TEXTS, "en": en.TEXTS}  # the bot's words on LINE
 SECTIONS: dict[str, dict[str, dict[str, str]]] = {
     section: {code: getattr(module, attribute) for code, module in LANGUAGES.items()}
-    for section, attribute in (("", "TEXTS"), ("reminder", "REMINDERS"), ("admin", "ADMIN"), ("kpi", "KPI"))
+    for section, attribute in (
+        ("", "TEXTS"),
+        ("reminder", "REMINDERS"),
+        ("admin", "ADMIN"),
+        ("kpi", "KPI"),
+        ("public", "PUBLIC"),
+    )
 }
 KEYWORD_CATALOGUES: dict[str, dict[str, tuple[str, ...]]] = {"th": th.KEYWORDS, "en": en.KEYWORDS}
 

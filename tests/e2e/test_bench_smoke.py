@@ -74,3 +74,35 @@ def test_worker_benchmark_answers_every_event_once_in_order_and_files_every_comp
     assert report.rss_peak_mb > 0 and report.worker_cpu_s > 0
     text = worker_bench.format_report(report)
     assert "events handled per second" in text and ("PASS" in text or "FAIL" in text)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("database", ["sqlite", "postgresql"])
+def test_open311_benchmark_files_and_lists_on_generated_complaints(database: str) -> None:
+    from bench import open311_bench
+
+    if database == "postgresql" and not PG_URL:
+        require_or_skip("TEST_DATABASE_URL is not set")
+    opts = open311_bench.Options(
+        count=2000,
+        days=200,  # dense enough that a 90-day page of one district is not empty
+        rate=10.0,
+        seconds=1.0,
+        senders=2,
+        gets=10,
+        floor_posts=5,
+        workers=1,
+        threads=2,
+        database_url=PG_URL if database == "postgresql" else None,
+    )
+    report = open311_bench.run_benchmark(opts)
+    assert report.database == {"sqlite": "SQLite", "postgresql": "PostgreSQL"}[database]
+    assert report.complaints == 2000 and report.generation["complaints"] == 2000
+    assert (report.post.requests, report.post.ok, report.post.errors) == (10, 10, 0)
+    assert (report.get.requests, report.get.ok, report.get.errors) == (10, 10, 0)
+    assert report.rows_per_page > 0
+    assert report.post_floor.ok == 5 and report.get_floor.ok == 10
+    assert report.stored_matches and report.posted_ok == open311_bench.WARMUP + 10
+    text = open311_bench.format_report(report)
+    assert "floor" in text and ("PASS" in text or "FAIL" in text)
+    assert open311_bench.report_json(report).startswith("{")

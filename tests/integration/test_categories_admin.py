@@ -1,4 +1,5 @@
-"""Categories as data: an admin keeps the list on the web, and LINE offers what the table holds (both databases)."""
+"""Categories as data: an admin keeps the list on the web; LINE offers what the table holds (both databases).
+"""
 
 from __future__ import annotations
 
@@ -44,7 +45,13 @@ def test_an_added_category_is_offered_in_line_and_filed_by_its_thai_name(
 ) -> None:
     csrf = signed(client)
     done = save(
-        client, csrf, code="wasps", name_th="รังแตน", name_en="Wasp nests", keywords="แตน, ต่อ, รังผึ้ง", active="on"
+        client,
+        csrf,
+        code="wasps",
+        name_th="รังแตน",
+        name_en="Wasp nests",
+        keywords="แตน, ต่อ, รังผึ้ง",
+        active="on",
     )
     assert done.status_code == 303
     page = client.get(PAGE).get_data(as_text=True)
@@ -81,11 +88,21 @@ def test_an_english_name_change_shows_at_once_and_the_thai_name_stays(
 ) -> None:
     csrf = signed(client)
     response = save(
-        client, csrf, code="road", name_th="ถนนใหม่", name_en="Roads and lanes", group_en="Streets", active="on"
+        client,
+        csrf,
+        code="road",
+        name_th="ถนนใหม่",
+        name_en="Roads and lanes",
+        group_en="Streets",
+        active="on",
     )
     assert response.status_code == 303
     row = category(services, "road")
-    assert row is not None and (row.name_th, row.name_en, row.group_en) == ("ถนน", "Roads and lanes", "Streets")
+    assert row is not None and (row.name_th, row.name_en, row.group_en) == (
+        "ถนน",
+        "Roads and lanes",
+        "Streets",
+    )
 
 
 BAD = [
@@ -96,7 +113,10 @@ BAD = [
     ({"code": "new4", "name_th": "ใหม่", "name_en": ""}, "กรุณากรอกชื่อภาษาอังกฤษ"),
     ({"code": "other", "name_en": "Other"}, "ต้องเปิดใช้งานเสมอ"),
     ({"code": "road", "name_en": "Roads", "position": "-3", "active": "on"}, "ลำดับต้องเป็นตัวเลข"),
-    ({"code": "new5", "name_th": "ใหม่", "name_en": "x", "keywords": ",".join(["ก"] * 51)}, "คำที่บ่งบอกยาวเกินไป"),
+    (
+        {"code": "new5", "name_th": "ใหม่", "name_en": "x", "keywords": ",".join(["ก"] * 51)},
+        "คำที่บ่งบอกยาวเกินไป",
+    ),
 ]
 
 

@@ -1,0 +1,144 @@
+"""`/c/<tracking code>`: a complaint's progress as a page, for anyone holding its code.
+
+For reporters without LINE above all (a call to 1555, a letter, another system): the call-taker reads
+them the code, and this page is how they follow it. Like the JSON status API (`bot.public_api`) it
+shows nothing personal: no name, no contact, not the reporter's own description (people write phone
+numbers and addresses into it); what the district wrote in answer, and when, is public.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+
+from flask import Blueprint, current_app, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+from sqlalchemy import select
+
+from bot.public_api import PUBLIC_EVENTS
+from bot.services import Services
+from models import Complaint, ComplaintEvent, District
+from models.clock import BANGKOK, clock
+from models.db import transaction
+from models.deadlines import deadlines_for, local_date, next_deadline
+from models.thai_dates import date_in
+from models.tracking_codes import normalise_code
+from models.working_days import load_calendar
+from texts import say
+
+log = logging.getLogger(__name__)
+bp = Blueprint("public_pages", __name__, template_folder="templates")
+
+
+def _lang() -> str:
+    chosen = request.args.get("lang", "")
+    if chosen in ("th", "en"):
+        return chosen
+    best = request.accept_languages.best_match(["th", "en"])
+    return "en" if best == "en" else "th"
+
+
+@dataclass(frozen=True)
+class Step:
+    at: str
+    what: str
+    text: str
+
+
+@dataclass(frozen=True)
+class Deadline:
+    what: str
+    due: str
+    verdict: str  # met | late | open | missed
+
+
+@bp.get("/c")
+def lookup() -> ResponseReturnValue:
+    """A box for the code; a typed code (any spacing or case) goes to its page."""
+    lang = _lang()
+    typed = request.args.get("code", "")[:40]
+    if typed:
+        code = normalise_code(typed)
+        if code:
+            return redirect(url_for("public_pages.status", code=code, lang=request.args.get("lang")))
+        log.info("public page: unreadable code %r", typed)
+        return render_template("public/lookup.html", lang=lang, t=_t(lang), typed=typed, bad=True), 400
+    return render_template("public/lookup.html", lang=lang, t=_t(lang), typed="", bad=False)
+
+
+@bp.get("/c/<code>")
+def status(code: str) -> ResponseReturnValue:
+    lang = _lang()
+    t = _t(lang)
+    normalised = normalise_code(code)
+    services: Services = current_app.extensions["rongtook"]
+    with transaction(services.sessions) as session:
+        complaint = (
+            session.scalar(select(Complaint).where(Complaint.tracking_code == normalised))
+            if normalised
+            else None
+        )
+        if complaint is None:
+            log.info("public page: no complaint %r", code[:40])
+            return render_template("public/lookup.html", lang=lang, t=t, typed=code[:40], bad=True), 404
+        district = session.get(District, complaint.district_code) if complaint.district_code else None
+        office = (district.name_th if lang == "th" else district.name_en) if district else t("centre")
+        events = list(
+            session.scalars(
+                select(ComplaintEvent)
+                .where(ComplaintEvent.complaint_id == complaint.id)
+                .order_by(ComplaintEvent.id)
+            )
+        )
+        deadlines = deadlines_for(complaint, lambda: events, load_calendar(session))
+        now = clock.now()
+        upcoming = next_deadline(complaint, deadlines, now)
+        steps = [
+            Step(_when(e.at, lang), t(f"event_{e.kind}"), e.text if PUBLIC_EVENTS[e.kind] and e.text else "")
+            for e in events
+            if e.kind in PUBLIC_EVENTS
+        ]
+        rows = [
+            _deadline(t("deadline_ack"), deadlines.ack_due_at, deadlines.acknowledged_at, now, lang, t),
+            _deadline(
+                t("deadline_first_progress"),
+                deadlines.first_progress_due_at,
+                complaint.first_progress_at,
+                now,
+                lang,
+                t,
+            ),
+        ]
+        page = render_template(
+            "public/status.html",
+            lang=lang,
+            t=t,
+            c=complaint,
+            office=office,
+            steps=steps,
+            deadlines=[row for row in rows if row is not None],
+            upcoming=(t(f"next_{upcoming.kind}"), date_in(local_date(upcoming.due_at), lang))
+            if upcoming
+            else None,
+            received=_when(complaint.created_at, lang),
+        )
+    return page
+
+
+def _t(lang: str):  # type: ignore[no-untyped-def]
+    return lambda key, **values: say(f"public.{key}", lang, **values)
+
+
+def _when(moment: datetime | object, lang: str) -> str:
+    if isinstance(moment, datetime):
+        local = moment.astimezone(BANGKOK)
+        return f"{date_in(local.date(), lang)} {local:%H:%M}"
+    return date_in(moment, lang)  # type: ignore[arg-type]
+
+
+def _deadline(what, due, done, now, lang, t) -> Deadline | None:  # type: ignore[no-untyped-def]
+    if due is None:
+        return None
+    verdict = ("met" if done <= due else "late") if done is not None else ("missed" if now > due else "open")
+    return Deadline(what, date_in(local_date(due), lang), t(f"verdict_{verdict}"))
