@@ -398,32 +398,37 @@ class FloorDb:
         cur.fetchone()
         form = filing.form
         name = " ".join(x for x in (form.get("first_name"), form.get("last_name")) if x) or None
-        cur.execute(
-            self.sql(
-                "INSERT INTO complaints (tracking_code, channel, api_key_id, reporter_name, reporter_phone, "
-                "reporter_email, district_code, category, description, latitude, longitude, status, "
-                "created_at, routed_at, section, ack_due_at, reopen_count) "
-                "VALUES (%s, 'api', %s, %s, %s, %s, %s, %s, %s, %s, %s, 'routed', %s, %s, %s, %s, 0) "
-                "RETURNING id"
-            ),
-            (
-                new_tracking_code(now.astimezone(BANGKOK).date()),
-                key[0],
-                name,
-                form.get("phone"),
-                form.get("email"),
-                filing.district,
-                filing.category,
-                form["description"],
-                filing.latitude,
-                filing.longitude,
-                self.stamp(now),
-                self.stamp(now),
-                section,
-                self.stamp(ack_due(now, cal)),
-            ),
-        )
-        complaint_id = cur.fetchone()[0]
+        # A code already taken (a million codes are) is drawn again, as the app does.
+        for _ in range(5):
+            cur.execute(
+                self.sql(
+                    "INSERT INTO complaints (tracking_code, channel, api_key_id, reporter_name, "
+                    "reporter_phone, reporter_email, district_code, category, description, latitude, longitude, status, "
+                    "created_at, routed_at, section, ack_due_at, reopen_count) "
+                    "VALUES (%s, 'api', %s, %s, %s, %s, %s, %s, %s, %s, %s, 'routed', %s, %s, %s, %s, 0) "
+                    "ON CONFLICT (tracking_code) DO NOTHING RETURNING id"
+                ),
+                (
+                    new_tracking_code(now.astimezone(BANGKOK).date()),
+                    key[0],
+                    name,
+                    form.get("phone"),
+                    form.get("email"),
+                    filing.district,
+                    filing.category,
+                    form["description"],
+                    filing.latitude,
+                    filing.longitude,
+                    self.stamp(now),
+                    self.stamp(now),
+                    section,
+                    self.stamp(ack_due(now, cal)),
+                ),
+            )
+            row = cur.fetchone()
+            if row is not None:
+                break
+        complaint_id = row[0]
         data = json.dumps({"category": filing.category, "latitude": filing.latitude, "channel": "api"})
         cur.execute(
             self.sql(

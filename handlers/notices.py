@@ -102,10 +102,16 @@ def officer_cards(
         )
     )
     pushes: list[Push] = []
+    # Read once for all the district's officers (the session does not keep unreferenced rows).
+    district = session.get(District, complaint.district_code) if complaint.district_code else None
+    before = citizen_photos(session, complaint, limit=1)
     for officer in officers:
         assert officer.line_user_id is not None
         messages = [replies.text(note)] if note else []
-        messages.append(complaint_card(session, complaint, officer.line_user_id, links, cause=cause))
+        card = complaint_card(
+            session, complaint, officer.line_user_id, links, cause=cause, district=district, before=before
+        )
+        messages.append(card)
         pushes.append((officer.line_user_id, messages))
     return pushes
 
@@ -117,14 +123,18 @@ def complaint_card(
     links: Links,
     lang: str = "th",
     cause: ComplaintEvent | None = None,
+    district: District | None = None,
+    before: list[Photo] | None = None,
 ) -> LineMessage:
     """The officer's card: what, where, when due, and the buttons that fit the complaint's status.
 
     Titled by its `cause` when it is pushed because of one (`officer_cards`); without one (the
     answer to an officer's own tap) by the complaint's current status. Its photo is the citizen's.
     """
-    district = session.get(District, complaint.district_code) if complaint.district_code else None
-    before = citizen_photos(session, complaint, limit=1)
+    if district is None and complaint.district_code:
+        district = session.get(District, complaint.district_code)
+    if before is None:
+        before = citizen_photos(session, complaint, limit=1)
     status = say(f"status_{complaint.status}", lang)
     rows: list[dict[str, Any]] = [
         {

@@ -392,6 +392,9 @@ def _file(
 ) -> list[dict[str, str]]:
     """File the checked request through the one filing use case; the answer's body."""
     settings = _services().settings
+    # Held for the whole filing: the session keeps a row only while something refers to it, and the
+    # cards and the notice below read this district again.
+    district = session.get(District, where.district_code)
     stored = [save_photo(session, settings.photo_dir, m.data, m.content_type, now) for m in photos]
     duplicates = (
         _duplicates(session, category.name_th, where.latitude, where.longitude)
@@ -420,7 +423,9 @@ def _file(
         # At most once a minute: every POST writing the key's row would queue the client's parallel
         # requests behind one another on its lock.
         key.last_used_at = now
-    log.info("open311 %s filed %s (%s)", key.name, complaint.tracking_code, complaint.district_code)
+    log.info(
+        "open311 %s filed %s (%s)", key.name, complaint.tracking_code, district.code if district else "-"
+    )
     return [
         {"service_request_id": complaint.tracking_code, "service_notice": _notice(session, complaint, lang)}
     ]
