@@ -41,7 +41,6 @@ import shutil
 import signal
 import sqlite3
 import statistics
-import subprocess
 import sys
 import tempfile
 import threading
@@ -70,7 +69,8 @@ from bench.complaint_generator import (
     load_corpus,
 )
 from bench.pg_schema import schema_url
-from bench.runs import DEFAULT_PG
+from bench.runs import DEFAULT_PG, loadavg
+from bench.runs import release as release_database
 from bench.webhook_bench import (
     HOST,
     Server,
@@ -403,8 +403,8 @@ class FloorDb:
             cur.execute(
                 self.sql(
                     "INSERT INTO complaints (tracking_code, channel, api_key_id, reporter_name, "
-                    "reporter_phone, reporter_email, district_code, category, description, latitude, longitude, status, "
-                    "created_at, routed_at, section, ack_due_at, reopen_count) "
+                    "reporter_phone, reporter_email, district_code, category, description, latitude, "
+                    "longitude, status, created_at, routed_at, section, ack_due_at, reopen_count) "
                     "VALUES (%s, 'api', %s, %s, %s, %s, %s, %s, %s, %s, %s, 'routed', %s, %s, %s, %s, 0) "
                     "ON CONFLICT (tracking_code) DO NOTHING RETURNING id"
                 ),
@@ -572,24 +572,7 @@ def bench_database(opts: Options, workdir: Path) -> Iterator[tuple[str, str | No
 
 
 def release(env: dict[str, str], workdir: Path) -> None:
-    done = subprocess.run(
-        rongtook_command() + ["release"],
-        env=env,
-        cwd=workdir,
-        capture_output=True,
-        text=True,
-        timeout=RELEASE_TIMEOUT_S,
-        check=False,
-    )
-    if done.returncode != 0:
-        raise RuntimeError(f"rongtook release failed ({done.returncode}):\n{done.stdout}\n{done.stderr}")
-
-
-def _loadavg() -> float | None:
-    try:
-        return round(os.getloadavg()[0], 2)
-    except OSError:
-        return None
+    release_database(env, workdir, RELEASE_TIMEOUT_S)
 
 
 def run_benchmark(opts: Options, log: Any = None) -> Report:
@@ -597,7 +580,7 @@ def run_benchmark(opts: Options, log: Any = None) -> Report:
         if log is not None:
             print(msg, file=log, flush=True)
 
-    load_before = _loadavg()
+    load_before = loadavg()
     workdir = Path(tempfile.mkdtemp(prefix="rongtook-open311-", dir=opts.db_dir))
     try:
         with ExitStack() as stack:
@@ -724,7 +707,7 @@ def run_benchmark(opts: Options, log: Any = None) -> Report:
             "schema": schema,
             "python": platform.python_version(),
             "cpus": os.cpu_count(),
-            "loadavg_1min": {"before": load_before, "after": _loadavg()},
+            "loadavg_1min": {"before": load_before, "after": loadavg()},
         }
         return Report(
             database=database,

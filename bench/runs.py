@@ -5,13 +5,45 @@ from __future__ import annotations
 import argparse
 import os
 import signal
+import subprocess
 import sys
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any, TypeVar
 
 DEFAULT_PG = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 
 Report = TypeVar("Report")
+
+
+def rongtook_command() -> list[str]:
+    """`<venv>/bin/rongtook`, the console script beside this interpreter; `python -m bot.cli` if absent."""
+    script = Path(sys.executable).parent / "rongtook"
+    return [str(script)] if script.exists() else [sys.executable, "-m", "bot.cli"]
+
+
+def release(env: dict[str, str], workdir: Path, timeout_s: float = 300.0) -> str:
+    """`rongtook release` on the fresh database (migrate, load the districts); what it printed."""
+    done = subprocess.run(
+        rongtook_command() + ["release"],
+        env=env,
+        cwd=workdir,
+        capture_output=True,
+        text=True,
+        timeout=timeout_s,
+        check=False,
+    )
+    if done.returncode != 0:
+        raise RuntimeError(f"rongtook release failed ({done.returncode}):\n{done.stdout}\n{done.stderr}")
+    return done.stdout.strip()
+
+
+def loadavg() -> float | None:
+    """The machine's 1-minute load average, printed beside the figures (other work skews them)."""
+    try:
+        return round(os.getloadavg()[0], 2)
+    except OSError:
+        return None
 
 
 def add_run_options(p: argparse.ArgumentParser) -> None:

@@ -43,7 +43,8 @@ from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from bench.runs import add_run_options, database_urls, run_each
+from bench.runs import add_run_options, database_urls, loadavg, rongtook_command, run_each
+from bench.runs import release as release_database
 from bot.sandbox.events import new_id, new_user_id, sign_body, text_event, webhook_body
 from bot.settings import SANDBOX_SECRET
 from models.clock import clock
@@ -208,12 +209,6 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def rongtook_command() -> list[str]:
-    """`<venv>/bin/rongtook`, the console script beside this interpreter; `python -m bot.cli` if absent."""
-    script = Path(sys.executable).parent / "rongtook"
-    return [str(script)] if script.exists() else [sys.executable, "-m", "bot.cli"]
-
-
 def server_env(workdir: Path, opts: Options, db_url: str, port: int | None = None) -> dict[str, str]:
     env = dict(os.environ)
     env.update(
@@ -236,18 +231,7 @@ def server_env(workdir: Path, opts: Options, db_url: str, port: int | None = Non
 
 def release(workdir: Path, opts: Options, db_url: str) -> str:
     """`rongtook release` on the fresh database: migrate and load the districts."""
-    done = subprocess.run(
-        rongtook_command() + ["release"],
-        env=server_env(workdir, opts, db_url),
-        cwd=workdir,
-        capture_output=True,
-        text=True,
-        timeout=RELEASE_TIMEOUT_S,
-        check=False,
-    )
-    if done.returncode != 0:
-        raise RuntimeError(f"rongtook release failed ({done.returncode}):\n{done.stdout}\n{done.stderr}")
-    return done.stdout.strip()
+    return release_database(server_env(workdir, opts, db_url), workdir, RELEASE_TIMEOUT_S)
 
 
 def start_server(name: str, command: list[str], workdir: Path, opts: Options, db_url: str) -> Server:
@@ -578,13 +562,6 @@ def backend_of(opts: Options) -> str:
 # --------------------------------------------------------------------------- the run
 
 
-def _loadavg() -> float | None:
-    try:
-        return round(os.getloadavg()[0], 2)
-    except OSError:
-        return None
-
-
 def run_benchmark(opts: Options, log: Any = None) -> Report:
     """Start both servers, run both modes against both, stop them; the figures and the verdicts."""
 
@@ -592,7 +569,7 @@ def run_benchmark(opts: Options, log: Any = None) -> Report:
         if log is not None:
             print(msg, file=log, flush=True)
 
-    load_before = _loadavg()
+    load_before = loadavg()
     workdir = Path(tempfile.mkdtemp(prefix="rongtook-bench-", dir=opts.db_dir))
     try:
         with ExitStack() as stack:
@@ -644,7 +621,7 @@ def run_benchmark(opts: Options, log: Any = None) -> Report:
             inbox_rows = count_inbox(db_url)
         report = _report(opts, results, warmup_ok, rongtook_ok, inbox_rows)
         # Other work on the machine skews the figures: say how busy it was.
-        report.environment["loadavg_1min"] = {"before": load_before, "after": _loadavg()}
+        report.environment["loadavg_1min"] = {"before": load_before, "after": loadavg()}
         return report
     finally:
         if opts.keep:

@@ -43,6 +43,7 @@ from typing import Any
 
 from bench.line_standin import reply_token
 from bench.runs import add_run_options, database_urls, run_each
+from bench.runs import release as release_database
 from bench.webhook_bench import (
     HOST,
     Client,
@@ -708,17 +709,7 @@ def run_benchmark(opts: Options, log: Any = sys.stderr) -> Report:
             wait_standin(line)
             env = app_env(workdir, opts, db_url, line.port, secret, key)
             print(f"workdir {workdir}; {database}; rongtook release …", file=log, flush=True)
-            done = subprocess.run(
-                rongtook_command() + ["release"],
-                env=env,
-                cwd=workdir,
-                capture_output=True,
-                text=True,
-                timeout=RELEASE_TIMEOUT_S,
-                check=False,
-            )
-            if done.returncode != 0:
-                raise RuntimeError(f"rongtook release failed:\n{done.stdout}\n{done.stderr}")
+            release_database(env, workdir, RELEASE_TIMEOUT_S)
             web = stack.enter_context(
                 running(start("web", rongtook_command() + ["web"], env, workdir, free_port()))
             )

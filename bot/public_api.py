@@ -7,18 +7,20 @@ complaint, and when, is public.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
 from flask import Blueprint, current_app, jsonify
 from flask.typing import ResponseReturnValue
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from bot.services import Services
 from models import Complaint, ComplaintEvent, District
 from models.clock import BANGKOK
 from models.db import transaction
-from models.deadlines import deadlines_for
+from models.deadlines import ComplaintDeadlines, deadlines_for
 from models.tracking_codes import normalise_code
 from models.working_days import load_calendar
 
@@ -36,29 +38,52 @@ PUBLIC_EVENTS = {
 }
 
 
+@dataclass(frozen=True)
+class PublicRecord:
+    """A complaint as anyone holding its code may see it (this API and the page `/c/<code>`)."""
+
+    complaint: Complaint
+    district: District | None
+    events: list[ComplaintEvent]
+    deadlines: ComplaintDeadlines
+
+
+def public_record(session: Session, code: str) -> PublicRecord | None:
+    """The complaint with this code (typed any way), or None."""
+    normalised = normalise_code(code)
+    complaint = (
+        session.scalar(select(Complaint).where(Complaint.tracking_code == normalised)) if normalised else None
+    )
+    if complaint is None:
+        return None
+    district = session.get(District, complaint.district_code) if complaint.district_code else None
+    events = list(
+        session.scalars(
+            select(ComplaintEvent)
+            .where(ComplaintEvent.complaint_id == complaint.id)
+            .order_by(ComplaintEvent.id)
+        )
+    )
+    return PublicRecord(
+        complaint, district, events, deadlines_for(complaint, lambda: events, load_calendar(session))
+    )
+
+
 @bp.get("/complaints/<code>")
 def complaint_status(code: str) -> ResponseReturnValue:
     services: Services = current_app.extensions["rongtook"]
-    normalised = normalise_code(code)
     with transaction(services.sessions) as session:
-        complaint = (
-            session.scalar(select(Complaint).where(Complaint.tracking_code == normalised))
-            if normalised
-            else None
-        )
-        if complaint is None:
+        record = public_record(session, code)
+        if record is None:
             return jsonify(
                 error="not_found", message="ไม่พบเรื่องร้องเรียนรหัสนี้ / no complaint with this code"
             ), 404
-        district = session.get(District, complaint.district_code) if complaint.district_code else None
-        events = list(
-            session.scalars(
-                select(ComplaintEvent)
-                .where(ComplaintEvent.complaint_id == complaint.id)
-                .order_by(ComplaintEvent.id)
-            )
+        complaint, district, events, deadlines = (
+            record.complaint,
+            record.district,
+            record.events,
+            record.deadlines,
         )
-        deadlines = deadlines_for(complaint, lambda: events, load_calendar(session))
         body: dict[str, Any] = {
             "code": complaint.tracking_code,
             "status": complaint.status,

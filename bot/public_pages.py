@@ -14,17 +14,14 @@ from datetime import datetime
 
 from flask import Blueprint, current_app, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
-from sqlalchemy import select
 
-from bot.public_api import PUBLIC_EVENTS
+from bot.public_api import PUBLIC_EVENTS, public_record
 from bot.services import Services
-from models import Complaint, ComplaintEvent, District
 from models.clock import BANGKOK, clock
 from models.db import transaction
-from models.deadlines import deadlines_for, local_date, next_deadline
+from models.deadlines import local_date, next_deadline
 from models.thai_dates import date_in
 from models.tracking_codes import normalise_code
-from models.working_days import load_calendar
 from texts import say
 
 log = logging.getLogger(__name__)
@@ -71,27 +68,19 @@ def lookup() -> ResponseReturnValue:
 def status(code: str) -> ResponseReturnValue:
     lang = _lang()
     t = _t(lang)
-    normalised = normalise_code(code)
     services: Services = current_app.extensions["rongtook"]
     with transaction(services.sessions) as session:
-        complaint = (
-            session.scalar(select(Complaint).where(Complaint.tracking_code == normalised))
-            if normalised
-            else None
-        )
-        if complaint is None:
+        record = public_record(session, code)
+        if record is None:
             log.info("public page: no complaint %r", code[:40])
             return render_template("public/lookup.html", lang=lang, t=t, typed=code[:40], bad=True), 404
-        district = session.get(District, complaint.district_code) if complaint.district_code else None
-        office = (district.name_th if lang == "th" else district.name_en) if district else t("centre")
-        events = list(
-            session.scalars(
-                select(ComplaintEvent)
-                .where(ComplaintEvent.complaint_id == complaint.id)
-                .order_by(ComplaintEvent.id)
-            )
+        complaint, district, events, deadlines = (
+            record.complaint,
+            record.district,
+            record.events,
+            record.deadlines,
         )
-        deadlines = deadlines_for(complaint, lambda: events, load_calendar(session))
+        office = (district.name_th if lang == "th" else district.name_en) if district else t("centre")
         now = clock.now()
         upcoming = next_deadline(complaint, deadlines, now)
         steps = [

@@ -1,5 +1,4 @@
-"""Categories as data: an admin keeps the list on the web; LINE offers what the table holds (both databases).
-"""
+"""Categories as data: admins keep the list on the web; LINE offers what the table holds (both databases)."""
 
 from __future__ import annotations
 
