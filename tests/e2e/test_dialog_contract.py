@@ -155,7 +155,10 @@ def converse(chat: Chat, services: Services, stub: LineStub, lang: str) -> Conve
     d.step("photo", chat.photo(), say("photo_added", lang, count=1))
     d.tap("photos done", "qr_photos_done", expect=lead("ask_location"))
     d.step("location in Bangkok", chat.location(*JATUJAK, address="ถนนพหลโยธิน"), lead("ask_category"))
-    first_card = d.tap("category", "แสงสว่าง", expect=lead("summary_title"))
+    lighting = (
+        "แสงสว่าง" if lang == "th" else "Street lighting"
+    )  # the category's button in the reader's language
+    first_card = d.tap("category", lighting, expect=lead("summary_title"))
     assert "hero" in flex_cards(first_card)[0]["contents"], "the summary shows the photo"
     d.tap("edit", "qr_edit", expect=lead("ask_edit"))
     d.tap("edit the category", "qr_edit_category", expect=lead("ask_category"))
@@ -190,7 +193,7 @@ def converse(chat: Chat, services: Services, stub: LineStub, lang: str) -> Conve
     d.step("photo first", chat.photo(), lead("ask_description"))
     d.text("describe", "เสาไฟหน้าซอย 5 ไม่ติด", lead("ask_location"))
     d.step("the same place", chat.location(*JATUJAK), lead("ask_category"))
-    d.tap("category", "แสงสว่าง", expect=lead("duplicates_found"))
+    d.tap("category", lighting, expect=lead("duplicates_found"))
     assert code in chat.said()  # the notice names the first complaint, a few metres away
     d.tap("edit", "qr_edit", expect=lead("ask_edit"))
     d.tap("edit the location", "qr_edit_location", expect=lead("ask_location"))
