@@ -27,6 +27,9 @@ from tests.line_stub import LineStub, Recorded
 from tests.worker_common import Clock, make_worker
 
 LINE_DELAY_S = 0.1
+# Long enough that the worker's threads handle their next events while a call waits, even on a
+# loaded CI machine where handling one event can take tens of milliseconds.
+OVERLAP_DELAY_S = 0.4
 
 
 @pytest.fixture
@@ -84,7 +87,7 @@ def send_texts(client, users: list[str], per_user: int) -> dict[str, str]:  # ty
 
 
 def test_calls_for_different_chats_overlap_while_each_chat_keeps_its_order(client, services, stub, clock):
-    stub.delay_s = {"/v2/bot/": LINE_DELAY_S}
+    stub.delay_s = {"/v2/bot/": OVERLAP_DELAY_S}
     users = [ev.new_user_id() for _ in range(12)]
     users_by_token = send_texts(client, users, per_user=3)
     tokens_in_order = {u: [t for t, owner in users_by_token.items() if owner == u] for u in users}
