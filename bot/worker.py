@@ -33,7 +33,7 @@ from models import InboxEvent, OutboxMessage
 from models.clock import clock as app_clock
 from models.db import transaction
 from models.districts import DistrictLocator
-from models.outbox import chunks, enqueue, queue_pushes
+from models.outbox import Queued, chunks, enqueue, queue_pushes
 from models.queue_ops import (
     RetryPolicy,
     claim,
@@ -439,7 +439,7 @@ class Worker:
             return [Outgoing.of(r) for r in rows]
 
     def _take_next(
-        self, session: Session, chat_key: str, queued: list[OutboxMessage] | None = None
+        self, session: Session, chat_key: str, queued: list[Queued] | None = None
     ) -> Outgoing | None:
         """The chat's next message if it is due and nothing earlier of the chat is unfinished.
 
@@ -557,11 +557,11 @@ class Worker:
 
 def queue_response(
     session: Session, event: Event, response: Response, *, now: datetime, inbox_id: int | None
-) -> list[OutboxMessage]:
+) -> list[Queued]:
     """Write what a handler wants sent into the outbox, in the handler's transaction; returns the rows."""
     user_id = _user_id(event)
     token = getattr(event, "reply_token", None)
-    rows: list[OutboxMessage] = []
+    rows: list[Queued] = []
     if user_id and response.reply:
         for index, chunk in enumerate(chunks(response.reply)):
             first = index == 0 and bool(token)
@@ -574,7 +574,7 @@ def queue_response(
                 reply_token=token if first else None,
                 reply_token_at=_event_time(event) if first else None,
             )
-            rows.append(row)
+            rows.append(Queued(row.id, row.chat_key))
     return rows + queue_pushes(session, response.pushes, now=now, inbox_id=inbox_id)
 
 

@@ -87,11 +87,13 @@ def officer_cards(
     links: Links,
     note: str | None = None,
     event: ComplaintEvent | None = None,
+    before: list[Photo] | None = None,
 ) -> list[Push]:
     """Every active, linked officer of the complaint's district gets a card (buttons signed for them).
 
     The card is titled by `event`, what brought the complaint to them (filed, transferred in,
     reopened): by default the latest such event of the complaint. A `note` goes before the card.
+    `before`: the citizen's first photo when the caller has it (read from the database otherwise).
     """
     cause = event if event is not None else _arrival(session, complaint)
     officers = session.scalars(
@@ -104,7 +106,8 @@ def officer_cards(
     pushes: list[Push] = []
     # Read once for all the district's officers (the session does not keep unreferenced rows).
     district = session.get(District, complaint.district_code) if complaint.district_code else None
-    before = citizen_photos(session, complaint, limit=1)
+    if before is None:
+        before = citizen_photos(session, complaint, limit=1)
     for officer in officers:
         assert officer.line_user_id is not None
         messages = [replies.text(note)] if note else []

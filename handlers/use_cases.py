@@ -70,10 +70,12 @@ def file(acting: Acting, citizen: Citizen | None, **complaint: Any) -> Complaint
     (its `reporter=`), entered by `acting.actor` (a call-taker, an API client)."""
     session = acting.session
     entered_by = None if citizen is not None else acting.actor
-    filed = operations.file_complaint(
+    filed, event = operations.filed_complaint(
         session, citizen, at=acting.at, calendar=load_calendar(session), entered_by=entered_by, **complaint
     )
-    acting.tell(officer_cards(session, filed, acting.links, note=None))
+    # The card's title and photo are what was just written: no need to read them back.
+    before = sorted(complaint.get("photos") or [], key=lambda photo: photo.id)[:1]
+    acting.tell(officer_cards(session, filed, acting.links, note=None, event=event, before=before))
     return filed
 
 

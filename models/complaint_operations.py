@@ -124,7 +124,12 @@ def _clean(text: str | None, what: str) -> str:
     return cleaned
 
 
-def file_complaint(
+def file_complaint(session: Session, citizen: Citizen | None, **complaint: Any) -> Complaint:
+    """File and route a complaint (`filed_complaint`'s fields); the new complaint."""
+    return filed_complaint(session, citizen, **complaint)[0]
+
+
+def filed_complaint(
     session: Session,
     citizen: Citizen | None,
     *,
@@ -142,7 +147,7 @@ def file_complaint(
     calendar: WorkingCalendar | None = None,
     reporter: Reporter | None = None,
     entered_by: Actor | None = None,
-) -> Complaint:
+) -> tuple[Complaint, ComplaintEvent]:
     """File a complaint received at `at` (the LINE event's time, or when staff or a client entered it)
     and route it to its district.
 
@@ -154,7 +159,8 @@ def file_complaint(
     `routed_by` says how the district was found: "location" (the point's polygon) or "citizen"
     (picked by the citizen, e.g. when the location could not be shared). `possible_duplicates`
     (nearest first) are open complaints nearby that officers should look at. With a `calendar` the
-    acknowledgement deadline is stored on the row (RULES §2).
+    acknowledgement deadline is stored on the row (RULES §2). Returns the complaint and its "filed"
+    event (what the officers' cards are titled by, without reading it back).
     """
     duplicates = possible_duplicates or []
     reporter = reporter or Reporter()
@@ -220,7 +226,7 @@ def file_complaint(
     for photo in photos:
         photo.complaint_id, photo.event_id = complaint.id, filed.id
     session.flush()
-    return complaint
+    return complaint, filed
 
 
 def _with_unique_code(session: Session, build: Any, day: date) -> Complaint:
