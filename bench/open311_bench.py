@@ -103,6 +103,7 @@ RELEASE_TIMEOUT_S = 300.0
 REQUEST_TIMEOUT_S = 30.0
 GRACE_S = 30.0  # a POST not sent this long after its scheduled time is counted as an error
 WARMUP = 10
+WARMUP_PER_SENDER = 5  # POSTs per connection before measuring: every web worker and thread warmed
 PATH = "/open311/v2/requests.json"
 DISTRICT_CODES = tuple(code for code, _, _ in BANGKOK_DISTRICTS)
 
@@ -615,7 +616,8 @@ def run_benchmark(opts: Options, log: Any = None) -> Report:
                 calendar = load_calendar(session)
 
             n_posts = max(1, round(opts.rate * opts.seconds))
-            posts = filings(WARMUP + n_posts + opts.floor_posts, opts.seed, shapes)
+            warm_posts = WARMUP + WARMUP_PER_SENDER * opts.senders
+            posts = filings(warm_posts + n_posts + opts.floor_posts, opts.seed, shapes)
             bodies = [urlencode({"api_key": secret, **f.form}).encode() for f in posts]
             asks = windows(WARMUP + opts.gets, opts.seed, oldest, now)
             size = opts.page_size or DEFAULT_PAGE_SIZE
@@ -635,13 +637,16 @@ def run_benchmark(opts: Options, log: Any = None) -> Report:
             warm_ok = 0
             for body in bodies[:WARMUP]:
                 warm_ok += filed_code(*conn.request("POST", PATH, body)) is not None
+            # Then as the measured run sends them, so each connection (and so each web worker and
+            # thread that serves one) has its database connection and caches before it is timed.
+            warm_ok += post_open_loop(port, bodies[WARMUP:warm_posts], opts.rate, opts.senders)[1]
             for district, since, until in asks[:WARMUP]:
                 conn.request("GET", list_path(district, since, until, opts.page_size))
                 floor.page(district, since, until, size)
 
             say(f"POST: {opts.rate:g}/s for {opts.seconds:g} s over {opts.senders} connections …")
             post, post_codes = post_open_loop(
-                port, bodies[WARMUP : WARMUP + n_posts], opts.rate, opts.senders
+                port, bodies[warm_posts : warm_posts + n_posts], opts.rate, opts.senders
             )
 
             say(f"GET: {opts.gets} pages (90 days, one district), each beside the floor's queries …")
@@ -668,7 +673,7 @@ def run_benchmark(opts: Options, log: Any = None) -> Report:
             say(f"POST floor: {opts.floor_posts} filings by hand, one after another …")
             floor_post_times = []
             sections = {**DEFAULT_SECTIONS}
-            for filing in posts[WARMUP + n_posts :]:
+            for filing in posts[warm_posts + n_posts :]:
                 section = sections.get(filing.category) or sections[DEFAULT_KEY]
                 t0 = time.perf_counter()
                 floor.file(secret, filing, section, calendar)
