@@ -182,6 +182,9 @@ def test_a_first_visit_is_asked_to_sign_in_and_an_ended_session_to_sign_in_again
     page.close()
 
     page = sign_in_page(browser, live_server, "centre", 390)
+    # Every answer renews the session cookie: let the dashboard's last one arrive before it is cleared,
+    # or that answer sets it again.
+    page.wait_for_load_state("networkidle")
     page.context.clear_cookies(name="session")  # what the browser does when the 8 hours are over
     page.goto(f"{live_server.url}/admin/complaints")
     expect(page).to_have_url(re.compile(r"/admin/login\?next="))
