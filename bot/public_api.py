@@ -21,6 +21,7 @@ from models import Complaint, ComplaintEvent, District
 from models.clock import BANGKOK
 from models.db import transaction
 from models.deadlines import ComplaintDeadlines, deadlines_for
+from models.public_text import masked
 from models.tracking_codes import normalise_code
 from models.working_days import load_calendar
 
@@ -103,7 +104,7 @@ def complaint_status(code: str) -> ResponseReturnValue:
                 {
                     "at": _iso(e.at),
                     "kind": e.kind,
-                    **({"text": e.text} if PUBLIC_EVENTS[e.kind] and e.text else {}),
+                    **({"text": masked(e.text)} if PUBLIC_EVENTS[e.kind] and e.text else {}),
                 }
                 for e in events
                 if e.kind in PUBLIC_EVENTS

@@ -20,6 +20,7 @@ from bot.services import Services
 from models.clock import BANGKOK, clock
 from models.db import transaction
 from models.deadlines import local_date, next_deadline
+from models.public_text import masked
 from models.thai_dates import date_in
 from models.tracking_codes import normalise_code
 from texts import say
@@ -84,7 +85,11 @@ def status(code: str) -> ResponseReturnValue:
         now = clock.now()
         upcoming = next_deadline(complaint, deadlines, now)
         steps = [
-            Step(_when(e.at, lang), t(f"event_{e.kind}"), e.text if PUBLIC_EVENTS[e.kind] and e.text else "")
+            Step(
+                _when(e.at, lang),
+                t(f"event_{e.kind}"),
+                (masked(e.text, lang) if PUBLIC_EVENTS[e.kind] else "") or "",
+            )
             for e in events
             if e.kind in PUBLIC_EVENTS
         ]

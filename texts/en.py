@@ -980,6 +980,10 @@ KPI: dict[str, str] = {
 
 # The public pages (`/c/<code>`): "public.<key>".
 PUBLIC: dict[str, str] = {
+    # In free text shown publicly (models/public_text.py): what stands where a person could be reached.
+    "masked_phone": "[phone number hidden]",
+    "masked_id": "[ID number hidden]",
+    "masked_email": "[e-mail hidden]",
     "app": "Rongtook · track a complaint",
     "lookup_title": "Track a complaint",
     "lookup_hint": "Type the tracking code you were given (such as 69-K7M2QX) to see how far the district office has got.",

@@ -978,6 +978,10 @@ KPI: dict[str, str] = {
 
 # The public pages (`/c/<code>`): "public.<key>".
 PUBLIC: dict[str, str] = {
+    # In free text shown publicly (models/public_text.py): what stands where a person could be reached.
+    "masked_phone": "[ซ่อนเบอร์โทร]",
+    "masked_id": "[ซ่อนเลขประจำตัวประชาชน]",
+    "masked_email": "[ซ่อนอีเมล]",
     "app": "ร้องทุกข์ · ติดตามเรื่อง",
     "lookup_title": "ติดตามเรื่องร้องเรียน",
     "lookup_hint": "กรอกรหัสติดตามที่ได้รับเมื่อแจ้งเรื่อง (เช่น 69-K7M2QX) เพื่อดูว่าสำนักงานเขตดำเนินการถึงไหนแล้ว",

@@ -28,6 +28,7 @@ from models.categories import OTHER_CODE, all_categories
 from models.clock import BANGKOK
 from models.complaint_lifecycle import OPEN_VALUES
 from models.deadlines import deadlines_for, next_deadline
+from models.public_text import masked
 from models.working_days import WorkingCalendar, load_calendar
 from texts import say
 
@@ -157,7 +158,7 @@ def _request(
     record: dict[str, Any] = {
         "service_request_id": complaint.tracking_code,
         "status": status,
-        "status_notes": _status_notes(events),
+        "status_notes": masked(_status_notes(events), lang),
         "service_name": _name(category, lang) if category else complaint.category,
         "service_code": category.code if category else OTHER_CODE,
         "description": (
@@ -200,7 +201,7 @@ def _notes(page: Page, events: list[ComplaintEvent], districts: dict[str, Distri
         if event.kind not in PUBLIC_EVENTS:
             continue  # ratings are the reporter's own business
         if PUBLIC_EVENTS[event.kind] and event.text:
-            description = event.text
+            description = masked(event.text, page.lang) or ""
         else:
             description = say(f"admin.event_{event.kind}", page.lang)
             if event.kind == "routed":

@@ -84,3 +84,29 @@ def test_a_typed_code_is_forgiven_and_an_unknown_one_is_said_in_words(client: Fl
         response = client.get("/c", query_string={"code": junk})
         assert response.status_code == 400 and "<script>" not in response.get_data(as_text=True)
     assert client.get("/c").status_code == 200
+
+
+def test_officers_words_reach_the_public_without_the_numbers_in_them(client: FlaskClient, services) -> None:  # type: ignore[no-untyped-def]
+    """Officers write for the citizen; whatever in it reaches a person is masked on every public door."""
+    from sqlalchemy import select
+
+    from models import Complaint
+
+    code = phoned_in(services)
+    written = "โทรแจ้งคุณสมศรี 081-234-5678 แล้ว ส่งเอกสารถึง somsri@example.com บัตร 1-2345-67890-12-3"
+    with transaction(services.sessions) as session:
+        complaint = session.scalar(select(Complaint).where(Complaint.tracking_code == code))
+        act(session, "acknowledge", complaint, at=datetime(2026, 12, 4, 11, tzinfo=BANGKOK))
+        act(session, "progress", complaint, at=datetime(2026, 12, 4, 12, tzinfo=BANGKOK), text=written)
+    clock.freeze(datetime(2026, 12, 4, 13, 0, tzinfo=BANGKOK))
+    api = client.get(f"/api/v1/complaints/{code}").json
+    open311 = client.get(f"/open311/v2/requests/{code}.json").json
+    shown = {
+        "page": client.get(f"/c/{code}").get_data(as_text=True),
+        "status API": " ".join(step.get("text", "") for step in api["history"]),
+        "Open311 status_notes": open311[0]["status_notes"],
+    }
+    for where, text in shown.items():
+        assert "โทรแจ้งคุณสมศรี" in text and "[ซ่อนเบอร์โทร]" in text, where  # the words are there ...
+        for number in ("081-234-5678", "somsri@example.com", "1-2345-67890-12-3"):
+            assert number not in text, (where, number)  # ... the numbers are not
