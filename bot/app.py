@@ -53,6 +53,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     app.jinja_env.bytecode_cache = COMPILED_TEMPLATES
 
     from bot.open311 import bp as open311_bp
+    from bot.open_data import bp as open_data_bp
     from bot.photo_links import bp as photo_links_bp
     from bot.public_api import bp as public_api_bp
     from bot.public_pages import bp as public_pages_bp
@@ -61,6 +62,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     app.register_blueprint(webhook_bp)
     app.register_blueprint(public_api_bp)
     app.register_blueprint(public_pages_bp)
+    app.register_blueprint(open_data_bp)
     app.register_blueprint(photo_links_bp)
     app.register_blueprint(open311_bp)
     from admin import init_admin

@@ -58,6 +58,11 @@ class Settings:
     # tile server asks for. None: the map shows only the district boundaries, on a plain background.
     map_tile_url: str | None = None
     map_tile_attribution: str = ""
+    # The licence the open data is published under (OPEN_DATA_LICENCE), named on /open-data and in each file.
+    open_data_licence: str = "CC BY 4.0"
+    # Categories whose place could point at the complainant's home (PUBLIC_COARSE_CATEGORIES, comma-
+    # separated Thai names): shown publicly only to about 500 m.
+    public_coarse_categories: frozenset[str] = frozenset({"เสียงรบกวน"})
 
     @property
     def is_sqlite(self) -> bool:
@@ -172,7 +177,16 @@ def settings_from_env(env: Mapping[str, str] | None = None) -> Settings:
         open311_media_hosts=_host_list(env, "OPEN311_MEDIA_HOSTS"),
         map_tile_url=_tile_url(env, "MAP_TILE_URL"),
         map_tile_attribution=get("MAP_TILE_ATTRIBUTION")[:300],
+        open_data_licence=get("OPEN_DATA_LICENCE")[:200] or "CC BY 4.0",
+        public_coarse_categories=_name_list(env, "PUBLIC_COARSE_CATEGORIES", frozenset({"เสียงรบกวน"})),
     )
+
+
+def _name_list(env: Mapping[str, str], name: str, default: frozenset[str]) -> frozenset[str]:
+    """Comma-separated names; unset means the default, an empty value means none."""
+    if name not in env:
+        return default
+    return frozenset(part.strip() for part in env[name].split(",") if part.strip())
 
 
 def _tile_url(env: Mapping[str, str], name: str) -> str | None:
