@@ -81,7 +81,7 @@ def public_rows(
     if until is not None:
         query = query.where(c.created_at < datetime.combine(until + timedelta(days=1), time(), BANGKOK))
     for row in session.execute(query.execution_options(yield_per=BATCH)):
-        latitude, longitude, precision = _place(row.latitude, row.longitude, row.category in coarse)
+        latitude, longitude, precision = public_place(row.latitude, row.longitude, row.category in coarse)
         yield {
             "code": row.tracking_code,
             "status": row.status,
@@ -106,7 +106,10 @@ def public_rows(
         }
 
 
-def _place(latitude: float | None, longitude: float | None, coarse: bool) -> tuple[Any, Any, str | None]:
+def public_place(
+    latitude: float | None, longitude: float | None, coarse: bool
+) -> tuple[float | None, float | None, str | None]:
+    """A complaint's point as the public may see it, and how precise it is ("exact" or "500m")."""
     if latitude is None or longitude is None:
         return None, None, None
     if not coarse:

@@ -28,6 +28,7 @@ from models.categories import OTHER_CODE, all_categories
 from models.clock import BANGKOK
 from models.complaint_lifecycle import OPEN_VALUES
 from models.deadlines import deadlines_for, next_deadline
+from models.open_data import public_place
 from models.public_text import masked
 from models.working_days import WorkingCalendar, load_calendar
 from texts import say
@@ -104,6 +105,7 @@ class Page:
     now: datetime
     own_key_id: int | None  # the api_key of the GET, if any: its own complaints' descriptions
     extensions: bool
+    coarse: frozenset[str] = frozenset()  # categories whose point is shown only to about 500 m
     _calendar: WorkingCalendar | None = None
 
     def calendar(self) -> WorkingCalendar:
@@ -155,6 +157,10 @@ def _request(
         expected = due.due_at if due else None
     changed = [e.at for e in events if e.kind != "rated"]  # a rating changes nothing of the request
     district = districts.get(complaint.district_code or "")
+    own = page.own_key_id is not None and complaint.api_key_id == page.own_key_id
+    latitude, longitude, _ = public_place(
+        complaint.latitude, complaint.longitude, complaint.category in page.coarse and not own
+    )
     record: dict[str, Any] = {
         "service_request_id": complaint.tracking_code,
         "status": status,
@@ -172,8 +178,8 @@ def _request(
         "expected_datetime": iso(expected),
         "address": _address(district, lang),
         "address_id": district.code if district else None,
-        "lat": complaint.latitude,
-        "long": complaint.longitude,
+        "lat": latitude,
+        "long": longitude,
         "media_url": page.links.photo_url(photo_id) if photo_id is not None else None,
     }
     if page.extensions:

@@ -153,7 +153,8 @@ def one_request(request_id: str, fmt: str) -> ResponseReturnValue:
 
 
 def _page(session: Session, lang: str, now: datetime, key: ApiKey | None, extensions: bool) -> records.Page:
-    return records.Page(session, lang, _links(), now, key.id if key else None, extensions)
+    coarse = _services().settings.public_coarse_categories
+    return records.Page(session, lang, _links(), now, key.id if key else None, extensions, coarse)
 
 
 @bp.get("/requests.<fmt>")

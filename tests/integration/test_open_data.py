@@ -123,3 +123,14 @@ def test_the_page_offers_both_files_with_the_licence_and_every_field(client: Fla
     assert all(name in page for name in FIELDS)
     english = client.get("/open-data?lang=en").get_data(as_text=True)
     assert "Open data" in english and "Tracking code" in english
+
+
+def test_open311_readers_see_a_noise_complaints_point_only_to_500_m_too(
+    client: FlaskClient, services
+) -> None:  # type: ignore[no-untyped-def]
+    codes = filed(services)
+    (noise,) = client.get(f"/open311/v2/requests/{codes['noise']}.json").json
+    (light,) = client.get(f"/open311/v2/requests/{codes['light']}.json").json
+    assert (light["lat"], light["long"]) == (13.80401, 100.55302)
+    assert noise["lat"] != 13.80401 and abs(noise["lat"] - 13.80401) < 0.0045
+    assert abs(noise["long"] - 100.55302) < 0.0045
