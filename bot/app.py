@@ -71,7 +71,6 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     init_admin(app, secure_cookies=(services.settings.public_base_url or "").startswith("https://"))
     app.add_url_rule("/healthz", "healthz", healthz)
     app.add_url_rule("/favicon.ico", "favicon", favicon)  # browsers ask every page for it
-    app.add_url_rule("/", "index", index)
     if services.settings.sandbox:
         from bot.sandbox import register_sandbox
 
@@ -85,13 +84,6 @@ def healthz() -> ResponseReturnValue:
     if database_reachable(services.engine):
         return jsonify(status="ok", database="ok", mode=mode), 200
     return jsonify(status="unavailable", database="unreachable", mode=mode), 503
-
-
-def index() -> ResponseReturnValue:
-    services: Services = current_app.extensions["rongtook"]
-    if services.settings.sandbox:
-        return '<p>Rongtook — <a href="/sandbox">LINE sandbox / แชตทดลอง</a></p>'
-    return "<p>Rongtook</p>"
 
 
 FAVICON = Path(__file__).parent / "sandbox" / "static" / "favicon.svg"

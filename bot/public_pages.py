@@ -8,20 +8,25 @@ numbers and addresses into it); what the district wrote in answer, and when, is 
 
 from __future__ import annotations
 
+import io
 import logging
 from dataclasses import dataclass
 from datetime import datetime
 
+import qrcode
 from flask import Blueprint, current_app, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
+from markupsafe import Markup
+from qrcode.image.svg import SvgPathImage
 
 from bot.public_api import PUBLIC_EVENTS, public_record
 from bot.services import Services
 from models.clock import BANGKOK, clock
 from models.db import transaction
 from models.deadlines import local_date, next_deadline
+from models.public_figures import FiguresCache
 from models.public_text import masked
-from models.thai_dates import date_in
+from models.thai_dates import date_in, thai_month_long
 from models.tracking_codes import normalise_code
 from texts import say
 
@@ -49,6 +54,37 @@ class Deadline:
     what: str
     due: str
     verdict: str  # met | late | open | missed
+
+
+@bp.get("/")
+def home() -> ResponseReturnValue:
+    """The public front door: look up a code, how to file on LINE, this month's figures, open data."""
+    lang = _lang()
+    services: Services = current_app.extensions["rongtook"]
+    settings = services.settings
+    with transaction(services.sessions) as session:
+        # One copy per app (a gunicorn worker): the figures are read at most every five minutes.
+        cache = current_app.extensions.setdefault("rongtook.public_figures", FiguresCache())
+        figures = cache.get(session, clock.now())
+    friend = settings.line_add_friend_url
+    return render_template(
+        "public/home.html",
+        lang=lang,
+        t=_t(lang),
+        figures=figures,
+        month=thai_month_long(figures.month) if lang == "th" else figures.month.strftime("%B %Y"),
+        friend_url=friend,
+        friend_qr=Markup(_qr_svg(friend)) if friend else None,  # our own SVG, of our own URL
+        sandbox=settings.sandbox,
+    )
+
+
+def _qr_svg(url: str) -> str:
+    image = qrcode.make(url, image_factory=SvgPathImage, box_size=8)
+    out = io.BytesIO()
+    image.save(out)
+    svg = out.getvalue().decode("utf-8")
+    return svg[svg.index("<svg") :]  # inline: without the XML declaration
 
 
 @bp.get("/c")

@@ -58,6 +58,9 @@ class Settings:
     # tile server asks for. None: the map shows only the district boundaries, on a plain background.
     map_tile_url: str | None = None
     map_tile_attribution: str = ""
+    # The LINE account's add-friend link (LINE_ADD_FRIEND_URL, e.g. https://line.me/R/ti/p/@rongtook): the
+    # home page shows it as a link and a QR code. None: the home page says to search for the account.
+    line_add_friend_url: str | None = None
     # The licence the open data is published under (OPEN_DATA_LICENCE), named on /open-data and in each file.
     open_data_licence: str = "CC BY 4.0"
     # Categories whose place could point at the complainant's home (PUBLIC_COARSE_CATEGORIES, comma-
@@ -178,8 +181,19 @@ def settings_from_env(env: Mapping[str, str] | None = None) -> Settings:
         map_tile_url=_tile_url(env, "MAP_TILE_URL"),
         map_tile_attribution=get("MAP_TILE_ATTRIBUTION")[:300],
         open_data_licence=get("OPEN_DATA_LICENCE")[:200] or "CC BY 4.0",
+        line_add_friend_url=_https_url(env, "LINE_ADD_FRIEND_URL"),
         public_coarse_categories=_name_list(env, "PUBLIC_COARSE_CATEGORIES", frozenset({"เสียงรบกวน"})),
     )
+
+
+def _https_url(env: Mapping[str, str], name: str) -> str | None:
+    text = env.get(name, "").strip()
+    if not text:
+        return None
+    parsed = urlparse(text)
+    if parsed.scheme != "https" or not parsed.netloc:
+        raise ConfigError(name, f"'{text}' is not an https:// URL")
+    return text
 
 
 def _name_list(env: Mapping[str, str], name: str, default: frozenset[str]) -> frozenset[str]:

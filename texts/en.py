@@ -980,6 +980,23 @@ KPI: dict[str, str] = {
 
 # The public pages (`/c/<code>`): "public.<key>".
 PUBLIC: dict[str, str] = {
+    # The home page (`/`).
+    "home_title": "Complaints about the city, sent to the district office in charge",
+    "home_intro": "Report a problem in your district, a dark street light, a pothole, rubbish, flooding, and follow how the district office acknowledges and fixes it.",
+    "home_how": "How to report",
+    "home_how_line": "Add the Rongtook LINE account as a friend, then describe the problem and send photos and the place.",
+    "home_add_friend": "Add friend on LINE",
+    "home_qr_alt": "QR code to add the Rongtook LINE account",
+    "home_how_line_search": "Search LINE for the district's Rongtook account, add it as a friend, then describe the problem and send photos and the place.",
+    "home_how_phone": "No LINE? Call the 1555 hotline or visit the district office: they give you the tracking code.",
+    "home_sandbox": "Test chat (LINE sandbox)",
+    "home_figures": "Figures for {month}",
+    "home_received": "Received",
+    "home_resolved": "Resolved",
+    "home_on_time": "Acknowledged within 1 working day",
+    "home_open_now": "Still open (any month)",
+    "home_figures_age": "Updated every 5 minutes",
+    "home_more": "More",
     # The open-data page and downloads (bot/open_data.py).
     "open_data_title": "Open data",
     "open_data_intro": "The public fields of every complaint, to download and analyse. No personal data (names, contacts, LINE accounts) and no text the reporter wrote.",
