@@ -21,6 +21,7 @@ from qrcode.image.svg import SvgPathImage
 
 from bot.public_api import PUBLIC_EVENTS, public_record
 from bot.services import Services
+from handlers.notices import status_url
 from models.clock import BANGKOK, clock
 from models.db import transaction
 from models.deadlines import local_date, next_deadline
@@ -152,6 +153,7 @@ def status(code: str) -> ResponseReturnValue:
             if upcoming
             else None,
             received=_when(complaint.created_at, lang),
+            page_url=status_url(services.settings.public_base_url, complaint.tracking_code),
         )
     return page
 

@@ -17,7 +17,7 @@ from handlers.categories import LEGACY_INDEX, by_typed_name, choices, guess_cate
 from handlers.citizens import checked_photo, citizen_for, store_photo
 from handlers.context import LineMessage
 from handlers.dialog import Turn
-from handlers.notices import Links
+from handlers.notices import Links, with_status_link
 from handlers.signing import Postback, encode_postback, photo_token
 from handlers.tracking import code_detail, track_list
 from handlers.use_cases import ActionRefused, Actor
@@ -403,14 +403,16 @@ def confirm(t: Turn) -> str:
     due = complaint.ack_due_at
     assert due is not None
     t.data = {"last_filed": {"draft": t.dialog.draft_no, "code": complaint.tracking_code}}
-    _reply(
-        t,
+    receipt = t.say(
         "filed",
-        _idle_items(t),
         code=complaint.tracking_code,
         district=_district_name(t, complaint.district_code),
         section=section,
         ack_due=date_in(local_date(due), t.lang),
+    )
+    links = Links(t.ctx.signing_key, t.ctx.public_base_url)
+    t.out.append(
+        replies.text(with_status_link(receipt, complaint.tracking_code, links, t.lang), _idle_items(t))
     )
     return IDLE
 

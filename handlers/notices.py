@@ -39,10 +39,20 @@ class Links:
     def button(self, user_id: str, action: str, arg: str = "", draft: int = 0) -> str:
         return encode_postback(self.signing_key, user_id, Postback(action, draft, 0, arg))
 
+    def status_url(self, tracking_code: str) -> str | None:
+        return status_url(self.public_base_url, tracking_code)
+
     def photo_url(self, photo_id: int) -> str | None:
         if not self.public_base_url:
             return None
         return f"{self.public_base_url}/media/photos/{photo_id}/{photo_token(self.signing_key, photo_id)}"
+
+
+def status_url(public_base_url: str | None, tracking_code: str) -> str | None:
+    """The complaint's public page (`/c/<code>`), to follow it and share it; None without an address."""
+    if not public_base_url:
+        return None
+    return f"{public_base_url.rstrip('/')}/c/{tracking_code}"
 
 
 def for_event(session: Session, complaint: Complaint, event: ComplaintEvent, links: Links) -> list[Push]:
@@ -54,6 +64,7 @@ def for_event(session: Session, complaint: Complaint, event: ComplaintEvent, lin
             session,
             complaint,
             "notice_transferred",
+            links=links,
             target=_target_name(session, event),
             reason=event.text or "",
         )
@@ -62,7 +73,9 @@ def for_event(session: Session, complaint: Complaint, event: ComplaintEvent, lin
         return pushes
     if kind == "acknowledged":
         assert complaint.first_progress_due_at is not None
-        return _to_citizen(session, complaint, "notice_acknowledged", due=complaint.first_progress_due_at)
+        return _to_citizen(
+            session, complaint, "notice_acknowledged", links=links, due=complaint.first_progress_due_at
+        )
     if kind == "progress":
         return _to_citizen(
             session,
@@ -75,7 +88,7 @@ def for_event(session: Session, complaint: Complaint, event: ComplaintEvent, lin
     if kind == "resolved":
         return _resolved(session, complaint, event, links)
     if kind == "rejected":
-        return _to_citizen(session, complaint, "notice_rejected", reason=event.text or "")
+        return _to_citizen(session, complaint, "notice_rejected", links=links, reason=event.text or "")
     if kind == "reopened":
         return officer_cards(session, complaint, links, event=event)
     return []
@@ -342,9 +355,8 @@ def _to_citizen(
     name = (district.name_th if lang == "th" else district.name_en) if district else "-"
     if "due" in values:  # a moment: written as its reader reads dates
         values["date"] = date_in(local_date(values.pop("due")), lang)
-    messages: list[LineMessage] = [
-        replies.text(say(key, lang, code=complaint.tracking_code, district=name, **values))
-    ]
+    text = say(key, lang, code=complaint.tracking_code, district=name, **values)
+    messages: list[LineMessage] = [replies.text(with_status_link(text, complaint.tracking_code, links, lang))]
     shown = 0
     for photo in (photos or [])[:MAX_IMAGES]:
         url = links.photo_url(photo.id) if links else None
@@ -354,6 +366,12 @@ def _to_citizen(
     if photos and shown < len(photos[:MAX_IMAGES]):
         messages.append(replies.text(say("notice_photos_omitted", lang, count=len(photos))))
     return [(citizen.line_user_id, messages)]
+
+
+def with_status_link(text: str, tracking_code: str, links: Links | None, lang: str) -> str:
+    """The text and, when the service has a public address, the line with the complaint's public page."""
+    url = links.status_url(tracking_code) if links else None
+    return f"{text}\n{say('follow_on_web', lang, url=url)}" if url else text
 
 
 def _photos(session: Session, event: ComplaintEvent) -> list[Photo]:

@@ -233,8 +233,10 @@ def test_two_confirms_in_one_delivery_file_once(chat: Chat, services, client) ->
     chat.worker.drain()
     said = texts(chat.inbox())
     (complaint,) = complaints(services)
-    assert said.count(complaint.tracking_code) == 2
-    assert "ส่งเรื่องเรียบร้อยแล้วค่ะ" in said and "เรื่องนี้ส่งไปแล้วค่ะ" in said
+    # One receipt (its code, and its public page's link) and one "already sent" with the same code.
+    assert said.count(f"รหัสติดตาม: {complaint.tracking_code}") == 1
+    assert said.count(f"เรื่องนี้ส่งไปแล้วค่ะ รหัสติดตาม {complaint.tracking_code}") == 1
+    assert said.count("ส่งเรื่องเรียบร้อยแล้วค่ะ") == 1
 
 
 def tampered(data: str, index: int) -> str:
