@@ -68,7 +68,7 @@ TEXTS: dict[str, str] = {
         "Type the code or “track” to see its status at any time."
     ),
     # After the receipt and each notice, when the service has a public address (PUBLIC_BASE_URL).
-    "follow_on_web": "Follow it on the web: {url}",
+    "follow_on_web": "Follow it on the web:\n{url}",
     "already_filed": "This report was already sent: tracking code {code}.",
     "cancelled": "The report you were writing was cancelled. Nothing was sent.",
     "nothing_to_cancel": "You are not writing a report at the moment.",

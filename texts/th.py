@@ -67,7 +67,7 @@ TEXTS: dict[str, str] = {
         "พิมพ์รหัสนี้ หรือ “ติดตามเรื่อง” เพื่อดูสถานะได้ตลอดค่ะ"
     ),
     # After the receipt and each notice, when the service has a public address (PUBLIC_BASE_URL).
-    "follow_on_web": "ดูความคืบหน้าทางเว็บ: {url}",
+    "follow_on_web": "ติดตามความคืบหน้าทางเว็บได้ค่ะ\n{url}",
     "already_filed": "เรื่องนี้ส่งไปแล้วค่ะ รหัสติดตาม {code}",
     "cancelled": "ยกเลิกเรื่องที่กำลังแจ้งแล้วค่ะ ยังไม่มีการส่งเรื่องใด ๆ",
     "nothing_to_cancel": "ตอนนี้ไม่มีเรื่องที่กำลังแจ้งอยู่ค่ะ",

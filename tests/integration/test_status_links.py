@@ -26,7 +26,7 @@ def test_the_receipt_and_the_notices_link_to_the_public_page(chat: Chat, service
     chat.tap("ยืนยันส่งเรื่อง")
     (complaint,) = complaints(services)
     link = f"{base}/c/{complaint.tracking_code}"
-    assert f"ดูความคืบหน้าทางเว็บ: {link}" in chat.said()
+    assert f"ติดตามความคืบหน้าทางเว็บได้ค่ะ\n{link}" in chat.said()
     with transaction(services.sessions) as session:
         row = session.scalar(select(Complaint).where(Complaint.id == complaint.id))
         assert row is not None
