@@ -19,7 +19,7 @@ from typing import Any
 from flask import Blueprint, Response, current_app, render_template, request, stream_with_context
 from flask.typing import ResponseReturnValue
 
-from bot.public_pages import _lang, _t
+from bot.public_pages import public_texts, reader_language
 from bot.services import Services
 from models.db import transaction
 from models.open_data import FIELDS, public_rows
@@ -37,8 +37,8 @@ class BadPeriod(ValueError):
 
 @bp.get("/open-data")
 def index() -> ResponseReturnValue:
-    lang = _lang()
-    t = _t(lang)
+    lang = reader_language()
+    t = public_texts(lang)
     services: Services = current_app.extensions["rongtook"]
     fields = [(name, t(f"field_{name}")) for name in FIELDS]
     return render_template(
@@ -57,11 +57,11 @@ def complaints_geojson() -> ResponseReturnValue:
 
 
 def _download(kind: str) -> ResponseReturnValue:
-    lang = _lang()
+    lang = reader_language()
     try:
         since, until = _day("from"), _day("to")
         if since and until and since > until:
-            raise BadPeriod(_t(lang)("open_data_bad_order"))
+            raise BadPeriod(public_texts(lang)("open_data_bad_order"))
     except BadPeriod as exc:
         log.info("open data: refused %s", request.query_string[:200])
         return Response(f"{exc}\n", status=400, mimetype="text/plain")
@@ -91,7 +91,9 @@ def _day(name: str) -> date | None:
             raise ValueError(text)
         return date.fromisoformat(text)
     except ValueError:
-        raise BadPeriod(_t(_lang())("open_data_bad_date", name=name, value=text[:20])) from None
+        raise BadPeriod(
+            public_texts(reader_language())("open_data_bad_date", name=name, value=text[:20])
+        ) from None
 
 
 def _csv(rows: Iterator[dict[str, Any]]) -> Iterator[str]:

@@ -35,7 +35,7 @@ log = logging.getLogger(__name__)
 bp = Blueprint("public_pages", __name__, template_folder="templates")
 
 
-def _lang() -> str:
+def reader_language() -> str:
     chosen = request.args.get("lang", "")
     if chosen in ("th", "en"):
         return chosen
@@ -60,7 +60,7 @@ class Deadline:
 @bp.get("/")
 def home() -> ResponseReturnValue:
     """The public front door: look up a code, how to file on LINE, this month's figures, open data."""
-    lang = _lang()
+    lang = reader_language()
     services: Services = current_app.extensions["rongtook"]
     settings = services.settings
     with transaction(services.sessions) as session:
@@ -71,7 +71,7 @@ def home() -> ResponseReturnValue:
     return render_template(
         "public/home.html",
         lang=lang,
-        t=_t(lang),
+        t=public_texts(lang),
         figures=figures,
         month=thai_month_long(figures.month) if lang == "th" else figures.month.strftime("%B %Y"),
         friend_url=friend,
@@ -91,21 +91,23 @@ def _qr_svg(url: str) -> str:
 @bp.get("/c")
 def lookup() -> ResponseReturnValue:
     """A box for the code; a typed code (any spacing or case) goes to its page."""
-    lang = _lang()
+    lang = reader_language()
     typed = request.args.get("code", "")[:40]
     if typed:
         code = normalise_code(typed)
         if code:
             return redirect(url_for("public_pages.status", code=code, lang=request.args.get("lang")))
         log.info("public page: unreadable code %r", typed)
-        return render_template("public/lookup.html", lang=lang, t=_t(lang), typed=typed, bad=True), 400
-    return render_template("public/lookup.html", lang=lang, t=_t(lang), typed="", bad=False)
+        return render_template(
+            "public/lookup.html", lang=lang, t=public_texts(lang), typed=typed, bad=True
+        ), 400
+    return render_template("public/lookup.html", lang=lang, t=public_texts(lang), typed="", bad=False)
 
 
 @bp.get("/c/<code>")
 def status(code: str) -> ResponseReturnValue:
-    lang = _lang()
-    t = _t(lang)
+    lang = reader_language()
+    t = public_texts(lang)
     services: Services = current_app.extensions["rongtook"]
     with transaction(services.sessions) as session:
         record = public_record(session, code)
@@ -158,7 +160,7 @@ def status(code: str) -> ResponseReturnValue:
     return page
 
 
-def _t(lang: str):  # type: ignore[no-untyped-def]
+def public_texts(lang: str):  # type: ignore[no-untyped-def]
     return lambda key, **values: say(f"public.{key}", lang, **values)
 
 

@@ -341,8 +341,9 @@ def _to_citizen(
     session: Session,
     complaint: Complaint,
     key: str,
+    *,
+    links: Links,
     photos: list[Photo] | None = None,
-    links: Links | None = None,
     **values: Any,
 ) -> list[Push]:
     if complaint.citizen_id is None:
@@ -359,7 +360,7 @@ def _to_citizen(
     messages: list[LineMessage] = [replies.text(with_status_link(text, complaint.tracking_code, links, lang))]
     shown = 0
     for photo in (photos or [])[:MAX_IMAGES]:
-        url = links.photo_url(photo.id) if links else None
+        url = links.photo_url(photo.id)
         if url:
             messages.append({"type": "image", "originalContentUrl": url, "previewImageUrl": url})
             shown += 1
@@ -368,9 +369,9 @@ def _to_citizen(
     return [(citizen.line_user_id, messages)]
 
 
-def with_status_link(text: str, tracking_code: str, links: Links | None, lang: str) -> str:
+def with_status_link(text: str, tracking_code: str, links: Links, lang: str) -> str:
     """The text and, when the service has a public address, the line with the complaint's public page."""
-    url = links.status_url(tracking_code) if links else None
+    url = links.status_url(tracking_code)
     return f"{text}\n{say('follow_on_web', lang, url=url)}" if url else text
 
 

@@ -5,46 +5,21 @@ from __future__ import annotations
 import csv
 import io
 import json
-from datetime import date, datetime
+from datetime import datetime
 
 from flask.testing import FlaskClient
 
-from handlers import use_cases
-from handlers.notices import Links
-from models import Channel
-from models.complaint_operations import Actor, Reporter
-from models.db import transaction
 from models.open_data import FIELDS
 from tests.citizen_chat import BANGKOK
+from tests.public_common import phoned_in as common_phoned_in
 
 PERSONAL = ("สมศรี ใจดี", "0812345678", "somsri@example.com", "บ้านเลขที่ 99")
 
 
-def phoned_in(
-    services, at: datetime, category: str, latitude: float = 13.80401, longitude: float = 100.55302
-) -> str:  # type: ignore[no-untyped-def]
-    with transaction(services.sessions) as session:
-        acting = use_cases.Acting(
-            session, Actor("staff", None, None, "calltaker1"), at, Links(b"k" * 32, None)
-        )
-        complaint = use_cases.file(
-            acting,
-            None,
-            description="เสียงดังจากบ้านเลขที่ 99 โทร 0812345678",
-            category=category,
-            district_code="1030",
-            latitude=latitude,
-            longitude=longitude,
-            photos=[],
-            reporter=Reporter(
-                channel=Channel.PHONE.value,
-                name="สมศรี ใจดี",
-                phone="0812345678",
-                email="somsri@example.com",
-                reported_on=date(2026, 12, 3),
-            ),
-        )
-        return complaint.tracking_code
+def phoned_in(services, at: datetime, category: str) -> str:  # type: ignore[no-untyped-def]
+    return common_phoned_in(
+        services, at, category, "เสียงดังจากบ้านเลขที่ 99 โทร 0812345678", latitude=13.80401, longitude=100.55302
+    )
 
 
 def filed(services) -> dict[str, str]:  # type: ignore[no-untyped-def]

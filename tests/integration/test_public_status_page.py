@@ -6,45 +6,21 @@ and never the reporter's name, phone, e-mail or own description.
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import datetime
 
 from flask.testing import FlaskClient
 
-from handlers import use_cases
-from handlers.notices import Links
-from models import Channel
 from models.clock import clock
-from models.complaint_operations import Actor, Reporter
 from models.db import transaction
 from tests.citizen_chat import BANGKOK
 from tests.complaint_actions_common import act
+from tests.public_common import phoned_in as common_phoned_in
 
 ENTERED = datetime(2026, 12, 4, 10, 0, tzinfo=BANGKOK)  # a Friday: acknowledgement due Tue 8 Dec
 
 
 def phoned_in(services) -> str:  # type: ignore[no-untyped-def]
-    with transaction(services.sessions) as session:
-        acting = use_cases.Acting(
-            session, Actor("staff", None, None, "calltaker1"), ENTERED, Links(b"k" * 32, None)
-        )
-        complaint = use_cases.file(
-            acting,
-            None,
-            description="ไฟดับหน้าบ้านเลขที่ 99 โทร 0812345678",
-            category="แสงสว่าง",
-            district_code="1030",
-            latitude=13.8040,
-            longitude=100.5530,
-            photos=[],
-            reporter=Reporter(
-                channel=Channel.PHONE.value,
-                name="สมศรี ใจดี",
-                phone="0812345678",
-                email="somsri@example.com",
-                reported_on=date(2026, 12, 3),
-            ),
-        )
-        return complaint.tracking_code
+    return common_phoned_in(services, ENTERED)
 
 
 def test_the_reporter_follows_progress_and_sees_nothing_personal(client: FlaskClient, services) -> None:  # type: ignore[no-untyped-def]

@@ -10,13 +10,13 @@ from sqlalchemy import select
 
 from handlers import use_cases
 from handlers.notices import Links, status_url
-from models import Channel, Complaint
+from models import Complaint
 from models.clock import clock
-from models.complaint_operations import Actor, Reporter
 from models.db import transaction
 from tests.citizen_chat import BANGKOK, Chat, complaints
 from tests.complaint_actions_common import ADMIN
 from tests.integration.test_citizen_bad_input import to_summary
+from tests.public_common import phoned_in
 
 
 def test_the_receipt_and_the_notices_link_to_the_public_page(chat: Chat, services) -> None:  # type: ignore[no-untyped-def]
@@ -47,22 +47,8 @@ def test_without_a_public_address_nothing_is_linked() -> None:
 
 def test_a_shared_link_previews_with_the_code_and_status_escaped(client: FlaskClient, services) -> None:  # type: ignore[no-untyped-def]
     at = datetime(2026, 12, 4, 10, tzinfo=BANGKOK)
-    with transaction(services.sessions) as session:
-        acting = use_cases.Acting(
-            session, Actor("staff", None, None, "calltaker1"), at, Links(b"k" * 32, None)
-        )
-        complaint = use_cases.file(
-            acting,
-            None,
-            description="x",
-            category='ไฟ"><script>alert(1)</script>',
-            district_code="1030",
-            latitude=None,
-            longitude=None,
-            photos=[],
-            reporter=Reporter(channel=Channel.PHONE.value),
-        )
-        code = complaint.tracking_code
+    category = 'ไฟ"><script>alert(1)</script>'
+    code = phoned_in(services, at, category, description="x", latitude=None, longitude=None)
     clock.freeze(datetime(2026, 12, 4, 11, tzinfo=BANGKOK))
     page = client.get(f"/c/{code}").get_data(as_text=True)
     head = page.split("</head>", 1)[0]
