@@ -33,7 +33,7 @@ from models import InboxEvent, OutboxMessage
 from models.clock import clock as app_clock
 from models.db import transaction
 from models.districts import DistrictLocator
-from models.outbox import Queued, chunks, enqueue, queue_pushes
+from models.outbox import Queued, chunks, enqueue, enqueue_taken, queue_pushes
 from models.queue_ops import (
     RetryPolicy,
     claim,
@@ -42,8 +42,8 @@ from models.queue_ops import (
     fail,
     finish,
     release,
-    still_mine,
 )
+from models.queues import QueueStatus
 from texts import say
 
 log = logging.getLogger(__name__)
@@ -92,6 +92,10 @@ class Outgoing:
             row.reply_token_at,
             row.retry_key,
         )
+
+
+class _LeaseLost(Exception):
+    """The row's lease ran out while we worked on it, and another worker took it."""
 
 
 @dataclass(frozen=True)
@@ -328,9 +332,6 @@ class Worker:
         user_id = _user_id(event)
         try:
             with transaction(self.services.sessions) as session:
-                if not still_mine(session, InboxEvent, row.id, self.name):
-                    log.warning("inbox %d: lease lost to another worker; left to it", row.id)
-                    return None
                 now = self.clock()
                 ctx = HandlerContext(
                     session=session,
@@ -343,16 +344,24 @@ class Worker:
                     public_base_url=self.settings.public_base_url,
                 )
                 response = handle(event, ctx)
-                queued = queue_response(session, event, response, now=now, inbox_id=row.id)
-                finish(session, InboxEvent, row.id, now=now)
+                # The answer is written already taken by this thread, which sends it right after the
+                # commit while the reply token is fresh (unless an earlier message to the chat is due).
+                queued, first = queue_response(
+                    session, event, response, now=now, inbox_id=row.id, taker=(self.name, now + self.lease)
+                )
+                if not finish(session, InboxEvent, row.id, now=now, worker=self.name):
+                    raise _LeaseLost  # another worker took the event when our lease ran out: ours is undone
                 chain = following is not None and not self._stopping.is_set()
                 taken = self._claim_rows(session, row.chat_key, 1) if chain else []
-                # The answer is taken in the same transaction and sent by this thread right away,
-                # while the reply token is fresh (unless an earlier message to this chat is still due).
-                reply = self._take_next(session, user_id, queued) if user_id and response.reply else None
+                reply = (
+                    self._reply_of(session, user_id, queued, first) if user_id and response.reply else None
+                )
             if following is not None:
                 following.extend(taken)  # only once committed: taken for real
             return reply
+        except _LeaseLost:
+            log.warning("inbox %d: lease lost to another worker; left to it", row.id)
+            return None
         except (OperationalError, InterfaceError):
             raise  # the database itself is down: the loop waits and the lease brings the row back
         except SQLAlchemyError as exc:  # a conflict with another worker, say: may pass next time
@@ -366,6 +375,16 @@ class Worker:
             return self._apologise(event, row)
         return None
 
+    def _reply_of(
+        self, session: Session, user_id: str, queued: list[Queued], first: Any | None
+    ) -> Outgoing | None:
+        """What to send the event's sender now: the answer, written taken, or else the chat's next."""
+        if first is None or first.status != QueueStatus.PROCESSING.value:
+            return self._take_next(session, user_id, queued)
+        taken = Outgoing.of(first)
+        alone = [r.id for r in queued if r.chat_key == user_id] == [taken.id]
+        return replace(taken, then=False) if alone else taken
+
     def _apologise(self, event: Event, row: Claimed) -> Outgoing | None:
         user_id = _user_id(event)
         if not user_id:
@@ -373,7 +392,7 @@ class Worker:
         with transaction(self.services.sessions) as session:
             apology = say("handler_failed", citizen_language(session, user_id))
             response = Response(reply=[{"type": "text", "text": apology}])
-            queued = queue_response(session, event, response, now=self.clock(), inbox_id=row.id)
+            queued, _ = queue_response(session, event, response, now=self.clock(), inbox_id=row.id)
             return self._take_next(session, user_id, queued)
 
     def _prefetch(self, event: Event, row: Claimed) -> tuple[Profile | None, Content | None]:
@@ -556,26 +575,44 @@ class Worker:
 
 
 def queue_response(
-    session: Session, event: Event, response: Response, *, now: datetime, inbox_id: int | None
-) -> list[Queued]:
-    """Write what a handler wants sent into the outbox, in the handler's transaction; returns the rows."""
+    session: Session,
+    event: Event,
+    response: Response,
+    *,
+    now: datetime,
+    inbox_id: int | None,
+    taker: tuple[str, datetime] | None = None,
+) -> tuple[list[Queued], Any | None]:
+    """Write what a handler wants sent into the outbox, in the handler's transaction.
+
+    Returns the rows written and, given a `taker` (worker, lease end), the answer's first row written
+    taken for that worker when nothing earlier of the chat waits (`models.outbox.enqueue_taken`).
+    """
     user_id = _user_id(event)
     token = getattr(event, "reply_token", None)
     rows: list[Queued] = []
+    first: Any | None = None
     if user_id and response.reply:
         for index, chunk in enumerate(chunks(response.reply)):
-            first = index == 0 and bool(token)
-            row = enqueue(
-                session,
-                user_id,
-                chunk,
-                now=now,
-                inbox_id=inbox_id,
-                reply_token=token if first else None,
-                reply_token_at=_event_time(event) if first else None,
+            with_token = (
+                {"reply_token": token, "reply_token_at": _event_time(event)} if index == 0 and token else {}
             )
+            if index == 0 and taker is not None:
+                first = enqueue_taken(
+                    session,
+                    user_id,
+                    chunk,
+                    now=now,
+                    worker=taker[0],
+                    lease_until=taker[1],
+                    inbox_id=inbox_id,
+                    **with_token,
+                )
+                rows.append(Queued(first.id, first.chat_key))
+                continue
+            row = enqueue(session, user_id, chunk, now=now, inbox_id=inbox_id, **with_token)
             rows.append(Queued(row.id, row.chat_key))
-    return rows + queue_pushes(session, response.pushes, now=now, inbox_id=inbox_id)
+    return rows + queue_pushes(session, response.pushes, now=now, inbox_id=inbox_id), first
 
 
 # Fields that today's SDK requires but that older or partial LINE events lack (line-bot-sdk-python's

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from handlers import citizen_steps as s
 from handlers.citizen_inputs import classify
-from handlers.citizens import citizen_for, citizen_language
+from handlers.citizens import Writer, citizen_for, citizen_language
 from handlers.context import HandlerContext, LineMessage, Response
 from handlers.dialog import (
     ANY,
@@ -119,11 +119,17 @@ CITIZEN_DIALOG = DialogTable(
 )
 
 
-def handle_citizen(event: Event, user_id: str, ctx: HandlerContext) -> Response:
-    """One LINE message or postback from a citizen, through the table; the reply comes back."""
-    citizen = citizen_for(ctx.session, user_id, ctx.at)
+def handle_citizen(event: Event, user_id: str, ctx: HandlerContext, known: Writer | None = None) -> Response:
+    """One LINE message or postback from a citizen, through the table; the reply comes back.
+
+    `known`: the citizen and their dialog, when the caller has already looked them up."""
+    citizen = citizen_for(ctx.session, user_id, ctx.at, known=known.citizen if known else None)
     return CITIZEN_DIALOG.answer(
-        ctx, user_id, citizen.language, lambda dialog: classify(event, user_id, dialog, ctx.signing_key)
+        ctx,
+        user_id,
+        citizen.language,
+        lambda dialog: classify(event, user_id, dialog, ctx.signing_key),
+        dialog=known.dialog if known else None,
     )
 
 

@@ -118,9 +118,13 @@ class DialogTable:
         if turn.prompt and not turn.quiet:
             turn.out.extend(self.prompts.get(after, _nothing)(turn))
 
-    def answer(self, ctx: HandlerContext, user_id: str, lang: str, classify: Classifier) -> Response:
-        """One LINE event from `user_id` through the table; what to reply, and to push to others."""
-        dialog = dialog_for(ctx.session, user_id, self.kind, ctx.at)
+    def answer(
+        self, ctx: HandlerContext, user_id: str, lang: str, classify: Classifier, dialog: Dialog | None = None
+    ) -> Response:
+        """One LINE event from `user_id` through the table; what to reply, and to push to others.
+
+        `dialog`: the user's dialog of this table, when the caller has already read it."""
+        dialog = dialog or dialog_for(ctx.session, user_id, self.kind, ctx.at)
         turn = Turn(ctx=ctx, user_id=user_id, lang=lang, dialog=dialog, got=Received("expired"))
         turn.data = dict(dialog.data or {})
         if is_expired(dialog, ctx.at):  # the sweep has not got to it yet: expire it first, then go on

@@ -21,12 +21,13 @@ from linebot.v3.webhooks import (
 )
 
 from handlers import replies
+from handlers.citizen_dialog import KIND as CITIZEN_DIALOG_KIND
 from handlers.citizen_dialog import handle_citizen
-from handlers.citizens import citizen_for
+from handlers.citizens import citizen_for, writer
 from handlers.context import HandlerContext, Response
 from handlers.officer_dialog import handle_officer
 from models import District
-from models.officer_links import LinkResult, link_account, looks_like_link_code, officer_by_line_user
+from models.officer_links import LinkResult, link_account, looks_like_link_code
 from texts import say
 
 log = logging.getLogger(__name__)
@@ -74,7 +75,8 @@ def on_unfollow(event: Event, user_id: str, ctx: HandlerContext) -> Response:
 
 
 def on_user_event(event: Event, user_id: str, ctx: HandlerContext) -> Response:
-    officer = officer_by_line_user(ctx.session, user_id)
+    known = writer(ctx.session, user_id, CITIZEN_DIALOG_KIND)
+    officer = known.officer
     if officer is not None:
         if not officer.active:
             return Response(reply=[replies.text(say("officer_inactive"))])
@@ -82,7 +84,7 @@ def on_user_event(event: Event, user_id: str, ctx: HandlerContext) -> Response:
     message = event.message if isinstance(event, MessageEvent) else None
     if isinstance(message, TextMessageContent) and looks_like_link_code(message.text):
         return _link(message.text, user_id, ctx)
-    return handle_citizen(event, user_id, ctx)
+    return handle_citizen(event, user_id, ctx, known)
 
 
 def _link(typed: str, user_id: str, ctx: HandlerContext) -> Response:

@@ -6,15 +6,16 @@ transaction as the change it tells of goes out if and only if that change is com
 
 from __future__ import annotations
 
+import functools
 import json
 import uuid
 from datetime import datetime
 from typing import Any, NamedTuple
 
-from sqlalchemy import insert
+from sqlalchemy import Insert, Row, bindparam, case, exists, insert, literal_column, select, text
 from sqlalchemy.orm import Session
 
-from models.queues import OutboxMessage
+from models.queues import UNFINISHED_SQL, OutboxMessage, QueueStatus
 
 Message = dict[str, Any]  # one LINE message object, as the Messaging API takes it
 MESSAGES_PER_REQUEST = 5  # LINE's limit for one reply or push
@@ -93,6 +94,62 @@ def enqueue(
     session.add(row)
     session.flush()
     return row
+
+
+def enqueue_taken(
+    session: Session,
+    to: str,
+    messages: list[Message],
+    *,
+    now: datetime,
+    worker: str,
+    lease_until: datetime,
+    inbox_id: int | None = None,
+    reply_token: str | None = None,
+    reply_token_at: datetime | None = None,
+) -> Row[Any]:
+    """Queue a message already taken for sending by `worker` (as `queue_ops.claim` would take it), unless an
+    earlier message to the same chat is unfinished: then it waits its turn, pending.
+
+    One statement instead of a write, a claim and a lease: a handler's answer is sent by the thread that
+    wrote it, straight after the commit. Returns the row's columns as written (`status` says which).
+    """
+    values = _row_values(
+        to, messages, now=now, inbox_id=inbox_id, reply_token=reply_token, reply_token_at=reply_token_at
+    )
+    params = {f"v_{name}": value for name, value in values.items()}
+    params.update(v_worker=worker, v_lease_until=lease_until)
+    return session.connection().execute(_taken_statement(), params).one()
+
+
+@functools.cache
+def _taken_statement() -> Insert:
+    table = OutboxMessage.__table__
+    c = table.c
+    earlier = table.alias("earlier")
+    busy = select(
+        exists().where(earlier.c.chat_key == bindparam("v_chat_key"), text(f"earlier.{UNFINISHED_SQL}"))
+    ).label("busy")
+    waiting = literal_column("waiting.busy")
+
+    def param(column: Any) -> Any:  # named apart from the columns, as an INSERT … SELECT must
+        return bindparam(f"v_{column.name}", type_=column.type)
+
+    def when_free(value: Any, otherwise: Any) -> Any:
+        return case((waiting, otherwise), else_=value)
+
+    plain = (c.to, c.chat_key, c.messages, c.reply_token, c.reply_token_at, c.retry_key, c.inbox_event_id)
+    columns = [*plain, c.created_at, c.next_attempt_at, c.status, c.attempts, c.claimed_by, c.lease_until]
+    chosen = select(
+        *(param(column) for column in plain),
+        param(c.created_at),
+        param(c.next_attempt_at),
+        when_free(QueueStatus.PROCESSING.value, QueueStatus.PENDING.value),
+        when_free(1, 0),
+        when_free(bindparam("v_worker", type_=c.claimed_by.type), None),
+        when_free(param(c.lease_until), None),
+    ).select_from(select(busy).subquery("waiting"))
+    return insert(table).from_select(columns, chosen).returning(*c)
 
 
 def chunks(messages: list[Message]) -> list[list[Message]]:

@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
 from sqlalchemy import Row as SqlRow
-from sqlalchemy import Select, Update, and_, bindparam, exists, or_, select, text, update
+from sqlalchemy import Update, and_, bindparam, exists, or_, select, text, update
 from sqlalchemy.orm import Session
 
 from models.queues import FAILED_SQL, UNFINISHED_SQL, InboxEvent, OutboxMessage, QueueStatus
@@ -52,17 +52,12 @@ def claim(
     Returns the rows' columns as they are after the claim (`attempts` counts this one).
     """
     dialect = session.get_bind().dialect.name
-    query = _claim_query(model, dialect, chat_key is not None)
-    params: dict[str, Any] = {"now": now, "limit": limit}
+    statement = _claim_statement(model, dialect, chat_key is not None)
+    params: dict[str, Any] = {"now": now, "limit": limit, "worker": worker, "until": now + lease}
     if chat_key is not None:
-        params["chat_key"] = chat_key
-    connection = session.connection()
-    rows = connection.execute(query, params).all()
-    if rows:
-        connection.execute(
-            _lease_statement(model), {"ids": [r.id for r in rows], "worker": worker, "until": now + lease}
-        )
-    return rows
+        params["b_chat_key"] = chat_key
+    rows = session.connection().execute(statement, params).all()
+    return sorted(rows, key=lambda r: r.id)  # RETURNING promises no order
 
 
 # The statements below run several times for every event: each is built once, with bound parameters
@@ -71,51 +66,26 @@ def claim(
 
 
 @functools.cache
-def _lease_statement(model: type[Row]) -> Update:
+def _finish_statement(model: type[Row], columns: tuple[str, ...], leased: bool) -> Update:
     table = model.__table__
-    return (
-        update(table)
-        .where(table.c.id.in_(bindparam("ids", expanding=True)))
-        .values(
-            status=QueueStatus.PROCESSING.value,
-            claimed_by=bindparam("worker"),
-            lease_until=bindparam("until"),
-            attempts=table.c.attempts + 1,
+    statement = update(table).where(table.c.id == bindparam("row_id"))
+    if leased:
+        statement = statement.where(
+            table.c.claimed_by == bindparam("worker"), table.c.status == QueueStatus.PROCESSING.value
         )
+    return statement.values(
+        status=QueueStatus.DONE.value,
+        finished_at=bindparam("finished"),
+        lease_until=None,
+        last_error=None,
+        **{name: bindparam(f"set_{name}") for name in columns},
     )
 
 
 @functools.cache
-def _still_mine_statement(model: type[Row], dialect: str) -> Select[Any]:
-    table = model.__table__
-    query = select(table.c.id).where(
-        table.c.id == bindparam("row_id"),
-        table.c.claimed_by == bindparam("worker"),
-        table.c.status == QueueStatus.PROCESSING.value,
-    )
-    return query.with_for_update() if dialect == "postgresql" else query
-
-
-@functools.cache
-def _finish_statement(model: type[Row], columns: tuple[str, ...]) -> Update:
-    table = model.__table__
-    return (
-        update(table)
-        .where(table.c.id == bindparam("row_id"))
-        .values(
-            status=QueueStatus.DONE.value,
-            finished_at=bindparam("finished"),
-            lease_until=None,
-            last_error=None,
-            **{name: bindparam(f"set_{name}") for name in columns},
-        )
-    )
-
-
-@functools.cache
-def _claim_query(model: type[Row], dialect: str, one_chat: bool) -> Select[Any]:
-    """The claim's SELECT, built once: the worker runs it many times a second, and building it costs more
-    than running it."""
+def _claim_statement(model: type[Row], dialect: str, one_chat: bool) -> Update:
+    """The claim, built once: one UPDATE … RETURNING that picks the rows and leases them (one round trip;
+    the worker runs it several times a second, and building it costs more than running it)."""
     table = model.__table__
     earlier = table.alias("earlier")
     now = bindparam("now", type_=table.c.next_attempt_at.type)
@@ -131,28 +101,49 @@ def _claim_query(model: type[Row], dialect: str, one_chat: bool) -> Select[Any]:
         and_(table.c.status == QueueStatus.PROCESSING.value, table.c.lease_until < now),
     )
     unfinished = text(f"{table.name}.{UNFINISHED_SQL}")
-    columns = [c for c in table.c if c.name != "attempts"] + [(table.c.attempts + 1).label("attempts")]
-    query = (
-        select(*columns).where(unfinished, claimable, ~blocked).order_by(table.c.id).limit(bindparam("limit"))
+    picked = (
+        select(table.c.id)
+        .where(unfinished, claimable, ~blocked)
+        .order_by(table.c.id)
+        .limit(bindparam("limit"))
     )
     if one_chat:
-        query = query.where(table.c.chat_key == bindparam("chat_key"))
+        picked = picked.where(table.c.chat_key == bindparam("b_chat_key"))
     if dialect == "postgresql":
         # Several workers claim at once without taking the same row.
-        query = query.with_for_update(skip_locked=True, of=table)
-    return query
+        picked = picked.with_for_update(skip_locked=True, of=table)
+    return (
+        update(table)
+        .where(table.c.id.in_(picked.scalar_subquery()))
+        .values(
+            status=QueueStatus.PROCESSING.value,
+            claimed_by=bindparam("worker"),
+            lease_until=bindparam("until"),
+            attempts=table.c.attempts + 1,
+        )
+        .returning(*table.c)
+    )
 
 
-def still_mine(session: Session, model: type[Row], row_id: int, worker: str) -> bool:
-    """Lock the row and check that our lease was not taken over by another worker."""
-    query = _still_mine_statement(model, session.get_bind().dialect.name)
-    return session.connection().execute(query, {"row_id": row_id, "worker": worker}).first() is not None
+def finish(
+    session: Session,
+    model: type[Row],
+    row_id: int,
+    *,
+    now: datetime,
+    worker: str | None = None,
+    **values: object,
+) -> bool:
+    """Mark a row done; given `worker`, only while that worker still holds it. Returns whether it was marked.
 
-
-def finish(session: Session, model: type[Row], row_id: int, *, now: datetime, **values: object) -> None:
-    statement = _finish_statement(model, tuple(sorted(values)))
+    Checking the lease here, in the same statement, costs no round trip: a worker whose lease ran out
+    while it worked finds the row taken by another and rolls its own work back.
+    """
+    statement = _finish_statement(model, tuple(sorted(values)), worker is not None)
     params = {"row_id": row_id, "finished": now} | {f"set_{name}": value for name, value in values.items()}
-    session.connection().execute(statement, params)
+    if worker is not None:
+        params["worker"] = worker
+    return bool(session.connection().execute(statement, params).rowcount)
 
 
 def fail(

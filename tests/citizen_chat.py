@@ -91,7 +91,7 @@ class Chat:
         self.client, self.services, self.stub = client, services, stub
         self.user = user or ev.new_user_id()
         self.at = start or datetime(2026, 11, 23, 9, 0, tzinfo=BANGKOK)  # a Monday
-        self.worker = Worker(services, LineGateway("token", stub.url), name="chat")
+        self.worker = Worker(services, LineGateway("token", stub.url, check_messages=True), name="chat")
         self.worker._locator = locator if locator is not None else bangkok_locator()
         self.last: list[dict[str, Any]] = []
         self._seen = 0

@@ -118,6 +118,6 @@ def prism(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PrismServer]:
 
 @pytest.fixture(scope="module")
 def gateway(prism: PrismServer) -> Iterator[LineGateway]:
-    gw = LineGateway(access_token="test-token", base_url=prism.base_url)
+    gw = LineGateway(access_token="test-token", base_url=prism.base_url, check_messages=True)
     yield gw
     gw.close()

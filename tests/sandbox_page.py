@@ -91,7 +91,9 @@ def worker(services: Services, live_server: LiveServer) -> Iterator[Worker]:
     """
     services.settings = dataclasses.replace(services.settings, public_base_url=live_server.url)
     stop = threading.Event()
-    gateway = LineGateway(services.settings.line_channel_access_token, f"{live_server.url}/sandbox/line")
+    gateway = LineGateway(
+        services.settings.line_channel_access_token, f"{live_server.url}/sandbox/line", check_messages=True
+    )
     worker = Worker(services, gateway)
     thread = threading.Thread(target=worker.run, args=(stop,), daemon=True)
     thread.start()

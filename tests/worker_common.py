@@ -24,4 +24,4 @@ class Clock:
 
 
 def make_worker(services, stub: LineStub, clock: Clock, name: str = "w1") -> Worker:  # type: ignore[no-untyped-def]
-    return Worker(services, LineGateway("token", stub.url), clock=clock, name=name)
+    return Worker(services, LineGateway("token", stub.url, check_messages=True), clock=clock, name=name)

@@ -14,7 +14,7 @@ from sqlalchemy import Engine, insert, text
 from sqlalchemy.orm import sessionmaker
 
 from models.db import make_engine, transaction
-from models.queue_ops import _claim_query, claim, failed_rows
+from models.queue_ops import _claim_statement, claim, failed_rows
 from models.queues import InboxEvent, OutboxMessage, QueueStatus
 
 NOW = datetime(2026, 11, 23, 2, 0, tzinfo=UTC)
@@ -61,9 +61,10 @@ def _fill(engine: Engine, model: type[InboxEvent] | type[OutboxMessage]) -> None
 
 
 def _plan(engine: Engine, model: type[InboxEvent] | type[OutboxMessage], one_chat: bool) -> str:
-    query = _claim_query(model, engine.dialect.name, one_chat)
-    compiled = query.compile(engine)
-    params = compiled.construct_params({"now": NOW, "limit": 20, "chat_key": "U7"})
+    statement = _claim_statement(model, engine.dialect.name, one_chat)
+    compiled = statement.compile(engine)
+    given = {"now": NOW, "limit": 20, "b_chat_key": "U7", "worker": "w", "until": NOW}
+    params = compiled.construct_params(given)
     with engine.connect() as conn:
         if engine.dialect.name == "postgresql":
             # As after five runs of a prepared claim: the plan that must not wade through done rows.

@@ -321,6 +321,31 @@ def test_lease_of_a_dead_worker_is_taken_over(client, services, stub, clock):
     assert len(stub.calls("/message/push")) == 1  # the token aged past freshness while leased
 
 
+def test_a_worker_whose_lease_ran_out_midway_undoes_its_run_and_the_user_is_answered_once(
+    client, services, stub, clock
+):
+    from bot.worker import Claimed
+    from models.queue_ops import claim
+
+    user = ev.new_user_id()
+    post_events(client, [ev.text_event(user, "ไฟดับ")])
+    with transaction(services.sessions) as session:  # a slow worker takes the event ...
+        (taken,) = claim(
+            session, InboxEvent, now=clock(), worker="slow", lease=timedelta(seconds=60), limit=1
+        )
+    clock.advance(61)  # ... its lease runs out, and another worker takes it over and answers
+    make_worker(services, stub, clock, name="quick").drain()
+    assert len(stub.calls("/message/")) == 1
+    slow = make_worker(services, stub, clock, name="slow")
+    # The slow one finally gets to the event it took: its run is rolled back, nothing is sent twice.
+    assert slow._process_event(Claimed(taken.id, taken.attempts, taken.chat_key), taken.payload) is None
+    slow.drain()
+    assert len(stub.calls("/message/")) == 1
+    assert description(services, user) == "ไฟดับ"  # the text was added to the draft once
+    assert [(r.status, r.claimed_by) for r in rows(services, InboxEvent)] == [("done", "quick")]
+    assert len(rows(services, OutboxMessage)) == 1
+
+
 def test_outbox_keeps_order_per_recipient_across_retries(services, stub, clock):
     stub.scripts["/message/push"] = [500, 200]
     with transaction(services.sessions) as session:
