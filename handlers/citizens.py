@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import functools
 from datetime import datetime
 from typing import NamedTuple
 
-from sqlalchemy import literal, select
+from sqlalchemy import Select, String, bindparam, select
 from sqlalchemy.orm import Session
 
 from handlers.context import Content, HandlerContext, Profile
@@ -24,16 +25,23 @@ class Writer(NamedTuple):
 
 def writer(session: Session, line_user_id: str, dialog_kind: str) -> Writer:
     """The three looked up in one query: every event needs them, and three round trips cost more."""
-    who = select(literal(line_user_id).label("id")).subquery("who")
-    query = (
+    row = session.execute(_writer_query(), {"user_id": line_user_id, "kind": dialog_kind}).one()
+    return Writer(*row)
+
+
+@functools.cache
+def _writer_query() -> Select[tuple[Officer, Citizen, Dialog]]:
+    """Built once: building the statement costs more than running it."""
+    who = select(bindparam("user_id", type_=String).label("id")).subquery("who")
+    return (
         select(Officer, Citizen, Dialog)
         .select_from(who)
         .outerjoin(Officer, Officer.line_user_id == who.c.id)
         .outerjoin(Citizen, Citizen.line_user_id == who.c.id)
-        .outerjoin(Dialog, (Dialog.line_user_id == who.c.id) & (Dialog.kind == dialog_kind))
+        .outerjoin(
+            Dialog, (Dialog.line_user_id == who.c.id) & (Dialog.kind == bindparam("kind", type_=String))
+        )
     )
-    row = session.execute(query).one()
-    return Writer(*row)
 
 
 def citizen_for(
