@@ -30,6 +30,7 @@ from handlers.citizens import citizen_language
 from handlers.context import Content, HandlerContext, LineMessage, Profile, Response
 from handlers.dispatch import handle
 from models import InboxEvent, OutboxMessage
+from models.clock import BANGKOK
 from models.clock import clock as app_clock
 from models.db import transaction
 from models.districts import DistrictLocator
@@ -44,6 +45,7 @@ from models.queue_ops import (
     release,
 )
 from models.queues import QueueStatus
+from models.working_days import DEFAULT_CALENDAR_SETTINGS, package_holidays
 from texts import say
 
 log = logging.getLogger(__name__)
@@ -96,6 +98,15 @@ class Outgoing:
 
 class _LeaseLost(Exception):
     """The row's lease ran out while we worked on it, and another worker took it."""
+
+
+@dataclass(frozen=True)
+class Delivered:
+    """A message LINE took, not yet marked sent in the outbox."""
+
+    id: int
+    how: str  # reply | push
+    at: datetime
 
 
 @dataclass(frozen=True)
@@ -156,6 +167,7 @@ class Worker:
                 try:
                     if not recovered:
                         self.recover_from_dead_local_workers()
+                        self._warm_up()
                         recovered = True
                     self._release_orphans()
                     taken = self._fill(pool, in_flight)
@@ -195,23 +207,35 @@ class Worker:
 
     def _inbox_task(self, row: Claimed, payload: str) -> None:
         """An event, then the same chat's next ones while they are due: a user who sends several messages
-        is answered one after the other without going back to the queue's loop each time."""
-        for done in range(1, CHAT_RUN + 1):
-            # The handler's own transaction takes the chat's next event when there is one, so
-            # going on costs no extra round trip; the last of a run takes none.
-            following: list[tuple[Claimed, str]] | None = [] if done < CHAT_RUN else None
-            try:
-                self._handle_row(row, payload, following)
-                if following == [] and not self._stopping.is_set():  # perhaps one came in since
-                    following = self._claim_inbox(1, chat_key=row.chat_key)
-            except SQLAlchemyError as exc:
-                log.error("inbox %d: database unavailable (%s); taken again later", row.id, _first_line(exc))
-                for model_row in [row] + [r for r, _ in following or []]:
-                    self._orphans.put((InboxEvent, model_row.id))
-                return
-            if not following:
-                return
-            row, payload = following[0]
+        is answered one after the other without going back to the queue's loop each time.
+
+        An answer sent is recorded in the run's next transaction (the next event's, or the look for one),
+        not in one of its own: one transaction fewer per event. Until then the chat's later messages wait,
+        as they would for the answer itself; a worker that dies before recording it leaves the row to be
+        taken again, and a second try of a reply or push is recognised and not shown twice (`_call_line`).
+        """
+        sent: list[Delivered] = []
+        try:
+            for done in range(1, CHAT_RUN + 1):
+                # The handler's own transaction takes the chat's next event when there is one, so
+                # going on costs no extra round trip; the last of a run takes none.
+                following: list[tuple[Claimed, str]] | None = [] if done < CHAT_RUN else None
+                try:
+                    self._handle_row(row, payload, following, sent)
+                    if following == [] and not self._stopping.is_set():  # perhaps one came in since
+                        following = self._claim_inbox(1, chat_key=row.chat_key, sent=sent)
+                except SQLAlchemyError as exc:
+                    log.error(
+                        "inbox %d: database unavailable (%s); taken again later", row.id, _first_line(exc)
+                    )
+                    for model_row in [row] + [r for r, _ in following or []]:
+                        self._orphans.put((InboxEvent, model_row.id))
+                    return
+                if not following:
+                    return
+                row, payload = following[0]
+        finally:
+            self._record_sent_alone(sent)
 
     def _outbox_task(self, out: Outgoing) -> None:
         try:
@@ -239,6 +263,15 @@ class Worker:
                 for row_id in ids:
                     self._orphans.put((model, row_id))
             raise
+
+    def _warm_up(self) -> None:
+        """What the first events would otherwise each wait for: the district map and this year's and next
+        year's holidays (the `holidays` package takes a quarter of a second to work out a year)."""
+        with transaction(self.services.sessions) as session:
+            self.locator(session)
+        year = self.clock().astimezone(BANGKOK).year
+        for y in (year, year + 1):
+            package_holidays(DEFAULT_CALENDAR_SETTINGS, y)
 
     def recover_from_dead_local_workers(self) -> int:
         """Rows held by a worker of this machine that has died are taken back at once.
@@ -271,9 +304,15 @@ class Worker:
 
     # ---- inbox ----------------------------------------------------------------------------
 
-    def _claim_inbox(self, limit: int, chat_key: str | None = None) -> list[tuple[Claimed, str]]:
+    def _claim_inbox(
+        self, limit: int, chat_key: str | None = None, sent: list[Delivered] | None = None
+    ) -> list[tuple[Claimed, str]]:
         with transaction(self.services.sessions) as session:
-            return self._claim_rows(session, chat_key, limit)
+            self._record_sent(session, sent)
+            taken = self._claim_rows(session, chat_key, limit)
+        if sent:
+            sent.clear()
+        return taken
 
     def _claim_rows(self, session: Session, chat_key: str | None, limit: int) -> list[tuple[Claimed, str]]:
         rows = claim(
@@ -294,22 +333,35 @@ class Worker:
         return len(claimed)
 
     def _handle_row(
-        self, row: Claimed, payload: str, following: list[tuple[Claimed, str]] | None = None
+        self,
+        row: Claimed,
+        payload: str,
+        following: list[tuple[Claimed, str]] | None = None,
+        sent: list[Delivered] | None = None,
     ) -> None:
-        """One event, its answer sent at once; a database outage is raised, anything else recorded."""
+        """One event, its answer sent at once; a database outage is raised, anything else recorded.
+
+        `sent`: answers sent but not yet recorded, recorded by this event's transaction; this event's
+        answer is added to it when the caller will record it (a chat run) instead of being recorded alone.
+        """
         try:
-            reply = self._process_event(row, payload, following)
+            reply = self._process_event(row, payload, following, sent)
         except SQLAlchemyError:
             raise  # the caller waits for the database
         except Exception as exc:  # never let one row stop the worker
             log.exception("inbox %d: failed", row.id)
+            self._record_sent_alone(sent)
             self._fail(InboxEvent, row, f"{type(exc).__name__}: {_first_line(exc)}")
             return
         if reply is not None:
-            self._send_chat(reply)
+            self._send_chat(reply, sent)
 
     def _process_event(
-        self, row: Claimed, payload: str, following: list[tuple[Claimed, str]] | None = None
+        self,
+        row: Claimed,
+        payload: str,
+        following: list[tuple[Claimed, str]] | None = None,
+        sent: list[Delivered] | None = None,
     ) -> Outgoing | None:
         """Handle one event; returns the first message to its sender, already taken for sending.
 
@@ -317,21 +369,25 @@ class Worker:
         added to it.
         """
         if row.attempts > self.policy.max_attempts:
+            self._record_sent_alone(sent)
             self._fail(InboxEvent, row, "gave up: the worker stopped while handling this event", retry=False)
             return None
         try:
             event = Event.from_dict(with_older_fields(json.loads(payload)))
         except Exception as exc:  # stored events were checked on the way in; this is a safety net
+            self._record_sent_alone(sent)
             self._fail(InboxEvent, row, f"cannot parse stored event: {exc}", retry=False)
             return None
         try:
             profile, content = self._prefetch(event, row)
         except LineCallError as exc:
+            self._record_sent_alone(sent)
             self._fail(InboxEvent, row, str(exc), retry=exc.retryable)
             return None
         user_id = _user_id(event)
         try:
             with transaction(self.services.sessions) as session:
+                self._record_sent(session, sent)
                 now = self.clock()
                 ctx = HandlerContext(
                     session=session,
@@ -356,21 +412,26 @@ class Worker:
                 reply = (
                     self._reply_of(session, user_id, queued, first) if user_id and response.reply else None
                 )
+            if sent:
+                sent.clear()  # recorded: committed
             if following is not None:
                 following.extend(taken)  # only once committed: taken for real
             return reply
         except _LeaseLost:
             log.warning("inbox %d: lease lost to another worker; left to it", row.id)
+            self._record_sent_alone(sent)
             return None
         except (OperationalError, InterfaceError):
             raise  # the database itself is down: the loop waits and the lease brings the row back
         except SQLAlchemyError as exc:  # a conflict with another worker, say: may pass next time
             log.warning("inbox %d: database refused the handler's changes: %s", row.id, _first_line(exc))
+            self._record_sent_alone(sent)
             self._fail(InboxEvent, row, f"{type(exc).__name__}: {_first_line(exc)}")
         except Exception as exc:
             # A bug or data the handler cannot take: it would fail the same way again. Failed at once
             # (`rongtook inbox retry` runs it again after a fix), the user told, the chat not held up.
             log.exception("inbox %d: handler failed", row.id)
+            self._record_sent_alone(sent)
             self._fail(InboxEvent, row, f"{type(exc).__name__}: {exc}", retry=False)
             return self._apologise(event, row)
         return None
@@ -488,13 +549,15 @@ class Worker:
             self._send_chat(out)
         return len(claimed)
 
-    def _send_chat(self, first: Outgoing) -> None:
-        """Send a message, then the chat's next ones (a long answer is several requests), in order."""
+    def _send_chat(self, first: Outgoing, sent: list[Delivered] | None = None) -> None:
+        """Send a message, then the chat's next ones (a long answer is several requests), in order.
+
+        `sent`: where to leave the record of the last one sent, for the caller's next transaction."""
         out: Outgoing | None = first
         while out is not None:
-            out = self._deliver(out)
+            out = self._deliver(out, sent)
 
-    def _deliver(self, out: Outgoing) -> Outgoing | None:
+    def _deliver(self, out: Outgoing, sent: list[Delivered] | None = None) -> Outgoing | None:
         """One call to LINE and its record; returns the chat's next message, taken in the same transaction."""
         if out.attempts > self.policy.max_attempts:  # taken again and again: a worker died on it
             outcome: Sent | NotSent = NotSent("gave up: tried too often", retryable=False)
@@ -504,11 +567,15 @@ class Worker:
             except Exception as exc:  # never let one row stop the worker
                 log.exception("outbox %d: sending failed", out.id)
                 outcome = NotSent(f"{type(exc).__name__}: {_first_line(exc)}", retryable=True)
+        now = self.clock()
+        if isinstance(outcome, Sent):
+            self._note_answered(out.chat_key, now)
+            if sent is not None and not out.then:
+                sent.append(Delivered(out.id, outcome.how, now))  # recorded by the caller's next transaction
+                return None
         with transaction(self.services.sessions) as session:
-            now = self.clock()
             if isinstance(outcome, Sent):
-                finish(session, OutboxMessage, out.id, now=now, sent_as=outcome.how, last_http_status=200)
-                self._note_answered(out.chat_key, now)
+                self._record_sent(session, [Delivered(out.id, outcome.how, now)])
             else:
                 values = {"last_http_status": outcome.http_status} if outcome.http_status else {}
                 status = fail(
@@ -524,6 +591,24 @@ class Worker:
                 if status == "failed":
                     log.error("outbox %d to %s failed for good: %s", out.id, out.to, outcome.error)
             return self._take_next(session, out.chat_key) if out.then else None
+
+    @staticmethod
+    def _record_sent(session: Session, sent: list[Delivered] | None) -> None:
+        for done in sent or ():
+            finish(session, OutboxMessage, done.id, now=done.at, sent_as=done.how, last_http_status=200)
+
+    def _record_sent_alone(self, sent: list[Delivered] | None) -> None:
+        """Record answers sent in a transaction of their own (a run ends, or its next step failed)."""
+        if not sent:
+            return
+        try:
+            with transaction(self.services.sessions) as session:
+                self._record_sent(session, sent)
+            sent.clear()
+        except SQLAlchemyError as exc:
+            # Left processing: taken again when the lease ends, and a second try is not shown twice.
+            log.error("outbox %s: sent, but not recorded (%s)", [d.id for d in sent], _first_line(exc))
+            sent.clear()
 
     def _note_answered(self, chat_key: str, at: datetime) -> None:
         if len(self._answered) > ANSWERED_KEPT:  # only the last seconds matter

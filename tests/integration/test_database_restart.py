@@ -16,7 +16,7 @@ from bot.services import Services
 from bot.worker import Worker
 from models import Dialog, InboxEvent
 from models.db import transaction
-from tests.conftest import PG_URL, make_settings, post_events, require_or_skip
+from tests.conftest import PG_URL, _emptied, make_settings, post_events, require_or_skip
 from tests.line_stub import LineStub
 
 APP_NAME = f"rongtook-restart-{uuid.uuid4().hex[:8]}"
@@ -28,7 +28,8 @@ def pg_services(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Serv
         require_or_skip("TEST_DATABASE_URL is not set")
     # Its own application name: the "restart" drops this app's connections only, not those of the
     # other test workers running beside it.
-    url = f"{request.getfixturevalue('_pg_schema')}&application_name={APP_NAME}"
+    # An emptied schema: rows an earlier test left unhandled would be answered here too.
+    url = f"{_emptied(request.getfixturevalue('_pg_schema'))}&application_name={APP_NAME}"
     services = Services.from_settings(make_settings(url, tmp_path))
     yield services
     services.engine.dispose()

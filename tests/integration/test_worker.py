@@ -346,6 +346,42 @@ def test_a_worker_whose_lease_ran_out_midway_undoes_its_run_and_the_user_is_answ
     assert len(rows(services, OutboxMessage)) == 1
 
 
+def test_a_chat_run_records_each_answer_in_its_next_transaction(client, services, stub, clock):
+    from sqlalchemy import event as sa_event
+
+    from bot.worker import Claimed
+    from models.queue_ops import claim
+
+    user = ev.new_user_id()
+    post_events(client, [ev.text_event(user, f"ข้อความ {i}") for i in range(3)])
+    worker = make_worker(services, stub, clock)
+    with transaction(services.sessions) as session:
+        (first,) = claim(
+            session, InboxEvent, now=clock(), worker=worker.name, lease=timedelta(seconds=60), limit=5
+        )
+    import threading
+
+    commits: list[int] = []
+    me = threading.get_ident()
+
+    def committed(_conn) -> None:  # type: ignore[no-untyped-def]
+        if threading.get_ident() == me:  # the run's own (the webhook's writer thread commits apart)
+            commits.append(1)
+
+    sa_event.listen(services.engine, "commit", committed)
+    try:
+        worker._inbox_task(Claimed(first.id, first.attempts, first.chat_key), first.payload)
+    finally:
+        sa_event.remove(services.engine, "commit", committed)
+    replies = stub.calls("/message/reply")
+    assert len(replies) == 3
+    assert [r.status for r in rows(services, InboxEvent)] == ["done"] * 3
+    assert [(r.status, r.sent_as) for r in rows(services, OutboxMessage)] == [("done", "reply")] * 3
+    # Three events' transactions and the look for a fourth, each recording the answer sent before it:
+    # no transaction of its own for an answer sent.
+    assert len(commits) == 4
+
+
 def test_outbox_keeps_order_per_recipient_across_retries(services, stub, clock):
     stub.scripts["/message/push"] = [500, 200]
     with transaction(services.sessions) as session:
