@@ -27,7 +27,7 @@ from sqlalchemy.orm import Session
 from bot.line_gateway import LineCallError, LineGateway
 from bot.services import Services
 from handlers.citizens import citizen_language
-from handlers.context import Content, HandlerContext, LineMessage, Profile, Response
+from handlers.context import Content, HandlerContext, Profile, Response
 from handlers.dispatch import handle
 from models import InboxEvent, OutboxMessage
 from models.clock import BANGKOK
@@ -75,7 +75,7 @@ class Outgoing:
     attempts: int
     to: str
     chat_key: str
-    messages: list[LineMessage]
+    messages: str  # the JSON array of message objects, sent as it is
     reply_token: str | None
     reply_token_at: datetime | None
     retry_key: str
@@ -89,7 +89,7 @@ class Outgoing:
             row.attempts,
             row.to,
             row.chat_key,
-            json.loads(row.messages),
+            row.messages,
             row.reply_token,
             row.reply_token_at,
             row.retry_key,

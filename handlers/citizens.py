@@ -52,7 +52,11 @@ def citizen_for(
     known: Citizen | None = None,
 ) -> Citizen:
     """The citizen behind the LINE user (created on first contact); `known`: already looked up."""
-    citizen = known or session.scalar(select(Citizen).where(Citizen.line_user_id == line_user_id))
+    citizen = (
+        known
+        or _in_session(session, line_user_id)
+        or session.scalar(select(Citizen).where(Citizen.line_user_id == line_user_id))
+    )
     if citizen is None:
         citizen = Citizen(line_user_id=line_user_id, created_at=at, updated_at=at, following=True)
         session.add(citizen)
@@ -63,6 +67,14 @@ def citizen_for(
     if session.new or session.dirty:
         session.flush()
     return citizen
+
+
+def _in_session(session: Session, line_user_id: str) -> Citizen | None:
+    """The citizen if this transaction has already read them (several steps of one event ask again)."""
+    for loaded in session.identity_map.values():
+        if isinstance(loaded, Citizen) and loaded.line_user_id == line_user_id:
+            return loaded
+    return None
 
 
 def citizen_language(session: Session, line_user_id: str) -> str:
