@@ -56,6 +56,8 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     from bot.open_data import bp as open_data_bp
     from bot.photo_links import bp as photo_links_bp
     from bot.public_api import bp as public_api_bp
+    from bot.public_league import bp as public_league_bp
+    from bot.public_map import bp as public_map_bp
     from bot.public_pages import bp as public_pages_bp
     from bot.webhook import bp as webhook_bp
 
@@ -63,6 +65,8 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     app.register_blueprint(public_api_bp)
     app.register_blueprint(public_pages_bp)
     app.register_blueprint(open_data_bp)
+    app.register_blueprint(public_league_bp)
+    app.register_blueprint(public_map_bp)
     app.register_blueprint(photo_links_bp)
     app.register_blueprint(open311_bp)
     from admin import init_admin

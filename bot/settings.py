@@ -66,6 +66,8 @@ class Settings:
     # Categories whose place could point at the complainant's home (PUBLIC_COARSE_CATEGORIES, comma-
     # separated Thai names): shown publicly only to about 500 m.
     public_coarse_categories: frozenset[str] = frozenset({"เสียงรบกวน"})
+    # The public map shows the complaints received in this many days up to today (PUBLIC_MAP_DAYS).
+    public_map_days: int = 90
 
     @property
     def is_sqlite(self) -> bool:
@@ -183,6 +185,7 @@ def settings_from_env(env: Mapping[str, str] | None = None) -> Settings:
         open_data_licence=get("OPEN_DATA_LICENCE")[:200] or "CC BY 4.0",
         line_add_friend_url=_https_url(env, "LINE_ADD_FRIEND_URL"),
         public_coarse_categories=_name_list(env, "PUBLIC_COARSE_CATEGORIES", frozenset({"เสียงรบกวน"})),
+        public_map_days=_whole_number(env, "PUBLIC_MAP_DAYS", 90, 1, 3660),
     )
 
 

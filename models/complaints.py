@@ -66,6 +66,15 @@ class Complaint(Base):
             postgresql_where=text(OPEN_SQL),
             sqlite_where=text(OPEN_SQL),
         ),
+        # The public map (models.map_data): a box's complaints of a period, by a range of latitude; on
+        # PostgreSQL the map's fields ride along, so the box is read from the index alone (migration 0016).
+        Index(
+            "ix_complaints_latitude_longitude",
+            "latitude",
+            "longitude",
+            "created_at",
+            postgresql_include=["status", "category", "district_code", "tracking_code"],
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
