@@ -43,6 +43,7 @@ from models.queue_ops import (
     fail,
     finish,
     release,
+    unclaim,
 )
 from models.queues import QueueStatus
 from models.working_days import DEFAULT_CALENDAR_SETTINGS, package_holidays
@@ -110,6 +111,14 @@ class Delivered:
 
 
 @dataclass(frozen=True)
+class Flight:
+    """A chat's message on its way to LINE in a sending thread."""
+
+    future: Future[Delivered | None]
+    out: Outgoing
+
+
+@dataclass(frozen=True)
 class Sent:
     how: str  # reply | push
 
@@ -150,6 +159,8 @@ class Worker:
         self._locator_lock = threading.Lock()
         self._stopping = threading.Event()
         self._answered: dict[str, datetime] = {}  # chat → when its last message went out
+        # Threads that send a chat's answer while the chat's thread handles its next event.
+        self._senders = ThreadPoolExecutor(self.threads, thread_name_prefix="rongtook-send")
         # Rows whose thread lost the database midway: given back when it answers again.
         self._orphans: queue.SimpleQueue[tuple[type[InboxEvent] | type[OutboxMessage], int]] = (
             queue.SimpleQueue()
@@ -189,6 +200,7 @@ class Worker:
                     self.services.wake.clear()
             self._stopping.set()
             log.info("worker %s stopping: finishing %d chats", self.name, len(in_flight))
+        self._senders.shutdown(wait=True)
         log.info("worker %s stopped", self.name)
 
     def _fill(self, pool: ThreadPoolExecutor, in_flight: set[Future[None]]) -> int:
@@ -209,20 +221,32 @@ class Worker:
         """An event, then the same chat's next ones while they are due: a user who sends several messages
         is answered one after the other without going back to the queue's loop each time.
 
-        An answer sent is recorded in the run's next transaction (the next event's, or the look for one),
-        not in one of its own: one transaction fewer per event. Until then the chat's later messages wait,
-        as they would for the answer itself; a worker that dies before recording it leaves the row to be
-        taken again, and a second try of a reply or push is recognised and not shown twice (`_call_line`).
+        The chat's next event is handled while the answer to the one before is on its way to LINE (a
+        sending thread), and its own answer leaves when that one has arrived: the chat's order is kept,
+        and a run of events costs one wait for LINE each, not a wait plus the handling.
+
+        An answer sent is recorded in the run's next transaction (an event's, or the look for one), not
+        in one of its own. Until then the chat's later messages wait, as they would for the answer
+        itself; a worker that dies before recording it leaves the row to be taken again, and a second
+        try of a reply or push is recognised and not shown twice (`_call_line`).
         """
         sent: list[Delivered] = []
+        flight: Flight | None = None
         try:
             for done in range(1, CHAT_RUN + 1):
                 # The handler's own transaction takes the chat's next event when there is one, so
                 # going on costs no extra round trip; the last of a run takes none.
                 following: list[tuple[Claimed, str]] | None = [] if done < CHAT_RUN else None
                 try:
-                    self._handle_row(row, payload, following, sent)
+                    held = [flight.out.id] if flight else []
+                    reply = self._reply_to(row, payload, following, sent, held, quiet=bool(held))
+                    landed = self._land(flight, sent)
+                    flight = None
+                    if reply is not None:
+                        flight = self._dispatch(reply, landed, sent)
                     if following == [] and not self._stopping.is_set():  # perhaps one came in since
+                        self._land(flight, sent)  # recorded by the look, not by a transaction of its own
+                        flight = None
                         following = self._claim_inbox(1, chat_key=row.chat_key, sent=sent)
                 except SQLAlchemyError as exc:
                     log.error(
@@ -235,7 +259,40 @@ class Worker:
                     return
                 row, payload = following[0]
         finally:
+            self._land(flight, sent)
             self._record_sent_alone(sent)
+
+    def _dispatch(self, reply: Outgoing, earlier_sent: bool, sent: list[Delivered]) -> Flight | None:
+        """Start sending an event's answer; returns it in flight, or None when it is done or given back."""
+        if not earlier_sent:  # the chat's message before it failed: this one must wait for its retry
+            with transaction(self.services.sessions) as session:
+                unclaim(session, OutboxMessage, [reply.id], self.name)
+            return None
+        if reply.then:  # more of the chat's messages follow it: sent here, one after the other
+            self._send_chat(reply, sent)
+            return None
+        return Flight(self._senders.submit(self._send_one, reply), reply)
+
+    def _send_one(self, out: Outgoing) -> Delivered | None:
+        """In a sending thread: one message to LINE; what to record if it went (a failure is recorded)."""
+        taken: list[Delivered] = []
+        self._deliver(out, taken)
+        return taken[0] if taken else None
+
+    @staticmethod
+    def _land(flight: Flight | None, sent: list[Delivered]) -> bool:
+        """Wait for the message in flight; whether it went (to be recorded with `sent`)."""
+        if flight is None:
+            return True
+        try:
+            delivered = flight.future.result()
+        except Exception as exc:  # the database failed while recording a failure: the lease brings it back
+            log.error("outbox %d: %s", flight.out.id, _first_line(exc))
+            return False
+        if delivered is None:
+            return False
+        sent.append(delivered)
+        return True
 
     def _outbox_task(self, out: Outgoing) -> None:
         try:
@@ -332,29 +389,33 @@ class Worker:
             self._handle_row(row, payload)
         return len(claimed)
 
-    def _handle_row(
+    def _handle_row(self, row: Claimed, payload: str) -> None:
+        """One event, its answer sent at once; a database outage is raised, anything else recorded."""
+        reply = self._reply_to(row, payload)
+        if reply is not None:
+            self._send_chat(reply)
+
+    def _reply_to(
         self,
         row: Claimed,
         payload: str,
         following: list[tuple[Claimed, str]] | None = None,
         sent: list[Delivered] | None = None,
-    ) -> None:
-        """One event, its answer sent at once; a database outage is raised, anything else recorded.
-
-        `sent`: answers sent but not yet recorded, recorded by this event's transaction; this event's
-        answer is added to it when the caller will record it (a chat run) instead of being recorded alone.
-        """
+        held: list[int] | None = None,
+        quiet: bool = False,
+    ) -> Outgoing | None:
+        """Handle one event; its answer, taken for sending. A database outage is raised, anything else
+        recorded. `sent`: answers sent but not yet recorded, recorded by this event's transaction;
+        `held`: the chat's message still in flight (this answer is sent after it)."""
         try:
-            reply = self._process_event(row, payload, following, sent)
+            return self._process_event(row, payload, following, sent, held, quiet)
         except SQLAlchemyError:
             raise  # the caller waits for the database
         except Exception as exc:  # never let one row stop the worker
             log.exception("inbox %d: failed", row.id)
             self._record_sent_alone(sent)
             self._fail(InboxEvent, row, f"{type(exc).__name__}: {_first_line(exc)}")
-            return
-        if reply is not None:
-            self._send_chat(reply, sent)
+            return None
 
     def _process_event(
         self,
@@ -362,6 +423,8 @@ class Worker:
         payload: str,
         following: list[tuple[Claimed, str]] | None = None,
         sent: list[Delivered] | None = None,
+        held: list[int] | None = None,
+        quiet: bool = False,
     ) -> Outgoing | None:
         """Handle one event; returns the first message to its sender, already taken for sending.
 
@@ -379,7 +442,7 @@ class Worker:
             self._fail(InboxEvent, row, f"cannot parse stored event: {exc}", retry=False)
             return None
         try:
-            profile, content = self._prefetch(event, row)
+            profile, content = self._prefetch(event, row, quiet)
         except LineCallError as exc:
             self._record_sent_alone(sent)
             self._fail(InboxEvent, row, str(exc), retry=exc.retryable)
@@ -403,7 +466,13 @@ class Worker:
                 # The answer is written already taken by this thread, which sends it right after the
                 # commit while the reply token is fresh (unless an earlier message to the chat is due).
                 queued, first = queue_response(
-                    session, event, response, now=now, inbox_id=row.id, taker=(self.name, now + self.lease)
+                    session,
+                    event,
+                    response,
+                    now=now,
+                    inbox_id=row.id,
+                    taker=(self.name, now + self.lease),
+                    held=held or [],
                 )
                 if not finish(session, InboxEvent, row.id, now=now, worker=self.name):
                     raise _LeaseLost  # another worker took the event when our lease ran out: ours is undone
@@ -456,8 +525,12 @@ class Worker:
             queued, _ = queue_response(session, event, response, now=self.clock(), inbox_id=row.id)
             return self._take_next(session, user_id, queued)
 
-    def _prefetch(self, event: Event, row: Claimed) -> tuple[Profile | None, Content | None]:
-        """LINE calls a handler needs, made before its transaction so no lock waits on the network."""
+    def _prefetch(
+        self, event: Event, row: Claimed, quiet: bool = False
+    ) -> tuple[Profile | None, Content | None]:
+        """LINE calls a handler needs, made before its transaction so no lock waits on the network.
+
+        `quiet`: an answer to the chat is on its way: no "typing" dots (the answer would end them)."""
         user_id = _user_id(event)
         if user_id is None:
             return None, None
@@ -469,7 +542,8 @@ class Worker:
                 log.warning("profile of %s unavailable: %s", user_id, exc)
         if isinstance(event, MessageEvent):
             message = event.message
-            self._show_loading(event, user_id, photo=isinstance(message, ImageMessageContent))
+            if not quiet:
+                self._show_loading(event, user_id, photo=isinstance(message, ImageMessageContent))
             if isinstance(message, ImageMessageContent) and message.content_provider.type == "line":
                 try:
                     content = self.gateway.get_content(message.id)
@@ -667,11 +741,13 @@ def queue_response(
     now: datetime,
     inbox_id: int | None,
     taker: tuple[str, datetime] | None = None,
+    held: list[int] | None = None,
 ) -> tuple[list[Queued], Any | None]:
     """Write what a handler wants sent into the outbox, in the handler's transaction.
 
     Returns the rows written and, given a `taker` (worker, lease end), the answer's first row written
-    taken for that worker when nothing earlier of the chat waits (`models.outbox.enqueue_taken`).
+    taken for that worker when nothing earlier of the chat waits but what it `held`
+    (`models.outbox.enqueue_taken`).
     """
     user_id = _user_id(event)
     token = getattr(event, "reply_token", None)
@@ -691,6 +767,7 @@ def queue_response(
                     worker=taker[0],
                     lease_until=taker[1],
                     inbox_id=inbox_id,
+                    held=held or (),
                     **with_token,
                 )
                 rows.append(Queued(first.id, first.chat_key))

@@ -9,6 +9,7 @@ from __future__ import annotations
 import functools
 import json
 import uuid
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, NamedTuple
 
@@ -107,9 +108,13 @@ def enqueue_taken(
     inbox_id: int | None = None,
     reply_token: str | None = None,
     reply_token_at: datetime | None = None,
+    held: Sequence[int] = (),
 ) -> Row[Any]:
     """Queue a message already taken for sending by `worker` (as `queue_ops.claim` would take it), unless an
     earlier message to the same chat is unfinished: then it waits its turn, pending.
+
+    `held`: earlier messages of the chat that the caller holds and sends first itself (the one in flight
+    while this event was handled): they do not make this one wait.
 
     One statement instead of a write, a claim and a lease: a handler's answer is sent by the thread that
     wrote it, straight after the commit. Returns the row's columns as written (`status` says which).
@@ -118,7 +123,7 @@ def enqueue_taken(
         to, messages, now=now, inbox_id=inbox_id, reply_token=reply_token, reply_token_at=reply_token_at
     )
     params = {f"v_{name}": value for name, value in values.items()}
-    params.update(v_worker=worker, v_lease_until=lease_until)
+    params.update(v_worker=worker, v_lease_until=lease_until, v_held=list(held))
     return session.connection().execute(_taken_statement(), params).one()
 
 
@@ -128,7 +133,11 @@ def _taken_statement() -> Insert:
     c = table.c
     earlier = table.alias("earlier")
     busy = select(
-        exists().where(earlier.c.chat_key == bindparam("v_chat_key"), text(f"earlier.{UNFINISHED_SQL}"))
+        exists().where(
+            earlier.c.chat_key == bindparam("v_chat_key"),
+            text(f"earlier.{UNFINISHED_SQL}"),
+            earlier.c.id.not_in(bindparam("v_held", expanding=True)),
+        )
     ).label("busy")
     waiting = literal_column("waiting.busy")
 

@@ -175,6 +175,21 @@ def fail(
     return row.status
 
 
+def unclaim(session: Session, model: type[Row], ids: list[int], worker: str) -> int:
+    """Give back rows taken but not tried (an earlier message of their chat failed first): pending again,
+    their try not counted (a second try is what tells a used reply token from a fresh one)."""
+    if not ids:
+        return 0
+    result = session.execute(
+        update(model)
+        .where(model.id.in_(ids), model.claimed_by == worker, model.status == QueueStatus.PROCESSING.value)
+        .values(
+            status=QueueStatus.PENDING.value, claimed_by=None, lease_until=None, attempts=model.attempts - 1
+        )
+    )
+    return result.rowcount or 0
+
+
 def expire_leases(session: Session, model: type[Row], workers: list[str], now: datetime) -> int:
     """End the leases of workers known to be dead: their rows are taken at once, not when the lease ends."""
     if not workers:

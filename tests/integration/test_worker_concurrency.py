@@ -190,3 +190,73 @@ def test_a_long_answer_goes_out_whole_from_the_inbox_pass(client, services, stub
     sent = message_calls(stub)
     assert [c.path.rsplit("/", 1)[-1] for c in sent] == ["reply", "push"]  # LINE takes 5 messages a request
     assert [m["text"] for c in sent for m in c.body["messages"]] == [str(i) for i in range(7)]
+
+
+def _chat_run(services, worker: Worker) -> None:  # type: ignore[no-untyped-def]
+    """The worker's thread for one chat: its first event claimed, then the chat's run as `run` does it."""
+    from datetime import timedelta
+
+    from bot.worker import Claimed
+    from models.queue_ops import claim
+
+    with transaction(services.sessions) as session:
+        (first,) = claim(
+            session, InboxEvent, now=app_clock.now(), worker=worker.name, lease=timedelta(seconds=60), limit=5
+        )
+    worker._inbox_task(Claimed(first.id, first.attempts, first.chat_key), first.payload)
+
+
+def test_a_chats_next_event_is_handled_while_the_answer_before_it_is_on_its_way(
+    client, services, stub, clock, monkeypatch
+):
+    import time
+
+    import bot.worker as worker_module
+
+    stub.delay_s = {"/message/reply": OVERLAP_DELAY_S}
+    user = ev.new_user_id()
+    post_events(client, [ev.text_event(user, f"ข้อความ {i}") for i in range(3)])
+    handled: list[float] = []
+    real = worker_module.handle
+
+    def timed(event, ctx):  # type: ignore[no-untyped-def]
+        handled.append(time.monotonic())
+        return real(event, ctx)
+
+    monkeypatch.setattr(worker_module, "handle", timed)
+    _chat_run(services, make_worker(services, stub, clock))
+    replies = [c for c in message_calls(stub) if c.path.endswith("/reply")]
+    assert len(replies) == 3 and len(handled) == 3
+    # The second and third events were handled before LINE had answered the call before each ...
+    assert handled[1] < replies[0].ended
+    assert handled[2] < replies[1].ended
+    # ... and the answers still went one after the other, in the order of the events.
+    assert all(a.ended <= b.started for a, b in zip(replies, replies[1:], strict=False))
+    assert [c.body["messages"][0]["text"] for c in replies] == [
+        c.body["messages"][0]["text"] for c in sorted(replies, key=lambda c: c.started)
+    ]
+    with transaction(services.sessions) as session:
+        rows = session.scalars(select(OutboxMessage).order_by(OutboxMessage.id)).all()
+        assert [(r.status, r.sent_as) for r in rows] == [("done", "reply")] * 3
+
+
+def test_when_the_answer_on_its_way_fails_the_next_one_waits_for_its_retry(client, services, stub, clock):
+    stub.scripts["/message/reply"] = [500, 200]  # the first answer fails once, then LINE is back
+    stub.delay_s = {"/message/reply": 0.2}
+    user = ev.new_user_id()
+    post_events(client, [ev.text_event(user, "หนึ่ง"), ev.text_event(user, "สอง")])
+    worker = make_worker(services, stub, clock)
+    _chat_run(services, worker)
+    with transaction(services.sessions) as session:
+        first, second = session.scalars(select(OutboxMessage).order_by(OutboxMessage.id)).all()
+        assert (first.status, first.attempts) == ("pending", 1)  # to be tried again after a pause
+        # The second answer, taken while the first was on its way, was given back untried.
+        assert (second.status, second.attempts, second.claimed_by) == ("pending", 0, None)
+    assert len(stub.calls("/message/")) == 1
+    clock.advance(5)
+    worker.drain()
+    calls = stub.calls("/message/")
+    assert len(calls) == 3
+    # The retry of the first answer went out before the second.
+    assert calls[1].body["messages"] == calls[0].body["messages"]
+    assert calls[1].ended <= calls[2].started
