@@ -305,6 +305,7 @@ class InboxWriter:
     def _connection(self) -> PoolProxiedConnection:
         if self._conn is None:
             self._conn = self._engine.raw_connection()
+            self._conn.info["write_urgent"] = True  # LINE waits for the answer: before the worker's writes
             if not self._commit:
                 # Copying the WAL back into the database (with its own fsync) is left to the worker's
                 # connections, so a webhook never waits for a checkpoint.

@@ -78,21 +78,46 @@ class _WriterQueue:
     writer the moment the lock is released. One lock file descriptor per connection, so threads
     and processes queue alike; a thread that already holds it (a nested transaction) does not
     wait for itself.
+
+    Urgent writers (the webhook's, marked `info["write_urgent"]`: LINE waits for its answer) go
+    before the others: an urgent writer holds a second lock, the gate, while it waits; the others
+    pass the gate before they queue, and give their turn back when they find it closed once they
+    have the write lock. Without it the webhook queued behind dozens of the worker's threads.
     """
 
     def __init__(self, path: Path) -> None:
         self.path = path
+        self.gate = Path(f"{path}.gate")
         self.held = threading.local()
 
     def open(self, record: Any) -> None:
         record.info["write_lock_fd"] = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
+        record.info["write_gate_fd"] = os.open(self.gate, os.O_RDWR | os.O_CREAT, 0o600)
         record.info["write_queue"] = self
 
     def acquire(self, info: dict[str, Any]) -> None:
         fd = info.get("write_lock_fd")
         if fd is None or info.get("write_lock_held") or getattr(self.held, "count", 0):
             return
-        fcntl.flock(fd, fcntl.LOCK_EX)
+        gate = info["write_gate_fd"]
+        if info.get("write_urgent"):
+            fcntl.flock(gate, fcntl.LOCK_EX)  # closed to the others while this one waits
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX)
+            finally:
+                fcntl.flock(gate, fcntl.LOCK_UN)
+        else:
+            while True:
+                fcntl.flock(gate, fcntl.LOCK_SH)  # waits while an urgent writer waits
+                fcntl.flock(gate, fcntl.LOCK_UN)
+                fcntl.flock(fd, fcntl.LOCK_EX)
+                try:
+                    fcntl.flock(gate, fcntl.LOCK_SH | fcntl.LOCK_NB)
+                except BlockingIOError:  # an urgent writer came while this one queued: it goes first
+                    fcntl.flock(fd, fcntl.LOCK_UN)
+                    continue
+                fcntl.flock(gate, fcntl.LOCK_UN)
+                break
         info["write_lock_held"] = True
         self.held.count = 1
 
@@ -102,9 +127,10 @@ class _WriterQueue:
             self.held.count = 0
 
     def close(self, record: Any) -> None:
-        fd = record.info.pop("write_lock_fd", None)
-        if fd is not None:
-            os.close(fd)  # closing also releases a lock still held
+        for name in ("write_lock_fd", "write_gate_fd"):
+            fd = record.info.pop(name, None)
+            if fd is not None:
+                os.close(fd)  # closing also releases a lock still held
 
 
 def _tune_sqlite(engine: Engine, database: str | None) -> None:
