@@ -16,6 +16,7 @@ from typing import Any, NamedTuple
 from sqlalchemy import Insert, Row, bindparam, case, exists, insert, literal_column, select, text
 from sqlalchemy.orm import Session
 
+from models.queue_ops import CLAIMED_COLUMNS
 from models.queues import UNFINISHED_SQL, OutboxMessage, QueueStatus
 
 Message = dict[str, Any]  # one LINE message object, as the Messaging API takes it
@@ -158,7 +159,8 @@ def _taken_statement() -> Insert:
         when_free(bindparam("v_worker", type_=c.claimed_by.type), None),
         when_free(param(c.lease_until), None),
     ).select_from(select(busy).subquery("waiting"))
-    return insert(table).from_select(columns, chosen).returning(*c)
+    taken = CLAIMED_COLUMNS[table.name]  # as a claim returns it
+    return insert(table).from_select(columns, chosen).returning(*(c[name] for name in taken))
 
 
 def chunks(messages: list[Message]) -> list[list[Message]]:

@@ -26,6 +26,24 @@ Row = TypeVar("Row", InboxEvent, OutboxMessage)
 ERROR_TEXT_LIMIT = 2000
 
 
+# What a claim returns: what the worker needs to handle an event or send a message (each column
+# returned costs the driver an object per row, several times a second).
+CLAIMED_COLUMNS: dict[str, tuple[str, ...]] = {
+    "inbox_events": ("id", "attempts", "chat_key", "payload", "status"),
+    "outbox_messages": (
+        "id",
+        "attempts",
+        "to",
+        "chat_key",
+        "messages",
+        "reply_token",
+        "reply_token_at",
+        "retry_key",
+        "status",
+    ),
+}
+
+
 @dataclass(frozen=True)
 class RetryPolicy:
     max_attempts: int = 8
@@ -121,7 +139,7 @@ def _claim_statement(model: type[Row], dialect: str, one_chat: bool) -> Update:
             lease_until=bindparam("until"),
             attempts=table.c.attempts + 1,
         )
-        .returning(*table.c)
+        .returning(*(table.c[name] for name in CLAIMED_COLUMNS[table.name]))
     )
 
 
