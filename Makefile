@@ -10,7 +10,7 @@ TEST_WORKERS ?= 4
 # The shifted-clock runs: every process of the run sees this moment (libfaketime; `AT=... make test-shifted`).
 AT ?= 2027-04-14 09:00:00 +0700
 
-.PHONY: run test test-unit test-integration test-e2e test-shifted lint bench-webhook bench-worker bench-routing bench-reminders bench-kpi bench-open311 prism clean
+.PHONY: run test test-unit test-integration test-e2e test-shifted lint bench-webhook bench-worker bench-routing bench-reminders bench-kpi bench-open311 bench-public prism clean
 
 $(BIN)/rongtook: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -68,6 +68,11 @@ bench-kpi: $(BIN)/rongtook
 # Open311 on a million generated complaints (PostgreSQL): POST p99 at 50/s and GET p95 of a district's page.
 bench-open311: $(BIN)/rongtook
 	$(BIN)/python -m bench.open311_bench $(BENCH_ARGS)
+
+# The public site on a million generated complaints (PostgreSQL): league table, complaint page and map data
+# p95, the whole open-data CSV streamed, each beside its floor (BENCH_ARGS="--complaints 20000" runs quick).
+bench-public: $(BIN)/rongtook
+	$(BIN)/python -m bench.public_bench $(BENCH_ARGS)
 
 # Prism (a mock of LINE's OpenAPI spec) for the contract tests, installed outside the repository.
 prism: $(PRISM_BIN)

@@ -3,7 +3,8 @@
 Each action is the use case of `handlers.use_cases` that the LINE door calls too: the domain
 operation, the very messages LINE sends (the citizen told, the other district's officers given the
 card) and their outbox rows, in one transaction. A refusal (a stale status, a missing result text or
-after photo, a bad upload) changes nothing and is said in words on the page.
+after photo, a bad upload) changes nothing and is said in words on the page. Hiding a text or photo
+from the public (and, for an admin, showing it again) is one more such use case, on its own form.
 """
 
 from __future__ import annotations
@@ -73,6 +74,41 @@ def act(code: str) -> ResponseReturnValue:
     services().wake.set()  # a worker in this process sends at once (another one finds them when it polls)
     flash(text(f"done_{action}"))
     current_app.logger.info("admin %s: %s %s", current_user.username, action, normal)
+    return redirect(url_for("admin.complaint", code=normal))
+
+
+@bp.post("/complaints/<code>/public")
+@login_required
+def public(code: str) -> ResponseReturnValue:
+    """Hide a text or photo from the public (staff who may act on the complaint, with a reason), or show it
+    again (an admin): `op` hide | unhide, `what` text | photo, `item` the event's or photo's id."""
+    op, what, item = (request.form.get(name, "")[:9] for name in ("op", "what", "item"))
+    normal = normalise_code(code)
+    if normal is None or op not in ("hide", "unhide") or what not in ("text", "photo") or not item.isdigit():
+        return redirect(url_for("admin.complaints"))
+    with transaction(services().sessions) as s:
+        complaint = s.scalar(select(Complaint).where(Complaint.tracking_code == normal))
+        if complaint is None or not current_user.may_see(complaint.district_code):
+            return redirect(url_for("admin.complaints"))
+        if not current_user.may_act(complaint.district_code):
+            flash(text("refused_read_only"))
+            return redirect(url_for("admin.complaint", code=normal))
+        settings = services().settings
+        acting = Acting(
+            s, actor(), clock.now(), Links(settings.secret_key.encode(), settings.public_base_url)
+        )
+        reason = request.form.get("reason", "")
+        try:
+            if op == "hide":
+                use_cases.hide_from_public(acting, complaint, what, int(item), reason)
+            else:
+                use_cases.show_to_public(acting, complaint, what, int(item), reason)
+        except ActionRefused as exc:
+            s.rollback()
+            flash(_refusal(exc))
+            return redirect(url_for("admin.complaint", code=normal))
+    flash(text(f"done_{op}"))
+    current_app.logger.info("admin %s: %s %s %s %s", current_user.username, op, normal, what, item)
     return redirect(url_for("admin.complaint", code=normal))
 
 

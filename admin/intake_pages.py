@@ -159,7 +159,7 @@ def _links() -> Links:
 
 
 FIELDS = ("description", "category", "latitude", "longitude", "district", "channel")
-REPORTER_FIELDS = ("name", "phone", "email", "reported_on")
+REPORTER_FIELDS = ("name", "phone", "email", "reported_on", "not_public")  # not_public: a checkbox, "1"
 KEPT_CHARS = 20_000  # what is shown back of a field (a description over the limit is shown to shorten)
 
 
@@ -199,6 +199,7 @@ class Checked:
     routed_by: str  # "location" (the pin) or "staff" (the district chosen by name)
     reporter: Reporter
     photos: list[Upload]
+    public: bool = True  # False: the reporter asked that it not appear on the public site
 
 
 @dataclass
@@ -282,6 +283,7 @@ def check(s: Session, typed: Typed, files: list[FileStorage], problems: Problems
             reported_on=reported_on,
         ),
         photos=photos,
+        public=v["not_public"] != "1",
     )
 
 
@@ -533,6 +535,7 @@ def _file(s: Session, checked: Checked, duplicates: list[Complaint], now: dateti
         routed_by=checked.routed_by,
         possible_duplicates=duplicates,
         reporter=checked.reporter,
+        public=checked.public,
     )
 
 
@@ -569,7 +572,8 @@ def intake_filed(code: str) -> ResponseReturnValue:
         c=complaint,
         routed_to=text("intake_routed_to", district=name, section=complaint.section or "–"),
         ack_due=text("intake_next_ack", date=date_in(due.astimezone(BANGKOK).date(), lang())) if due else "",
-        status_url=public_status_url(complaint.tracking_code),
+        # No public page to give a reporter who asked not to be public: it would only say so.
+        status_url=None if complaint.public_opt_out else public_status_url(complaint.tracking_code),
     )
 
 

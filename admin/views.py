@@ -38,11 +38,12 @@ from werkzeug.wrappers import Response
 
 from models import ApiKey, Complaint, ComplaintEvent, Officer, Photo
 from models.clock import BANGKOK, clock
-from models.complaint_lifecycle import OPEN_VALUES
+from models.complaint_lifecycle import OPEN_VALUES, STAFF_EVENT_KINDS
 from models.complaints import Channel, ComplaintStatus
 from models.db import transaction
 from models.deadlines import OVERDUE_KINDS, overdue_condition
 from models.districts import District, sorted_districts
+from models.public_hiding import PHOTO, TEXT, has_public_text, item_of, replayed
 from models.staff import EVERY_DISTRICT_ROLES, SignIn, StaffUser, sign_in
 from models.thai_dates import THAI_MONTHS_SHORT, buddhist_year, ce_year, date_in
 from models.tracking_codes import normalise_code
@@ -521,6 +522,7 @@ def complaint(code: str) -> ResponseReturnValue:
         after = [p for p in photos if p.event_id in after_events]
         lines = timeline(s, events)
         place = _place(row, events, lines)
+        public = _public_marks(events, lines)
         for item in (row, *events, *photos):
             s.expunge(item)
         name = district_name(district) if district else "–"
@@ -540,6 +542,7 @@ def complaint(code: str) -> ResponseReturnValue:
         district_name=name,
         all_districts=all_districts,
         deadlines=_deadlines(row, now),
+        public=public,
     )
 
 
@@ -562,6 +565,29 @@ class TimelineLine:
     who: str
     where: str
     text: str
+    event_id: int = 0  # for the forms that hide its text from the public
+    item: str = ""  # a hiding's or showing's: "text" or "photo"
+
+
+@dataclass(frozen=True)
+class PublicMarks:
+    """What of the complaint the public sees (models.public_hiding), for the staff page: the texts the public
+    is shown (each may be hidden) and what is hidden, each with the timeline line of its hiding (who, when,
+    why)."""
+
+    texts: frozenset[int]  # events whose text the public sees unless hidden
+    hidden_texts: dict[int, TimelineLine]
+    hidden_photos: dict[int, TimelineLine]
+
+
+def _public_marks(events: list[ComplaintEvent], lines: list[TimelineLine]) -> PublicMarks:
+    hidden = replayed(sorted(events, key=lambda e: e.id))  # the log's order (the page's is by time)
+    line_of = {e.id: line for e, line in zip(events, lines, strict=True)}
+    marks: dict[str, dict[int, TimelineLine]] = {TEXT: {}, PHOTO: {}}
+    for (what, item), event in hidden.by.items():
+        marks[what][item] = line_of[event.id]
+    texts = frozenset(e.id for e in events if has_public_text(e))
+    return PublicMarks(texts, marks[TEXT], marks[PHOTO])
 
 
 def timeline(s: Session, events: list[ComplaintEvent]) -> list[TimelineLine]:
@@ -593,7 +619,11 @@ def timeline(s: Session, events: list[ComplaintEvent]) -> list[TimelineLine]:
             )
         return "" if e.kind == "filed" else place(e.district_code)
 
-    return [TimelineLine(e.at, e.kind, who(e), where(e), e.text or "") for e in events]
+    def item(e: ComplaintEvent) -> str:
+        found = item_of(e) if e.kind in STAFF_EVENT_KINDS else None
+        return found[0] if found else ""
+
+    return [TimelineLine(e.at, e.kind, who(e), where(e), e.text or "", e.id, item(e)) for e in events]
 
 
 @dataclass(frozen=True)

@@ -2,7 +2,8 @@
 
 Nothing personal leaves here: no LINE ids, no names, not even the citizen's own description
 (people write phone numbers and addresses into it). What officers wrote to answer the
-complaint, and when, is public.
+complaint, and when, is public, unless staff hid it (`models.public_hiding`); a complaint whose
+reporter asked that it not be public answers 404 with `not_public`.
 """
 
 from __future__ import annotations
@@ -21,22 +22,12 @@ from models import Complaint, ComplaintEvent, District
 from models.clock import BANGKOK
 from models.db import transaction
 from models.deadlines import ComplaintDeadlines, deadlines_for
+from models.public_hiding import PUBLIC_EVENTS, Hidden, has_public_text, public_text, replayed
 from models.public_text import masked
 from models.tracking_codes import normalise_code
 from models.working_days import load_calendar
 
 bp = Blueprint("public_api", __name__, url_prefix="/api/v1")
-# Event kinds shown publicly, and whether their text is (officers' answers are; the citizen's is not).
-PUBLIC_EVENTS = {
-    "filed": False,
-    "routed": False,
-    "acknowledged": True,
-    "progress": True,
-    "transferred": True,
-    "resolved": True,
-    "rejected": True,
-    "reopened": False,
-}
 
 
 @dataclass(frozen=True)
@@ -47,6 +38,21 @@ class PublicRecord:
     district: District | None
     events: list[ComplaintEvent]
     deadlines: ComplaintDeadlines
+    hidden: Hidden  # what staff hid from the public
+
+    @property
+    def public(self) -> bool:
+        """False: the reporter asked that it not appear publicly; show that, and nothing of it."""
+        return not self.complaint.public_opt_out
+
+    def public_steps(self) -> list[tuple[ComplaintEvent, str | None, bool]]:
+        """The public timeline: each public event, its public text (unmasked, None when it has none or it
+        is hidden), and whether a text was hidden."""
+        return [
+            (e, public_text(e, self.hidden), has_public_text(e) and self.hidden.text(e.id))
+            for e in self.events
+            if e.kind in PUBLIC_EVENTS
+        ]
 
 
 def public_record(session: Session, code: str) -> PublicRecord | None:
@@ -66,7 +72,11 @@ def public_record(session: Session, code: str) -> PublicRecord | None:
         )
     )
     return PublicRecord(
-        complaint, district, events, deadlines_for(complaint, lambda: events, load_calendar(session))
+        complaint,
+        district,
+        events,
+        deadlines_for(complaint, lambda: events, load_calendar(session)),
+        replayed(events),
     )
 
 
@@ -79,12 +89,12 @@ def complaint_status(code: str) -> ResponseReturnValue:
             return jsonify(
                 error="not_found", message="ไม่พบเรื่องร้องเรียนรหัสนี้ / no complaint with this code"
             ), 404
-        complaint, district, events, deadlines = (
-            record.complaint,
-            record.district,
-            record.events,
-            record.deadlines,
-        )
+        if not record.public:
+            return jsonify(
+                error="not_public",
+                message="ผู้แจ้งขอไม่เปิดเผยเรื่องนี้ต่อสาธารณะค่ะ / the reporter asked that it not be public",
+            ), 404
+        complaint, district, deadlines = record.complaint, record.district, record.deadlines
         body: dict[str, Any] = {
             "code": complaint.tracking_code,
             "status": complaint.status,
@@ -104,10 +114,10 @@ def complaint_status(code: str) -> ResponseReturnValue:
                 {
                     "at": _iso(e.at),
                     "kind": e.kind,
-                    **({"text": masked(e.text)} if PUBLIC_EVENTS[e.kind] and e.text else {}),
+                    **({"text": masked(text)} if text else {}),
+                    **({"text_hidden": True} if hidden else {}),
                 }
-                for e in events
-                if e.kind in PUBLIC_EVENTS
+                for e, text, hidden in record.public_steps()
             ],
         }
     return jsonify(body)

@@ -3,7 +3,8 @@
 For reporters without LINE above all (a call to 1555, a letter, another system): the call-taker reads
 them the code, and this page is how they follow it. Like the JSON status API (`bot.public_api`) it
 shows nothing personal: no name, no contact, not the reporter's own description (people write phone
-numbers and addresses into it); what the district wrote in answer, and when, is public.
+numbers and addresses into it); what the district wrote in answer, and when, is public unless staff hid
+it. A complaint whose reporter asked that it not be public has a page saying so (404) and nothing more.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from flask.typing import ResponseReturnValue
 from markupsafe import Markup
 from qrcode.image.svg import SvgPathImage
 
-from bot.public_api import PUBLIC_EVENTS, public_record
+from bot.public_api import public_record
 from bot.services import Services
 from handlers.notices import status_url
 from models.clock import BANGKOK, clock
@@ -48,6 +49,7 @@ class Step:
     at: str
     what: str
     text: str
+    text_hidden: bool = False  # staff hid its text from the public: the page says so, not what
 
 
 @dataclass(frozen=True)
@@ -109,55 +111,50 @@ def status(code: str) -> ResponseReturnValue:
     lang = reader_language()
     t = public_texts(lang)
     services: Services = current_app.extensions["rongtook"]
+    # Read in the transaction, rendered after it: rendering reads the signed-in staff user (Flask-Login's
+    # template context) in a transaction of its own, which SQLite would make wait for this one.
     with transaction(services.sessions) as session:
         record = public_record(session, code)
-        if record is None:
-            log.info("public page: no complaint %r", code[:40])
-            return render_template("public/lookup.html", lang=lang, t=t, typed=code[:40], bad=True), 404
-        complaint, district, events, deadlines = (
-            record.complaint,
-            record.district,
-            record.events,
-            record.deadlines,
-        )
-        office = (district.name_th if lang == "th" else district.name_en) if district else t("centre")
-        now = clock.now()
-        upcoming = next_deadline(complaint, deadlines, now)
-        steps = [
-            Step(
-                _when(e.at, lang),
-                t(f"event_{e.kind}"),
-                (masked(e.text, lang) if PUBLIC_EVENTS[e.kind] else "") or "",
-            )
-            for e in events
-            if e.kind in PUBLIC_EVENTS
-        ]
-        rows = [
-            _deadline(t("deadline_ack"), deadlines.ack_due_at, deadlines.acknowledged_at, now, lang, t),
-            _deadline(
-                t("deadline_first_progress"),
-                deadlines.first_progress_due_at,
-                complaint.first_progress_at,
-                now,
-                lang,
-                t,
-            ),
-        ]
-        page = render_template(
-            "public/status.html",
-            lang=lang,
-            t=t,
-            c=complaint,
-            office=office,
-            steps=steps,
-            deadlines=[row for row in rows if row is not None],
-            upcoming=(t(f"next_{upcoming.kind}"), date_in(local_date(upcoming.due_at), lang))
-            if upcoming
-            else None,
-            received=_when(complaint.created_at, lang),
-            page_url=status_url(services.settings.public_base_url, complaint.tracking_code),
-        )
-    return page
+        if record is not None and record.public:
+            complaint, district, deadlines = record.complaint, record.district, record.deadlines
+            now = clock.now()
+            upcoming = next_deadline(complaint, deadlines, now)
+            steps = [
+                Step(_when(e.at, lang), t(f"event_{e.kind}"), masked(text, lang) or "", hidden)
+                for e, text, hidden in record.public_steps()
+            ]
+    if record is None:
+        log.info("public page: no complaint %r", code[:40])
+        return render_template("public/lookup.html", lang=lang, t=t, typed=code[:40], bad=True), 404
+    if not record.public:  # the reporter's wish: not even its category or district
+        code = record.complaint.tracking_code
+        return render_template("public/lookup.html", lang=lang, t=t, typed=code, not_public=True), 404
+    office = (district.name_th if lang == "th" else district.name_en) if district else t("centre")
+    rows = [
+        _deadline(t("deadline_ack"), deadlines.ack_due_at, deadlines.acknowledged_at, now, lang, t),
+        _deadline(
+            t("deadline_first_progress"),
+            deadlines.first_progress_due_at,
+            complaint.first_progress_at,
+            now,
+            lang,
+            t,
+        ),
+    ]
+    return render_template(
+        "public/status.html",
+        lang=lang,
+        t=t,
+        c=complaint,
+        office=office,
+        steps=steps,
+        deadlines=[row for row in rows if row is not None],
+        upcoming=(t(f"next_{upcoming.kind}"), date_in(local_date(upcoming.due_at), lang))
+        if upcoming
+        else None,
+        received=_when(complaint.created_at, lang),
+        page_url=status_url(services.settings.public_base_url, complaint.tracking_code),
+    )
 
 
 def public_texts(lang: str):  # type: ignore[no-untyped-def]

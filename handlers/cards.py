@@ -25,6 +25,7 @@ class Summary:
     latitude: float | None
     longitude: float | None
     possible_duplicate: bool
+    public: bool = True  # False: the citizen asked that it not appear on the public site
 
 
 def summary_card(summary: Summary, lang: str, confirm_data: str, edit_data: str) -> LineMessage:
@@ -55,6 +56,7 @@ def summary_card(summary: Summary, lang: str, confirm_data: str, edit_data: str)
         row("label_district", say("district_office", lang, district=summary.district_name)),
         row("label_location", say("location_pinned" if pinned else "location_not_pinned", lang)),
         row("label_photos", photos),
+        row("label_public", say("label_public_yes" if summary.public else "label_public_no", lang)),
     ]
     if summary.possible_duplicate:
         rows.append(

@@ -81,8 +81,9 @@ STEPS = {
     **{(state, "district"): step(s.district, *AFTER_PLACE) for state in PLACE_STATES},
     (s.CATEGORY, "category"): step(s.category, *s.NEXT_SLOT),
     (s.CATEGORY, "text"): step(s.category_by_name, *s.NEXT_SLOT),
-    # ---- the summary: confirm, edit a part, or cancel (an `any` row)
+    # ---- the summary: confirm, edit a part, not on the public site (or back on it), or cancel (`any`)
     (s.CONFIRM, "confirm"): step(s.confirm, IDLE, *s.NEXT_SLOT),
+    (s.CONFIRM, "privacy"): step(s.privacy, s.CONFIRM),
     (s.CONFIRM, "edit"): step(s.edit, s.EDIT),
     (s.EDIT, "edit_field"): step(s.edit_field, s.EDIT, *s.NEXT_SLOT),
     (s.EDIT, "text"): step(s.edit_by_name, s.EDIT, *s.NEXT_SLOT),

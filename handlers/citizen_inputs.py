@@ -31,7 +31,17 @@ log = logging.getLogger(__name__)
 MAX_TEXT_CHARS = 5000
 # Postback actions the citizen's buttons carry; anything else is refused.
 POSTBACK_ACTIONS = frozenset(
-    {"photos_done", "pick_district", "district", "category", "confirm", "edit", "edit_field", "back"}
+    {
+        "photos_done",
+        "pick_district",
+        "district",
+        "category",
+        "confirm",
+        "edit",
+        "edit_field",
+        "back",
+        "privacy",
+    }
 )
 # Buttons that belong to a filed complaint, not to a draft: they work whatever the draft.
 DRAFTLESS_ACTIONS = frozenset({"rate", "not_fixed"})

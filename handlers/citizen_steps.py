@@ -2,8 +2,9 @@
 
 The table that ties inputs to these steps is `handlers.citizen_dialog.CITIZEN_DIALOG`; read it
 first. A draft's slots are kept in `Turn.data`: description, photo_ids, photos_asked,
-latitude/longitude/address, outside, district, routed_by, category, and `rev`, which goes up
-whenever the content changes so a summary card that is no longer current cannot be confirmed.
+latitude/longitude/address, outside, district, routed_by, category, not_public (the citizen asked on
+the summary that it not appear on the public site), and `rev`, which goes up whenever the content
+changes so a summary card that is no longer current cannot be confirmed.
 """
 
 from __future__ import annotations
@@ -368,6 +369,20 @@ def back_to_summary(t: Turn) -> str:
     return next_slot(t)
 
 
+PRIVACY_CHOICES = {"private": True, "public": False}  # the button's arg → not_public
+
+
+def privacy(t: Turn) -> str:
+    """The summary's toggle: not on the public site (still handled, still counted), or back on it."""
+    if t.got.text not in PRIVACY_CHOICES:
+        _reply(t, "refused_button")
+        return CONFIRM
+    t.data["not_public"] = PRIVACY_CHOICES[t.got.text]
+    _changed(t)  # the summary shown before said otherwise: it cannot be confirmed any more
+    _reply(t, "not_public_chosen" if t.data["not_public"] else "public_chosen")
+    return CONFIRM
+
+
 # ---- filing --------------------------------------------------------------------------------
 
 
@@ -399,6 +414,7 @@ def confirm(t: Turn) -> str:
         routed_by=d.get("routed_by", "location"),
         possible_duplicates=nearby_duplicates(t),
         data={k: d[k] for k in ("address", "outside_point") if d.get(k)} or None,
+        public=not d.get("not_public"),
     )
     due = complaint.ack_due_at
     assert due is not None
@@ -411,8 +427,13 @@ def confirm(t: Turn) -> str:
         ack_due=date_in(local_date(due), t.lang),
     )
     links = Links(t.ctx.signing_key, t.ctx.public_base_url)
+    if complaint.public_opt_out:
+        receipt = f"{receipt}\n{t.say('filed_not_public')}"
+    public = not complaint.public_opt_out
     t.out.append(
-        replies.text(with_status_link(receipt, complaint.tracking_code, links, t.lang), _idle_items(t))
+        replies.text(
+            with_status_link(receipt, complaint.tracking_code, links, t.lang, public=public), _idle_items(t)
+        )
     )
     return IDLE
 
@@ -585,10 +606,13 @@ def show_summary(t: Turn) -> list[LineMessage]:
         latitude=d.get("latitude"),
         longitude=d.get("longitude"),
         possible_duplicate=bool(duplicates),
+        public=not d.get("not_public"),
     )
     card = cards.summary_card(summary, t.lang, _button(t, "confirm"), _button(t, "edit"))
+    toggle = ("qr_public", "public") if d.get("not_public") else ("qr_not_public", "private")
     quick = [
         replies.quick_postback(t.say("qr_confirm"), _button(t, "confirm")),
+        replies.quick_postback(t.say(toggle[0]), _button(t, "privacy", toggle[1])),
         replies.quick_postback(t.say("qr_edit"), _button(t, "edit")),
         _cancel_item(t),
     ]

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from handlers import replies
 from handlers.context import LineMessage
-from handlers.signing import Postback, encode_postback, photo_token
+from handlers.signing import PUBLIC, Postback, encode_postback, photo_token
 from models import Citizen, Complaint, ComplaintEvent, District, Officer, Photo
 from models.deadlines import local_date
 from models.thai_dates import date_in, thai_date
@@ -43,9 +43,17 @@ class Links:
         return status_url(self.public_base_url, tracking_code)
 
     def photo_url(self, photo_id: int) -> str | None:
+        """The photo for a LINE message to an officer or the complainant: works even when hidden."""
         if not self.public_base_url:
             return None
         return f"{self.public_base_url}/media/photos/{photo_id}/{photo_token(self.signing_key, photo_id)}"
+
+    def public_photo_url(self, photo_id: int) -> str | None:
+        """The photo for anyone (Open311, public pages): 404 once hidden from the public."""
+        if not self.public_base_url:
+            return None
+        token = photo_token(self.signing_key, photo_id, PUBLIC)
+        return f"{self.public_base_url}/media/photos/{photo_id}/{token}"
 
 
 def status_url(public_base_url: str | None, tracking_code: str) -> str | None:
@@ -222,6 +230,12 @@ def complaint_card(
             say("qr_details", lang), links.button(user_id, "detail", code), say("qr_details", lang), "link"
         )
     )
+    if not complaint.public_opt_out:  # the reporter asked it not be public: nothing of it to hide
+        buttons.append(
+            replies.postback_button(
+                say("qr_hide", lang), links.button(user_id, "hide", code), say("qr_hide", lang), "link"
+            )
+        )
     if complaint.latitude is not None and complaint.longitude is not None:
         maps = MAPS.format(lat=complaint.latitude, lon=complaint.longitude)
         buttons.append(
@@ -357,7 +371,8 @@ def _to_citizen(
     if "due" in values:  # a moment: written as its reader reads dates
         values["date"] = date_in(local_date(values.pop("due")), lang)
     text = say(key, lang, code=complaint.tracking_code, district=name, **values)
-    messages: list[LineMessage] = [replies.text(with_status_link(text, complaint.tracking_code, links, lang))]
+    linked = with_status_link(text, complaint.tracking_code, links, lang, public=not complaint.public_opt_out)
+    messages: list[LineMessage] = [replies.text(linked)]
     shown = 0
     for photo in (photos or [])[:MAX_IMAGES]:
         url = links.photo_url(photo.id)
@@ -369,9 +384,10 @@ def _to_citizen(
     return [(citizen.line_user_id, messages)]
 
 
-def with_status_link(text: str, tracking_code: str, links: Links, lang: str) -> str:
-    """The text and, when the service has a public address, the line with the complaint's public page."""
-    url = links.status_url(tracking_code)
+def with_status_link(text: str, tracking_code: str, links: Links, lang: str, public: bool = True) -> str:
+    """The text and, when the service has a public address, the line with the complaint's public page
+    (none when the reporter asked that it not be public: the page would only say so)."""
+    url = links.status_url(tracking_code) if public else None
     return f"{text}\n{say('follow_on_web', lang, url=url)}" if url else text
 
 

@@ -1,8 +1,9 @@
 """The officer's dialog as one table, like the citizen's: (state, input) → step → where it may land.
 
-Card buttons (acknowledge, details, progress, resolve, transfer, reject) carry the complaint id
-and work from any state, any time, as long as the complaint still allows the action; buttons
-inside a multi-step action (send, target, reject kind) belong to that action only.
+Card buttons (acknowledge, details, progress, resolve, transfer, reject, hide from the public) carry
+the complaint id and work from any state, any time, as long as the complaint still allows the action;
+buttons inside a multi-step action (send, target, reject kind, the item to hide) belong to that action
+only.
 """
 
 from __future__ import annotations
@@ -31,8 +32,8 @@ from models.officer_links import looks_like_link_code
 
 KIND = "officer"
 IDLE_TIMEOUT = timedelta(hours=2)  # an officer may start a report on site and finish it later
-CARD_ACTIONS = frozenset({"ack", "detail", "progress", "resolve", "transfer", "reject"})
-ACTION_BUTTONS = frozenset({"send", "target", "reject_kind"})
+CARD_ACTIONS = frozenset({"ack", "detail", "progress", "resolve", "transfer", "reject", "hide"})
+ACTION_BUTTONS = frozenset({"send", "target", "reject_kind", "hide_item"})
 STARTS = tuple(s.STARTS.values())
 
 
@@ -60,6 +61,11 @@ STEPS = {
     (s.REJECT_REASON, "text"): step(s.reject_with_reason, IDLE),
     (s.DUPLICATE_CODE, "text"): step(s.reject_duplicate, IDLE, s.DUPLICATE_CODE),
     (s.DUPLICATE_CODE, "code"): step(s.reject_duplicate, IDLE, s.DUPLICATE_CODE),
+    # ---- hide a text or a photo from the public: which one (a button, or its label typed), then why
+    (ANY, "hide"): step(s.start_hide, SAME, s.HIDE_WHICH),
+    (s.HIDE_WHICH, "hide_item"): step(s.hide_item, s.HIDE_WHICH, s.HIDE_REASON),
+    (s.HIDE_WHICH, "text"): step(s.hide_item_by_name, s.HIDE_WHICH, s.HIDE_REASON),
+    (s.HIDE_REASON, "text"): step(s.hide_with_reason, IDLE),
 }
 
 OFFICER_DIALOG = DialogTable(
@@ -77,6 +83,8 @@ OFFICER_DIALOG = DialogTable(
         s.REJECT_KIND: s.ask_reject_kind,
         s.REJECT_REASON: s.ask_reject_reason,
         s.DUPLICATE_CODE: s.ask_duplicate_code,
+        s.HIDE_WHICH: s.ask_hide_which,
+        s.HIDE_REASON: s.ask_hide_reason,
     },
     fallback=step(not_now, SAME),
     idle_timeout=IDLE_TIMEOUT,

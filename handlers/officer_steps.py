@@ -2,7 +2,8 @@
 
 The table is `handlers.officer_dialog.OFFICER_DIALOG`. One-tap actions (acknowledge, details)
 answer at once and leave any action in progress alone; multi-step actions (progress, resolve,
-transfer, reject) keep the complaint id, the text and photo ids in `Turn.data` until sent.
+transfer, reject, hide from the public) keep the complaint id, the text and photo ids in `Turn.data`
+until sent.
 """
 
 from __future__ import annotations
@@ -18,13 +19,14 @@ from handlers.notices import Links, citizen_photos, complaint_card, office_name
 from handlers.signing import Postback, encode_postback
 from handlers.tracking import events_of
 from handlers.use_cases import ActionRefused, Actor
-from models import Complaint, District, Officer, Photo
+from models import Complaint, ComplaintEvent, District, Officer, Photo
 from models.clock import BANGKOK
 from models.complaint_lifecycle import OPEN, TransitionRefused, next_status
 from models.deadlines import deadlines_for, local_date, next_deadline
 from models.dialogs import IDLE
 from models.officer_links import officer_by_line_user
 from models.photos import MAX_PHOTOS
+from models.public_hiding import PHOTO, TEXT, has_public_text, photos_of, replayed
 from models.thai_dates import thai_date
 from models.tracking_codes import normalise_code
 from models.working_days import load_calendar
@@ -38,6 +40,8 @@ TRANSFER_REASON = "transfer_reason"
 REJECT_KIND = "reject_kind"
 REJECT_REASON = "reject_reason"
 DUPLICATE_CODE = "duplicate_code"
+HIDE_WHICH = "hide_which"  # a text or a photo of the complaint, to hide from the public
+HIDE_REASON = "hide_reason"
 STATES = (
     IDLE,
     PROGRESS_TEXT,
@@ -49,8 +53,11 @@ STATES = (
     REJECT_KIND,
     REJECT_REASON,
     DUPLICATE_CODE,
+    HIDE_WHICH,
+    HIDE_REASON,
 )
 WORKLIST_LIMIT = 15
+HIDE_BUTTONS = 12  # quick replies for the items (LINE's 13, less "cancel"); more can be typed
 CENTRE = "centre"
 # The action each multi-step start needs the complaint's status to allow.
 STARTS = {
@@ -386,6 +393,95 @@ def _reject(t: Turn, reason: str, duplicate_of: Complaint | None) -> str:
     return IDLE
 
 
+# ---- hiding from the public ----------------------------------------------------------------------
+
+
+def _hideable(t: Turn, complaint: Complaint) -> list[list[object]]:
+    """What of the complaint the public may still see, in order: the district's texts, then every photo;
+    each as [what, id] (kept in the dialog's data so the numbers the officer is shown stay put)."""
+    events = events_of(t.ctx.session, complaint)
+    hidden = replayed(events)
+    texts: list[list[object]] = [[TEXT, e.id] for e in events if has_public_text(e) and not hidden.text(e.id)]
+    photos: list[list[object]] = [
+        [PHOTO, p.id] for p in photos_of(t.ctx.session, complaint) if not hidden.photo(p.id)
+    ]
+    return texts + photos
+
+
+def _item_labels(t: Turn) -> list[tuple[str, str]]:
+    """(the item's postback arg "text.12" / "photo.5", its label "ข้อความ 1" / "รูปที่ 2") in order."""
+    labels: list[tuple[str, str]] = []
+    count = {TEXT: 0, PHOTO: 0}
+    for what, item in t.data.get("items", []):
+        count[what] += 1
+        labels.append((f"{what}.{item}", t.say(f"qr_hide_{what}", n=count[what])))
+    return labels
+
+
+def start_hide(t: Turn) -> str:
+    """The card's "hide from public": which text or photo, then why (any status, own district only)."""
+    complaint = _complaint(t, t.got.text)
+    if complaint is None:
+        _reply(t, "refused_button")
+        return t.state
+    if complaint.district_code != officer(t).district_code:
+        _not_yours(t, complaint)
+        return t.state
+    items = _hideable(t, complaint)
+    if not items:
+        _reply(t, "hide_nothing", code=complaint.tracking_code)
+        return t.state
+    if t.dialog.active and t.data.get("complaint_code"):
+        _reply(t, "action_replaced", code=t.data["complaint_code"])
+    t.dialog.draft_no += 1
+    t.data = {"complaint_id": complaint.id, "complaint_code": complaint.tracking_code, "items": items}
+    return HIDE_WHICH
+
+
+def hide_item(t: Turn) -> str:
+    """A button of the list: "text.<event id>" or "photo.<photo id>", one of those offered."""
+    return _pick(t, t.got.text)
+
+
+def hide_item_by_name(t: Turn) -> str:
+    """The label typed instead ("ข้อความ 1", "รูปที่ 2")."""
+    typed = " ".join(t.got.text.split()).lower()
+    arg = next((arg for arg, label in _item_labels(t) if label.lower() == typed), None)
+    if arg is None:
+        _reply(t, "hide_pick_from_list")
+        return HIDE_WHICH
+    return _pick(t, arg)
+
+
+def _pick(t: Turn, arg: str) -> str:
+    labels = dict(_item_labels(t))
+    if arg not in labels:
+        _reply(t, "refused_button")
+        return HIDE_WHICH
+    what, _, item = arg.partition(".")
+    t.data.update(hide_what=what, hide_item=int(item), hide_label=labels[arg])
+    return HIDE_REASON
+
+
+def hide_with_reason(t: Turn) -> str:
+    complaint = _current(t)
+    label = str(t.data.get("hide_label", ""))
+    try:
+        use_cases.hide_from_public(
+            _acting(t), complaint, str(t.data.get("hide_what")), int(t.data.get("hide_item", 0)), t.got.text
+        )
+    except ActionRefused as exc:
+        if exc.reason in ("already_hidden", "no_such_item"):
+            _reply(t, f"refused_{exc.reason}")
+        else:
+            _refuse(t, exc, complaint)
+        _clear(t)
+        return IDLE
+    _reply(t, "hidden_ok", code=complaint.tracking_code, item=label)
+    _clear(t)
+    return IDLE
+
+
 def cancel(t: Turn) -> str:
     _reply(t, "action_cancelled" if t.dialog.active else "nothing_to_cancel")
     _clear(t)
@@ -467,6 +563,62 @@ def ask_reject_reason(t: Turn) -> list[LineMessage]:
 
 def ask_duplicate_code(t: Turn) -> list[LineMessage]:
     return [replies.text(t.say("ask_duplicate_code"), [_cancel_item(t)])]
+
+
+def ask_hide_which(t: Turn) -> list[LineMessage]:
+    """The texts listed with their words and the photos as a carousel (each with its own button), then
+    a quick reply per item: the officer picks by number, seeing what each number is."""
+    session = t.ctx.session
+    labels = _item_labels(t)
+    lines: list[str] = []
+    cards: list[dict[str, object]] = []
+    link = links(t)
+    for (what, item), (arg, label) in zip(t.data.get("items", []), labels, strict=True):
+        if what == TEXT:
+            event = session.get(ComplaintEvent, item)
+            if event is not None:
+                kind, when = t.say(f"event_{event.kind}"), thai_date(local_date(event.at))
+                excerpt = _short(event.text or "")
+                lines.append(t.say("label_hide_text", label=label, what=kind, date=when, excerpt=excerpt))
+        else:
+            photo = session.get(Photo, item)
+            whose = (
+                "label_photo_citizen" if photo is not None and photo.citizen_id else "label_photo_district"
+            )
+            lines.append(t.say("label_hide_photo", label=label, source=t.say(whose)))
+            url = link.photo_url(item)  # the card's link: the officer sees what they are about to hide
+            if url and len(cards) < HIDE_BUTTONS:
+                cards.append(_photo_bubble(url, label, _button(t, "hide_item", arg)))
+    items = [replies.quick_postback(label, _button(t, "hide_item", arg)) for arg, label in labels]
+    text = replies.text(
+        t.say("ask_hide_which", code=_code(t), items="\n".join(lines)),
+        [*items[:HIDE_BUTTONS], _cancel_item(t)],
+    )
+    carousel = replies.flex(t.say("ask_hide_photo_alt"), {"type": "carousel", "contents": cards})
+    return [carousel, text] if cards else [text]
+
+
+def _photo_bubble(url: str, label: str, data: str) -> dict[str, object]:
+    return {
+        "type": "bubble",
+        "size": "micro",
+        "hero": {"type": "image", "url": url, "size": "full", "aspectRatio": "1:1", "aspectMode": "cover"},
+        "footer": {
+            "type": "box",
+            "layout": "vertical",
+            "contents": [replies.postback_button(label, data, label)],
+        },
+    }
+
+
+def _short(text: str, limit: int = 80) -> str:
+    flat = " ".join(text.split())
+    return flat if len(flat) <= limit else flat[:limit] + "…"
+
+
+def ask_hide_reason(t: Turn) -> list[LineMessage]:
+    item = str(t.data.get("hide_label", ""))
+    return [replies.text(t.say("ask_hide_reason", item=item, code=_code(t)), [_cancel_item(t)])]
 
 
 def nothing(t: Turn) -> list[LineMessage]:

@@ -54,11 +54,15 @@ def decode_postback(key: bytes, user_id: str, data: str) -> Postback:
 
 
 PHOTO_TOKEN_CHARS = 24
+# Two kinds of photo link, each with its own token: a card's (in LINE messages to the district's officers
+# and the complainant, who may always see it) and a public one (Open311, public pages), which stops
+# working when staff hide the photo or the reporter asked that the complaint not be public.
+CARD, PUBLIC = "photo", "public-photo"
 
 
-def photo_token(key: bytes, photo_id: int) -> str:
-    return signature(key, f"photo{SEPARATOR}{photo_id}", PHOTO_TOKEN_CHARS)
+def photo_token(key: bytes, photo_id: int, kind: str = CARD) -> str:
+    return signature(key, f"{kind}{SEPARATOR}{photo_id}", PHOTO_TOKEN_CHARS)
 
 
-def valid_photo_token(key: bytes, photo_id: int, token: str) -> bool:
-    return valid(key, f"photo{SEPARATOR}{photo_id}", token, PHOTO_TOKEN_CHARS)
+def valid_photo_token(key: bytes, photo_id: int, token: str, kind: str = CARD) -> bool:
+    return valid(key, f"{kind}{SEPARATOR}{photo_id}", token, PHOTO_TOKEN_CHARS)

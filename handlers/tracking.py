@@ -16,6 +16,7 @@ from handlers import replies
 from handlers.context import LineMessage
 from models import Citizen, Complaint, ComplaintEvent, District
 from models.clock import BANGKOK
+from models.complaint_lifecycle import STAFF_EVENT_KINDS
 from models.deadlines import deadlines_for, next_deadline
 from models.thai_dates import date_in
 from models.working_days import WorkingCalendar, load_calendar
@@ -71,9 +72,10 @@ def code_detail(session: Session, citizen: Citizen, code: str, lang: str, now: d
         ]
     names = _district_names(session, lang)
     events = events_of(session, complaint)
+    told = [e for e in events if e.kind not in STAFF_EVENT_KINDS]  # hiding from the public: staff's record
     history = [
         say("history_item", lang, when=_when(e.at, lang), what=_event_text(e, names, lang))
-        for e in events[-HISTORY_LIMIT:]
+        for e in told[-HISTORY_LIMIT:]
     ]
     body = say(
         "code_detail",

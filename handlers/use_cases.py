@@ -33,12 +33,14 @@ __all__ = [
     "Reporter",
     "acknowledge",
     "file",
+    "hide_from_public",
     "progress",
     "rate",
     "recompute_deadlines",
     "reject",
     "reopen",
     "resolve",
+    "show_to_public",
     "transfer",
 ]
 
@@ -122,6 +124,26 @@ def rate(acting: Acting, complaint: Complaint, rater: Citizen | Actor, stars: in
     phone (no one else is told)."""
     event = operations.rate(acting.session, complaint, rater, acting.at, stars)
     return acting.told_of(complaint, event)
+
+
+def hide_from_public(
+    acting: Acting, complaint: Complaint, what: str, item_id: int, reason: str
+) -> ComplaintEvent:
+    """Staff hide a text the district wrote (`what="text"`, its event's id) or a photo (`"photo"`) of the
+    complaint from the public, with the reason (recorded as an event); staff still see it. Nobody is
+    told: the reporter's own view is unchanged."""
+    return operations.hide_from_public(
+        acting.session, complaint, acting.actor, acting.at, what, item_id, reason
+    )
+
+
+def show_to_public(
+    acting: Acting, complaint: Complaint, what: str, item_id: int, reason: str = ""
+) -> ComplaintEvent:
+    """An admin shows the public again what was hidden (its reason recorded if given)."""
+    return operations.show_to_public(
+        acting.session, complaint, acting.actor, acting.at, what, item_id, reason
+    )
 
 
 def recompute_deadlines(session: Session) -> int:

@@ -43,6 +43,10 @@ STATUS_AFTER_EVENT: dict[str, ComplaintStatus] = {
 # no action appends (filed and routed on filing, routed again on a transfer; rated by the citizen).
 # Each has its own words in every language (texts: "event_<kind>").
 EVENT_KINDS: tuple[str, ...] = ("filed", "routed", *EVENT_OF_ACTION.values(), "rated")
+# Staff hiding a text or a photo of the complaint from the public, and showing it again
+# (models.public_hiding): kept in the log as the record of who, when and why, and shown to staff only —
+# not in the citizen's history, not on any public page. They change neither status nor deadlines.
+STAFF_EVENT_KINDS: tuple[str, ...] = ("hidden", "unhidden")
 
 
 class TransitionRefused(ValueError):

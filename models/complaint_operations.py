@@ -22,6 +22,7 @@ from models.complaint_lifecycle import OPEN, next_status
 from models.complaints import Channel, Complaint, ComplaintEvent, ComplaintStatus, Photo
 from models.deadlines import ack_due, first_progress_due, local_date, next_due_checkpoint
 from models.people import Citizen, Officer
+from models.public_hiding import PHOTO, TEXT, has_public_text, hidden_of
 from models.tracking_codes import new_tracking_code
 from models.working_days import WorkingCalendar
 
@@ -147,6 +148,7 @@ def filed_complaint(
     calendar: WorkingCalendar | None = None,
     reporter: Reporter | None = None,
     entered_by: Actor | None = None,
+    public: bool = True,
 ) -> tuple[Complaint, ComplaintEvent]:
     """File a complaint received at `at` (the LINE event's time, or when staff or a client entered it)
     and route it to its district.
@@ -159,8 +161,9 @@ def filed_complaint(
     `routed_by` says how the district was found: "location" (the point's polygon) or "citizen"
     (picked by the citizen, e.g. when the location could not be shared). `possible_duplicates`
     (nearest first) are open complaints nearby that officers should look at. With a `calendar` the
-    acknowledgement deadline is stored on the row (RULES §2). Returns the complaint and its "filed"
-    event (what the officers' cards are titled by, without reading it back).
+    acknowledgement deadline is stored on the row (RULES §2). `public=False`: the reporter asked that
+    it not appear publicly (`models.public_hiding`); the filed event keeps the wish. Returns the
+    complaint and its "filed" event (what the officers' cards are titled by, without reading it back).
     """
     duplicates = possible_duplicates or []
     reporter = reporter or Reporter()
@@ -189,6 +192,7 @@ def filed_complaint(
             ack_due_at=ack_due(at, calendar) if district_code and calendar else None,
             section=section,
             possible_duplicate_of_id=duplicates[0].id if duplicates else None,
+            public_opt_out=not public,
         ),
         at.astimezone(BANGKOK).date(),  # the code's year is the Thai year of the moment in Bangkok
     )
@@ -208,6 +212,7 @@ def filed_complaint(
             possible_duplicates=[d.tracking_code for d in duplicates],
             channel=reporter.channel,
             **({"reported_on": reporter.reported_on.isoformat()} if reporter.reported_on else {}),
+            **({} if public else {"public": False}),
         ),
     )
     session.add(filed)
@@ -397,6 +402,62 @@ def rate(
     complaint.rating = stars
     via = {} if isinstance(rater, Citizen) else {"via": "phone"}
     return _event(session, complaint, "rated", actor, at, stars=stars, **via)
+
+
+# ---- what the public sees (models.public_hiding) ----------------------------------------------------
+
+HIDERS = ("officer", "admin")  # staff who may hide: an officer only in their own district (`_may_act`)
+
+
+def hide_from_public(
+    session: Session, complaint: Complaint, actor: Actor, at: datetime, what: str, item_id: int, reason: str
+) -> ComplaintEvent:
+    """Hide a text the district wrote (`what="text"`, the event's id) or a photo (`"photo"`, its id) of
+    the complaint from the public, with the reason; staff still see it. In any status: a closed
+    complaint's page is public too."""
+    if actor.kind not in HIDERS:
+        raise ActionRefused("not_staff")
+    _may_act(complaint, actor)
+    body = _clean(reason, "reason")
+    _check_item(session, complaint, what, item_id)
+    hidden = hidden_of(session, [complaint.id]).get(complaint.id)
+    if hidden is not None and hidden.hiding(what, item_id) is not None:
+        raise ActionRefused("already_hidden")
+    return _event(session, complaint, "hidden", actor, at, body, what=what, item=item_id)
+
+
+def show_to_public(
+    session: Session,
+    complaint: Complaint,
+    actor: Actor,
+    at: datetime,
+    what: str,
+    item_id: int,
+    reason: str = "",
+) -> ComplaintEvent:
+    """Show again what was hidden: the centre's decision (an admin only), with its reason if given."""
+    if actor.kind != "admin":
+        raise ActionRefused("admin_only")
+    hidden = hidden_of(session, [complaint.id]).get(complaint.id)
+    if hidden is None or hidden.hiding(what, item_id) is None:
+        raise ActionRefused("not_hidden")
+    body = (reason or "").strip()
+    if len(body) > MAX_TEXT:
+        raise ActionRefused("text_too_long")
+    return _event(session, complaint, "unhidden", actor, at, body or None, what=what, item=item_id)
+
+
+def _check_item(session: Session, complaint: Complaint, what: str, item_id: int) -> None:
+    """The item is this complaint's, and one the public could see: a district's text, or a photo."""
+    if what == TEXT:
+        event = session.get(ComplaintEvent, item_id)
+        if event is not None and event.complaint_id == complaint.id and has_public_text(event):
+            return
+    elif what == PHOTO:
+        photo = session.get(Photo, item_id)
+        if photo is not None and photo.complaint_id == complaint.id:
+            return
+    raise ActionRefused("no_such_item")
 
 
 def set_routed_deadline(complaint: Complaint, cal: WorkingCalendar) -> None:

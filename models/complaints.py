@@ -10,7 +10,7 @@ import enum
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Date, Float, ForeignKey, Index, Integer, String, Text, text
+from sqlalchemy import JSON, Boolean, Date, Float, ForeignKey, Index, Integer, String, Text, false, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from models.base import Base, UtcDateTime
@@ -67,13 +67,14 @@ class Complaint(Base):
             sqlite_where=text(OPEN_SQL),
         ),
         # The public map (models.map_data): a box's complaints of a period, by a range of latitude; on
-        # PostgreSQL the map's fields ride along, so the box is read from the index alone (migration 0016).
+        # PostgreSQL the map's fields ride along, so the box is read from the index alone (migration 0016;
+        # the opt-out rides along since 0017, as the map leaves those complaints out).
         Index(
             "ix_complaints_latitude_longitude",
             "latitude",
             "longitude",
             "created_at",
-            postgresql_include=["status", "category", "district_code", "tracking_code"],
+            postgresql_include=["status", "category", "district_code", "tracking_code", "public_opt_out"],
         ),
     )
 
@@ -114,6 +115,9 @@ class Complaint(Base):
     reopen_count: Mapped[int] = mapped_column(Integer, default=0)
     # The nearest open complaint of the same category within 50 m when filed, for officers to judge.
     possible_duplicate_of_id: Mapped[int | None] = mapped_column(ForeignKey("complaints.id"), default=None)
+    # The reporter asked at filing that it not appear publicly: no public page, map, open data or Open311
+    # list shows it; every figure (KPI, league table, reports) still counts it (models.public_hiding).
+    public_opt_out: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
     events: Mapped[list[ComplaintEvent]] = relationship(
         back_populates="complaint", order_by="ComplaintEvent.id"

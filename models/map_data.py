@@ -2,7 +2,8 @@
 cell when there are too many to draw one by one.
 
 Only public fields leave here: the tracking code, status, category, district, day of receipt and the
-point; nothing personal, no description, no internal id. A category whose place could point at the
+point; nothing personal, no description, no internal id, and nothing of a complaint whose reporter asked
+that it not appear publicly. A category whose place could point at the
 complainant's home (`coarse`, PUBLIC_COARSE_CATEGORIES) is placed at the middle of its ~500 m cell, and
 it is *chosen* by that middle too: were it chosen by its exact point, shrinking the box around it would
 find the point anyway.
@@ -143,7 +144,11 @@ def cell_size(box: Box | None) -> float:
 
 def _conditions(query: MapQuery, coarse: frozenset[str]) -> list[ColumnElement[bool]]:
     c = Complaint
-    conditions: list[ColumnElement[bool]] = [c.created_at >= query.since, c.created_at < query.until]
+    conditions: list[ColumnElement[bool]] = [
+        c.created_at >= query.since,
+        c.created_at < query.until,
+        c.public_opt_out.is_(False),  # the reporter asked it not be public (counted in figures, not drawn)
+    ]
     if query.category is not None:
         conditions.append(c.category == query.category)
     if query.status is not None:

@@ -1,8 +1,9 @@
 """The public fields of every complaint, as open data (`/open-data`): rows streamed from the database.
 
 Nothing personal: no citizen, reporter, LINE id or contact, no description (people write phone numbers
-and addresses into it), no internal ids. Where the place itself could point at the complainant's home
-(a noise complaint names the neighbour), the point is given only to a grid of about 500 m.
+and addresses into it), no internal ids; no complaint whose reporter asked that it not appear publicly.
+Where the place itself could point at the complainant's home (a noise complaint names the neighbour), the
+point is given only to a grid of about 500 m.
 """
 
 from __future__ import annotations
@@ -74,6 +75,7 @@ def public_rows(
             c.longitude,
         )
         .outerjoin(District, District.code == c.district_code)
+        .where(c.public_opt_out.is_(False))  # the reporter asked it not be public: no row of it
         .order_by(c.id)
     )
     if since is not None:

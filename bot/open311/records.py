@@ -8,6 +8,10 @@ The citizen's own description is not shown either, as on the public status page 
 people write phone numbers and home addresses into it, and a LINE citizen never agreed to have it
 published. The one exception is the client that filed the complaint: a GET carrying the api_key that
 filed it gets its `description` back (it sent that text itself, so nothing new leaks).
+
+What staff hid from the public (`models.public_hiding`) is left out: a hidden text is neither the status
+notes nor a note's words, a hidden photo is never the `media_url`. A complaint whose reporter asked that it
+not be public is not served at all (the routes leave it out of every GET).
 """
 
 from __future__ import annotations
@@ -21,14 +25,14 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot.public_api import PUBLIC_EVENTS
 from handlers.notices import Links, office_name
 from models import Category, Complaint, ComplaintEvent, District, Photo
 from models.categories import OTHER_CODE, all_categories
 from models.clock import BANGKOK
-from models.complaint_lifecycle import OPEN_VALUES
+from models.complaint_lifecycle import OPEN_VALUES, STAFF_EVENT_KINDS
 from models.deadlines import deadlines_for, next_deadline
 from models.open_data import public_place
+from models.public_hiding import NOTHING_HIDDEN, PUBLIC_EVENTS, Hidden, public_text, replayed
 from models.public_text import masked
 from models.working_days import WorkingCalendar, load_calendar
 from texts import say
@@ -128,14 +132,24 @@ def service_requests(page: Page, complaints: Sequence[Complaint]) -> list[dict[s
         .order_by(ComplaintEvent.complaint_id, ComplaintEvent.id)
     ):
         events[event.complaint_id].append(event)
+    hidden = {complaint_id: replayed(found) for complaint_id, found in events.items()}
     first_photo: dict[int, int] = {}
     if page.links.public_base_url:
         for complaint_id, photo_id in session.execute(
             select(Photo.complaint_id, Photo.id).where(Photo.complaint_id.in_(ids)).order_by(Photo.id)
         ):
-            first_photo.setdefault(complaint_id, photo_id)
+            if not hidden.get(complaint_id, NOTHING_HIDDEN).photo(photo_id):
+                first_photo.setdefault(complaint_id, photo_id)
     return [
-        _request(page, c, events[c.id], by_name.get(c.category or ""), districts, first_photo.get(c.id))
+        _request(
+            page,
+            c,
+            events[c.id],
+            hidden.get(c.id, NOTHING_HIDDEN),
+            by_name.get(c.category or ""),
+            districts,
+            first_photo.get(c.id),
+        )
         for c in complaints
     ]
 
@@ -144,6 +158,7 @@ def _request(
     page: Page,
     complaint: Complaint,
     events: list[ComplaintEvent],
+    hidden: Hidden,
     category: Category | None,
     districts: dict[str, District],
     photo_id: int | None,
@@ -155,7 +170,8 @@ def _request(
         deadlines = deadlines_for(complaint, lambda: events, page.calendar())
         due = next_deadline(complaint, deadlines, page.now)
         expected = due.due_at if due else None
-    changed = [e.at for e in events if e.kind != "rated"]  # a rating changes nothing of the request
+    # A rating changes nothing of the request; staff hiding a text or photo is not an update either.
+    changed = [e.at for e in events if e.kind != "rated" and e.kind not in STAFF_EVENT_KINDS]
     district = districts.get(complaint.district_code or "")
     own = page.own_key_id is not None and complaint.api_key_id == page.own_key_id
     latitude, longitude, _ = public_place(
@@ -164,7 +180,7 @@ def _request(
     record: dict[str, Any] = {
         "service_request_id": complaint.tracking_code,
         "status": status,
-        "status_notes": masked(_status_notes(events), lang),
+        "status_notes": masked(_status_notes(events, hidden), lang),
         "service_name": _name(category, lang) if category else complaint.category,
         "service_code": category.code if category else OTHER_CODE,
         "description": (
@@ -180,34 +196,37 @@ def _request(
         "address_id": district.code if district else None,
         "lat": latitude,
         "long": longitude,
-        "media_url": page.links.photo_url(photo_id) if photo_id is not None else None,
+        "media_url": page.links.public_photo_url(photo_id) if photo_id is not None else None,
     }
     if page.extensions:
         record["extended_attributes"] = {"district": district.code if district else None}
-        record["notes"] = _notes(page, events, districts)
+        record["notes"] = _notes(page, events, hidden)
     return record
 
 
-def _status_notes(events: list[ComplaintEvent]) -> str | None:
+def _status_notes(events: list[ComplaintEvent], hidden: Hidden) -> str | None:
     """The latest public update: what an officer last wrote (progress, result, transfer or rejection
-    reason); none after the reporter reopened it, until an officer writes again."""
+    reason); none after the reporter reopened it, until an officer writes again. A text staff hid is
+    passed over, as if not written."""
     latest = None
     for event in events:
         if event.kind == "reopened":
             latest = None
-        elif PUBLIC_EVENTS.get(event.kind) and event.text:
-            latest = event.text
+        elif (text := public_text(event, hidden)) is not None:
+            latest = text
     return latest
 
 
-def _notes(page: Page, events: list[ComplaintEvent], districts: dict[str, District]) -> list[dict[str, Any]]:
-    """The update history (the extensions page's `notes`): officers' words as written, other steps named."""
+def _notes(page: Page, events: list[ComplaintEvent], hidden: Hidden) -> list[dict[str, Any]]:
+    """The update history (the extensions page's `notes`): officers' words as written (a hidden text:
+    the step named instead), other steps named."""
     notes = []
     for event in events:
         if event.kind not in PUBLIC_EVENTS:
-            continue  # ratings are the reporter's own business
-        if PUBLIC_EVENTS[event.kind] and event.text:
-            description = masked(event.text, page.lang) or ""
+            continue  # ratings are the reporter's own business; hiding is staff's
+        text = public_text(event, hidden)
+        if text is not None:
+            description = masked(text, page.lang) or ""
         else:
             description = say(f"admin.event_{event.kind}", page.lang)
             if event.kind == "routed":

@@ -144,7 +144,7 @@ def one_request(request_id: str, fmt: str) -> ResponseReturnValue:
     with transaction(_services().sessions) as session:
         code = normalise_code(inputs.checked("service_request_id", request_id, 40))
         complaint = session.scalar(select(Complaint).where(Complaint.tracking_code == code)) if code else None
-        if complaint is None:
+        if complaint is None or complaint.public_opt_out:  # the reporter asked it not be public: as none
             raise Open311Error(404, "service_request_id not found")
         key = _own_key(session, values, now)
         page = _page(session, lang, now, key, inputs.flag(values, "extensions"))
@@ -155,6 +155,10 @@ def one_request(request_id: str, fmt: str) -> ResponseReturnValue:
 def _page(session: Session, lang: str, now: datetime, key: ApiKey | None, extensions: bool) -> records.Page:
     coarse = _services().settings.public_coarse_categories
     return records.Page(session, lang, _links(), now, key.id if key else None, extensions, coarse)
+
+
+# Requests a GET may show: not those whose reporter asked that they not be public (models.public_hiding).
+PUBLIC_ONLY = Complaint.public_opt_out.is_(False)
 
 
 @bp.get("/requests.<fmt>")
@@ -171,7 +175,7 @@ def request_list(fmt: str) -> ResponseReturnValue:
         key = _own_key(session, values, now)
         if ids:  # the spec: service_request_id overrides every other argument
             codes = [c for c in (normalise_code(i) for i in ids) if c]
-            query = select(Complaint).where(Complaint.tracking_code.in_(codes))
+            query = select(Complaint).where(Complaint.tracking_code.in_(codes), PUBLIC_ONLY)
             query = query.order_by(Complaint.created_at.desc(), Complaint.id.desc())
         else:
             query = _filtered(session, values, now)
@@ -184,7 +188,9 @@ def _filtered(session: Session, values: Any, now: datetime) -> Any:
     window = inputs.window(values, now)
     size = inputs.whole(values, "page_size", inputs.DEFAULT_PAGE_SIZE, inputs.MAX_PAGE_SIZE)
     number = inputs.whole(values, "page", 1, inputs.MAX_PAGE)
-    query = select(Complaint).where(Complaint.created_at >= window.start, Complaint.created_at < window.end)
+    query = select(Complaint).where(
+        Complaint.created_at >= window.start, Complaint.created_at < window.end, PUBLIC_ONLY
+    )
     district = inputs.one(values, "district", 10)  # a Rongtook extension: one district's requests
     if district is not None:
         if session.get(District, district) is None:

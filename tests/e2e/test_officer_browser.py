@@ -104,7 +104,9 @@ def test_an_officer_handles_a_complaint_and_the_citizen_hears_of_each_step(
     expect(card).to_have_count(1)
     for shown in ("ไฟถนนดับ 3 ต้น หน้าซอย 5", "แสงสว่าง · จตุจักร", "สถานะ: ส่งถึงเขตแล้ว", "ต้องรับเรื่องภายใน"):
         expect(card).to_contain_text(shown)
-    expect(card.get_by_role("button")).to_have_text(["รับเรื่อง", "โอนเรื่อง", "ไม่รับเรื่อง", "ดูรายละเอียด", "แผนที่"])
+    expect(card.get_by_role("button")).to_have_text(
+        ["รับเรื่อง", "โอนเรื่อง", "ไม่รับเรื่อง", "ดูรายละเอียด", "ซ่อนจากสาธารณะ", "แผนที่"]
+    )
     assert loaded_width(card.locator(".flex-hero img")) == BEFORE_WIDTH
     chat.screenshot(tmp_path / "officer-card.png")
 

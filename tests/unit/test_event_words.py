@@ -1,7 +1,8 @@
-"""Every kind of event the system writes has its own words in the citizen's history, in every language.
+"""Every kind of event the system writes has its own words in the citizen's history, in every language;
+the staff-only kinds (hiding from the public) have theirs on the staff web.
 
-The kinds come from the code: `EVENT_KINDS` (models/complaint_lifecycle.py), held to what the
-operations really write (every `kind=` and `_event(…, "<kind>", …)` in the models' source).
+The kinds come from the code: `EVENT_KINDS` and `STAFF_EVENT_KINDS` (models/complaint_lifecycle.py),
+held to what the operations really write (every `kind=` and `_event(…, "<kind>", …)` in the models' source).
 """
 
 from __future__ import annotations
@@ -12,8 +13,8 @@ from pathlib import Path
 import pytest
 
 from models import complaint_lifecycle, complaint_operations
-from models.complaint_lifecycle import EVENT_KINDS, EVENT_OF_ACTION
-from texts import CATALOGUES
+from models.complaint_lifecycle import EVENT_KINDS, EVENT_OF_ACTION, STAFF_EVENT_KINDS
+from texts import CATALOGUES, SECTIONS
 
 WRITERS = (complaint_operations, complaint_lifecycle)
 
@@ -35,9 +36,10 @@ def kinds_written(source: str) -> set[str]:
 
 def test_event_kinds_are_every_kind_the_operations_write():
     written = set().union(*(kinds_written(Path(m.__file__).read_text()) for m in WRITERS))  # type: ignore[arg-type]
-    assert written == set(EVENT_KINDS)
+    assert written == set(EVENT_KINDS) | set(STAFF_EVENT_KINDS)
     assert set(EVENT_OF_ACTION.values()) <= set(EVENT_KINDS)
     assert len(EVENT_KINDS) == len(set(EVENT_KINDS))
+    assert not set(EVENT_KINDS) & set(STAFF_EVENT_KINDS)
 
 
 @pytest.mark.parametrize("lang", sorted(CATALOGUES))
@@ -47,3 +49,10 @@ def test_every_event_kind_has_its_own_words(lang):
     assert [kind for kind, text in words.items() if not text] == [], lang
     assert catalogue["event_other"] not in words.values(), lang  # none is told as "other"
     assert len(set(words.values())) == len(words), (lang, words)  # and no two alike
+
+
+@pytest.mark.parametrize("lang", sorted(CATALOGUES))
+def test_every_kind_has_its_words_on_the_staff_web(lang):
+    admin = SECTIONS["admin"][lang]
+    words = {kind: admin.get(f"event_{kind}") for kind in (*EVENT_KINDS, *STAFF_EVENT_KINDS)}
+    assert [kind for kind, text in words.items() if not text] == [], lang
