@@ -5,6 +5,8 @@ them the code, and this page is how they follow it. Like the JSON status API (`b
 shows nothing personal: no name, no contact, not the reporter's own description (people write phone
 numbers and addresses into it); what the district wrote in answer, and when, is public unless staff hid
 it. A complaint whose reporter asked that it not be public has a page saying so (404) and nothing more.
+Photos are shown by their public links (`/media/photos/<id>/<public token>`), never one staff hid; the
+place is on a small map, to the middle of its ~500 m cell for the categories that could reveal a home.
 """
 
 from __future__ import annotations
@@ -19,14 +21,18 @@ from flask import Blueprint, current_app, redirect, render_template, request, ur
 from flask.typing import ResponseReturnValue
 from markupsafe import Markup
 from qrcode.image.svg import SvgPathImage
+from sqlalchemy.orm import Session
 
-from bot.public_api import public_record
+from bot.public_api import PublicRecord, public_record
 from bot.services import Services
-from handlers.notices import status_url
+from handlers.notices import Links, status_url
+from handlers.signing import PUBLIC, photo_token
 from models.clock import BANGKOK, clock
 from models.db import transaction
 from models.deadlines import local_date, next_deadline
+from models.open_data import COARSE_GRID_DEG, public_place
 from models.public_figures import FiguresCache
+from models.public_hiding import PUBLIC_EVENTS, photos_of
 from models.public_text import masked
 from models.thai_dates import date_in, thai_month_long
 from models.tracking_codes import normalise_code
@@ -57,6 +63,19 @@ class Deadline:
     what: str
     due: str
     verdict: str  # met | late | open | missed
+
+
+@dataclass(frozen=True)
+class PagePhoto:
+    src: str  # the public link, relative to this site: shown and linked to at full size
+    alt: str
+
+
+@dataclass(frozen=True)
+class Place:
+    latitude: float
+    longitude: float
+    coarse: bool  # to the middle of its ~500 m cell: the category could reveal the complainant's home
 
 
 @bp.get("/")
@@ -123,6 +142,7 @@ def status(code: str) -> ResponseReturnValue:
                 Step(_when(e.at, lang), t(f"event_{e.kind}"), masked(text, lang) or "", hidden)
                 for e, text, hidden in record.public_steps()
             ]
+            before, after = _public_photos(session, record)
     if record is None:
         log.info("public page: no complaint %r", code[:40])
         return render_template("public/lookup.html", lang=lang, t=t, typed=code[:40], bad=True), 404
@@ -130,6 +150,26 @@ def status(code: str) -> ResponseReturnValue:
         code = record.complaint.tracking_code
         return render_template("public/lookup.html", lang=lang, t=t, typed=code, not_public=True), 404
     office = (district.name_th if lang == "th" else district.name_en) if district else t("centre")
+    settings = services.settings
+    key = settings.secret_key.encode()
+    code = complaint.tracking_code
+    before_photos = [
+        PagePhoto(_photo_path(key, p), t("photo_before_alt", n=n, code=code)) for n, p in enumerate(before, 1)
+    ]
+    after_photos = [
+        PagePhoto(_photo_path(key, p), t("photo_after_alt", n=n, code=code)) for n, p in enumerate(after, 1)
+    ]
+    first = (before + after)[:1]
+    og_image = Links(key, settings.public_base_url).public_photo_url(first[0]) if first else None
+    og_image_alt = (before_photos + after_photos)[0].alt if first else None
+    latitude, longitude, precision = public_place(
+        complaint.latitude, complaint.longitude, complaint.category in settings.public_coarse_categories
+    )
+    place = (
+        Place(latitude, longitude, precision != "exact")
+        if latitude is not None and longitude is not None
+        else None
+    )
     rows = [
         _deadline(t("deadline_ack"), deadlines.ack_due_at, deadlines.acknowledged_at, now, lang, t),
         _deadline(
@@ -153,8 +193,34 @@ def status(code: str) -> ResponseReturnValue:
         if upcoming
         else None,
         received=_when(complaint.created_at, lang),
-        page_url=status_url(services.settings.public_base_url, complaint.tracking_code),
+        page_url=status_url(settings.public_base_url, code),
+        before_photos=before_photos,
+        after_photos=after_photos,
+        og_image=og_image,
+        og_image_alt=og_image_alt,
+        place=place,
+        cell=COARSE_GRID_DEG,
+        tile_url=settings.map_tile_url,
+        tile_attribution=settings.map_tile_attribution,
     )
+
+
+def _public_photos(session: Session, record: PublicRecord) -> tuple[list[int], list[int]]:
+    """The ids of the photos the public may see, oldest first: "before" (the reporter's, from the filing or
+    a reopening) and "after" (the district's, with a progress report or the result). Never a hidden one."""
+    answers = {e.id for e in record.events if PUBLIC_EVENTS.get(e.kind)}  # what the district wrote
+    before: list[int] = []
+    after: list[int] = []
+    for photo in photos_of(session, record.complaint):
+        if record.hidden.photo(photo.id):
+            continue
+        (after if photo.event_id in answers else before).append(photo.id)
+    return before, after
+
+
+def _photo_path(key: bytes, photo_id: int) -> str:
+    """The photo's public link on this site (404 for anyone once staff hide it)."""
+    return url_for("photo_links.photo", photo_id=photo_id, token=photo_token(key, photo_id, PUBLIC))
 
 
 def public_texts(lang: str):  # type: ignore[no-untyped-def]

@@ -1199,4 +1199,13 @@ PUBLIC: dict[str, str] = {
     # hide from public
     "not_public": "Complaint {code} is not shown publicly, as its reporter asked. The district office handles it as usual; the reporter can follow it on LINE or through the 1555 hotline.",
     "text_hidden": "This text is not shown publicly.",
+    # complaint page photos (and the place, on `/c/<code>`)
+    "photos_before": "Before",
+    "photos_after": "From the district office (during and after the work)",
+    "photo_before_alt": "Before photo {n} of complaint {code}",
+    "photo_after_alt": "After photo {n} of complaint {code}",
+    "place": "Place",
+    "place_exact": "Reported at latitude {lat}, longitude {lon}.",
+    "place_coarse": "Approximate place (within about 500 m of latitude {lat}, longitude {lon}), so that the reporter's home cannot be found.",
+    "place_on_map": "See other complaints of this district on the map",
 }

@@ -172,6 +172,9 @@ def test_public_page_meets_the_accessibility_bar(
         if name == "map":  # the boundaries and the markers drawn before axe looks
             expect(page.get_by_test_id("map")).to_have_attribute("data-ready", "1")
             expect(page.locator(".leaflet-overlay-pane path").first).to_be_attached()
+        if name == "status":  # the place drawn on its small map, and the "after" photo shown
+            expect(page.locator("#place-map .leaflet-overlay-pane path").first).to_be_attached()
+            expect(page.get_by_test_id("photos-after").locator("img")).to_have_count(1)
         assert page.evaluate("() => document.documentElement.lang") == lang
         page.screenshot(path=str(tmp_path / f"{name}-{lang}-{width}.png"), full_page=True)
         problems[width] = problems_of(page, width)
