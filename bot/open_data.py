@@ -22,12 +22,11 @@ from flask.typing import ResponseReturnValue
 from bot.public_pages import public_texts, reader_language
 from bot.services import Services
 from models.db import transaction
-from models.open_data import FIELDS, public_rows
+from models.open_data import FIELDS, TEXT_COLUMNS, PublicRow, public_rows
 
 log = logging.getLogger(__name__)
 bp = Blueprint("open_data", __name__, template_folder="templates")
 
-ROWS_PER_CHUNK = 500  # rows written to the response at a time
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")  # what a spreadsheet would run as a formula
 
 
@@ -69,7 +68,7 @@ def _download(kind: str) -> ResponseReturnValue:
     settings = services.settings
     coarse = settings.public_coarse_categories
 
-    def rows() -> Iterator[dict[str, Any]]:
+    def rows() -> Iterator[list[PublicRow]]:
         with transaction(services.sessions) as session:
             yield from public_rows(session, since=since, until=until, coarse=coarse)
 
@@ -96,16 +95,27 @@ def _day(name: str) -> date | None:
         ) from None
 
 
-def _csv(rows: Iterator[dict[str, Any]]) -> Iterator[str]:
+def _csv(batches: Iterator[list[PublicRow]]) -> Iterator[str]:
+    """A batch of rows (models.open_data.BATCH) per piece of the answer; the formula check only on the
+    text columns: the others are timestamps, numbers (a negative one is no formula) and codes the app
+    writes."""
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(FIELDS)
     yield "\ufeff" + _take(out)  # the BOM: Excel then reads the Thai as UTF-8
-    for count, row in enumerate(rows, start=1):
-        writer.writerow([_cell(row[name]) for name in FIELDS])
-        if count % ROWS_PER_CHUNK == 0:
-            yield _take(out)
-    yield _take(out)
+    texts = TEXT_COLUMNS
+    for batch in batches:
+        for row in batch:
+            for value in row[texts]:
+                if value is not None and value.startswith(FORMULA_STARTS):
+                    row = _neutralised(row)  # rare: a name an admin typed that starts like a formula
+                    break
+            writer.writerow(row)
+        yield _take(out)
+
+
+def _neutralised(row: PublicRow) -> PublicRow:
+    return tuple(_cell(value) for value in row[TEXT_COLUMNS]) + row[TEXT_COLUMNS.stop :]
 
 
 def _take(out: io.StringIO) -> str:
@@ -122,17 +132,17 @@ def _cell(value: Any) -> Any:
     return value
 
 
-def _geojson(rows: Iterator[dict[str, Any]], licence: str) -> Iterator[str]:
+def _geojson(batches: Iterator[list[PublicRow]], licence: str) -> Iterator[str]:
     yield '{"type":"FeatureCollection","license":' + json.dumps(licence, ensure_ascii=False) + ',"features":['
     first = True
-    chunk: list[str] = []
-    for row in rows:
-        latitude, longitude = row["latitude"], row["longitude"]
-        geometry = {"type": "Point", "coordinates": [longitude, latitude]} if latitude is not None else None
-        feature = {"type": "Feature", "geometry": geometry, "properties": row}
-        chunk.append(("" if first else ",") + json.dumps(feature, ensure_ascii=False))
-        first = False
-        if len(chunk) == ROWS_PER_CHUNK:
-            yield "".join(chunk)
-            chunk = []
-    yield "".join(chunk) + "]}"
+    for batch in batches:
+        chunk: list[str] = []
+        for row in batch:
+            properties = dict(zip(FIELDS, row, strict=True))
+            latitude, longitude = properties["latitude"], properties["longitude"]
+            geometry = None if latitude is None else {"type": "Point", "coordinates": [longitude, latitude]}
+            feature = {"type": "Feature", "geometry": geometry, "properties": properties}
+            chunk.append(("" if first else ",") + json.dumps(feature, ensure_ascii=False))
+            first = False
+        yield "".join(chunk)
+    yield "]}"

@@ -5,10 +5,13 @@ from __future__ import annotations
 import csv
 import io
 import json
-from datetime import datetime
+from datetime import UTC, datetime
 
 from flask.testing import FlaskClient
+from sqlalchemy import update
 
+from models import Complaint
+from models.db import transaction
 from models.open_data import FIELDS
 from tests.citizen_chat import BANGKOK
 from tests.public_common import phoned_in as common_phoned_in
@@ -61,6 +64,36 @@ def test_the_csv_has_every_complaint_and_nothing_personal(client: FlaskClient, s
     text = body.decode("utf-8-sig")
     for personal in PERSONAL:
         assert personal not in text
+
+
+def test_times_are_bangkok_to_the_second_and_every_text_column_is_kept_from_formulas(
+    client: FlaskClient, services
+) -> None:  # type: ignore[no-untyped-def]
+    """The database writes the timestamps (models.open_data._bangkok_iso): the same text as Python's
+    isoformat in Bangkok time on both databases, a fraction of a second cut off (never rounded up), the
+    day after UTC's in the early Bangkok morning; none: an empty cell."""
+    codes = filed(services)
+    moments = {
+        "ack_due_at": datetime(2026, 12, 1, 16, 59, 59, 999_999, tzinfo=UTC),  # 23:59:59.999999 Bangkok
+        "acknowledged_at": datetime(2026, 12, 1, 17, 0, 0, 500_000, tzinfo=UTC),  # 00:00:00.5 the next day
+        "resolved_at": datetime(2027, 1, 1, 0, 0, 1, tzinfo=UTC),
+        "first_progress_at": None,
+    }
+    with transaction(services.sessions) as session:
+        session.execute(
+            update(Complaint)
+            .where(Complaint.tracking_code == codes["noise"])
+            .values(section="-ฝ่ายโยธา", rating=-1, **moments)
+        )
+    noise = next(r for r in rows_of(client.get("/open-data/complaints.csv").get_data()) if r["section"])
+    assert noise["received_at"] == "2026-12-01T00:05:00+07:00"  # 2026-11-30 17:05 UTC
+    assert noise["ack_due_at"] == "2026-12-01T23:59:59+07:00"
+    assert noise["acknowledged_at"] == "2026-12-02T00:00:00+07:00"
+    assert noise["resolved_at"] == "2027-01-01T07:00:01+07:00" and noise["first_progress_at"] == ""
+    for name, moment in moments.items():
+        assert noise[name] == (moment.astimezone(BANGKOK).isoformat(timespec="seconds") if moment else "")
+    # Any text column is kept from running as a formula; a negative number is no formula.
+    assert noise["section"] == "'-ฝ่ายโยธา" and noise["rating"] == "-1"
 
 
 def test_geojson_features_carry_the_same_fields_at_their_points(client: FlaskClient, services) -> None:  # type: ignore[no-untyped-def]

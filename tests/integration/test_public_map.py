@@ -322,8 +322,11 @@ def test_a_box_is_read_through_the_index_of_places(db_url: str) -> None:
             finally:
                 models.map_data.MAX_POINTS = original
         event.remove(engine, "before_cursor_execute", _keep)
-        assert len(captured) == 3  # points; points again (too many), then the clusters
-        for statement, parameters in (captured[0], captured[2]):
+        # The counts per cell, then the points (few enough); the counts again, which are the answer (too
+        # many): never the rows of a box that is answered with clusters.
+        assert len(captured) == 3 and all("count(*)" in s for s, _ in (captured[0], captured[2]))
+        assert "tracking_code" in captured[1][0] and "tracking_code" not in captured[2][0]
+        for statement, parameters in captured:
             with engine.connect() as conn:
                 if engine.dialect.name == "postgresql":
                     plan = "\n".join(r[0] for r in conn.exec_driver_sql(f"EXPLAIN {statement}", parameters))
