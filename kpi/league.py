@@ -59,6 +59,7 @@ from models.working_days import load_calendar
 
 CACHE_SECONDS = 300  # the public figures are at most five minutes old
 CACHE_ENTRIES = 128  # periods (and districts) kept; the oldest goes first
+STALE_SECONDS = 3600  # figures served while another request rebuilds them, at most this old
 FY_RANGE = (2500, 2700)  # as the admin's KPI page accepts
 MONTH = re.compile(r"(\d{4})-(\d{1,2})")
 YEAR = re.compile(r"\d{4}")
@@ -403,24 +404,47 @@ class LeagueCache:
     """Figures kept per key (a period, a district) for `seconds`, aged by the app's clock (`now`), so a
     test that moves the clock moves their age too. At most `entries` keys: the oldest goes first.
 
-    Two requests for the same stale key may both compute it; the later one is kept. That costs a
-    second computation at worst, never a wrong answer, and no request waits on another's lock.
+    A build takes seconds on a large database, so one key is built by one request at a time: requests
+    that find nothing kept wait for that build instead of starting their own (eight visitors of a cold
+    worker would otherwise build eight times over, each slower for the others), and requests that find
+    the figures stale while another request rebuilds them get the stale figures at once (at most
+    `stale_seconds` old). A build that fails leaves the key to the next request.
     """
 
-    def __init__(self, seconds: float = CACHE_SECONDS, entries: int = CACHE_ENTRIES) -> None:
+    def __init__(
+        self,
+        seconds: float = CACHE_SECONDS,
+        entries: int = CACHE_ENTRIES,
+        stale_seconds: float = STALE_SECONDS,
+    ) -> None:
         self._lock = threading.Lock()
         self._kept: dict[Hashable, tuple[datetime, object]] = {}
-        self.seconds, self.entries = seconds, entries
+        self._building: dict[Hashable, threading.Event] = {}
+        self.seconds, self.entries, self.stale_seconds = seconds, entries, stale_seconds
 
     def get(self, key: Hashable, now: datetime, compute: Callable[[], T]) -> T:
-        with self._lock:
-            kept = self._kept.get(key)
-        if kept is not None and timedelta(0) <= now - kept[0] < timedelta(seconds=self.seconds):
-            return kept[1]  # type: ignore[return-value]
-        value = compute()
-        with self._lock:
-            self._kept.pop(key, None)
-            self._kept[key] = (now, value)
-            while len(self._kept) > self.entries:
-                del self._kept[next(iter(self._kept))]  # the dict keeps insertion order: the oldest
-        return value
+        while True:
+            with self._lock:
+                kept = self._kept.get(key)
+                age = now - kept[0] if kept is not None else None
+                if age is not None and timedelta(0) <= age < timedelta(seconds=self.seconds):
+                    return kept[1]  # type: ignore[index, return-value]
+                building = self._building.get(key)
+                if building is None:
+                    building = self._building[key] = threading.Event()
+                    break  # this request builds
+                if age is not None and timedelta(0) <= age < timedelta(seconds=self.stale_seconds):
+                    return kept[1]  # type: ignore[index, return-value]  # another request is rebuilding
+            building.wait()  # then look again: its figures, or the key free to build if it failed
+        try:
+            value = compute()
+            with self._lock:
+                self._kept.pop(key, None)
+                self._kept[key] = (now, value)
+                while len(self._kept) > self.entries:
+                    del self._kept[next(iter(self._kept))]  # the dict keeps insertion order: the oldest
+            return value
+        finally:
+            with self._lock:
+                del self._building[key]
+            building.set()

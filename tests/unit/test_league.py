@@ -1,7 +1,10 @@
-"""The league table's pure parts (kpi/league.py): reading the period, the median, the cache's age."""
+"""The league table's pure parts (kpi/league.py): the period, the median, the cache (age, one build)."""
 
 from __future__ import annotations
 
+import threading
+import time
+from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
@@ -81,3 +84,83 @@ def test_the_cache_keeps_figures_five_minutes_by_the_apps_clock() -> None:
     cache.get("b", at, compute)
     cache.get("c", at, compute)  # the oldest ("a") goes
     assert cache.get("a", at, compute) == 6
+
+
+def _in_threads(count: int, call: Callable[[], object]) -> tuple[list[threading.Thread], list[object]]:
+    results: list[object] = []
+
+    def run() -> None:
+        results.append(call())
+
+    threads = [threading.Thread(target=run) for _ in range(count)]
+    for thread in threads:
+        thread.start()
+    return threads, results
+
+
+def test_visitors_of_a_cold_worker_wait_for_one_build_instead_of_each_building() -> None:
+    cache = LeagueCache()
+    at = datetime(2026, 12, 16, 3, tzinfo=UTC)
+    started, release = threading.Event(), threading.Event()
+    builds: list[int] = []
+
+    def slow_build() -> str:
+        builds.append(1)
+        started.set()
+        assert release.wait(10)
+        return "figures"
+
+    threads, results = _in_threads(8, lambda: cache.get("fy", at, slow_build))
+    assert started.wait(10)
+    time.sleep(0.05)  # the other seven reach the cache while the build runs
+    release.set()
+    for thread in threads:
+        thread.join(10)
+    assert results == ["figures"] * 8
+    assert len(builds) == 1
+
+
+def test_stale_figures_are_served_while_another_request_rebuilds_them() -> None:
+    cache = LeagueCache()
+    at = datetime(2026, 12, 16, 3, tzinfo=UTC)
+    cache.get("fy", at, lambda: "old")
+    later = at + timedelta(minutes=6)
+    started, release = threading.Event(), threading.Event()
+
+    def slow_build() -> str:
+        started.set()
+        assert release.wait(10)
+        return "new"
+
+    threads, results = _in_threads(1, lambda: cache.get("fy", later, slow_build))
+    assert started.wait(10)
+    assert cache.get("fy", later, lambda: "not built") == "old"  # at once, not after the build
+    release.set()
+    threads[0].join(10)
+    assert results == ["new"]
+    assert cache.get("fy", later, lambda: "not built") == "new"
+    # Figures older than an hour are not served even while a rebuild runs: the visitor waits for it.
+    much_later = at + timedelta(hours=2)
+    started.clear()
+    release.clear()
+    threads, results = _in_threads(1, lambda: cache.get("fy", much_later, slow_build))
+    assert started.wait(10)
+    waiting, answer = _in_threads(1, lambda: cache.get("fy", much_later, lambda: "not built"))
+    time.sleep(0.05)
+    assert answer == []  # still waiting
+    release.set()
+    for thread in threads + waiting:
+        thread.join(10)
+    assert answer == ["new"]
+
+
+def test_a_failed_build_leaves_the_figures_to_the_next_request() -> None:
+    cache = LeagueCache()
+    at = datetime(2026, 12, 16, 3, tzinfo=UTC)
+
+    def broken() -> str:
+        raise RuntimeError("database gone")
+
+    with pytest.raises(RuntimeError):
+        cache.get("fy", at, broken)
+    assert cache.get("fy", at, lambda: "figures") == "figures"
