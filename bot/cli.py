@@ -210,6 +210,7 @@ def fewer_malloc_arenas(arenas: int = 2) -> None:
 
 
 def cmd_worker(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.heap import freeze_startup_objects
     from bot.jobs import build_scheduler
     from bot.services import Services
     from bot.worker import Worker
@@ -222,8 +223,10 @@ def cmd_worker(settings: Settings, args: argparse.Namespace) -> int:
     _stop_on_signals(stop)
     scheduler = build_scheduler(services.engine, services.sessions)
     scheduler.start()
+    worker = Worker(services, line_gateway(settings))
+    freeze_startup_objects()  # bot/heap.py: full collections no longer stall the chat threads
     try:
-        Worker(services, line_gateway(settings)).run(stop)
+        worker.run(stop)
     finally:
         scheduler.shutdown(wait=False)
     return 0

@@ -9,6 +9,12 @@ from typing import Any
 from flask import Flask
 from gunicorn.app.base import BaseApplication
 
+from bot.heap import freeze_startup_objects
+
+
+def _freeze_after_loading(_worker: Any) -> None:
+    freeze_startup_objects()
+
 
 class GunicornServer(BaseApplication):  # type: ignore[misc]
     """gthread workers: the webhook waits on the database, so threads, not processes, carry concurrency."""
@@ -26,6 +32,8 @@ class GunicornServer(BaseApplication):  # type: ignore[misc]
             "threads": int(os.environ.get("WEB_THREADS", "4")),
             "timeout": 30,
             "accesslog": "-",
+            # After the app is loaded in each worker process: see bot/heap.py.
+            "post_worker_init": _freeze_after_loading,
         }
         for key, value in options.items():
             self.cfg.set(key, value)
