@@ -10,7 +10,7 @@ TEST_WORKERS ?= 4
 # The shifted-clock runs: every process of the run sees this moment (libfaketime; `AT=... make test-shifted`).
 AT ?= 2027-04-14 09:00:00 +0700
 
-.PHONY: run test test-unit test-integration test-e2e test-shifted lint bench-webhook bench-worker bench-routing bench-reminders bench-kpi bench-open311 bench-public prism clean
+.PHONY: run test test-unit test-integration test-e2e test-shifted lint bench-webhook bench-worker bench-routing bench-reminders bench-kpi bench-open311 bench-public bench-photos prism clean
 
 $(BIN)/rongtook: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -73,6 +73,16 @@ bench-open311: $(BIN)/rongtook
 # p95, the whole open-data CSV streamed, each beside its floor (BENCH_ARGS="--complaints 20000" runs quick).
 bench-public: $(BIN)/rongtook
 	$(BIN)/python -m bench.public_bench $(BENCH_ARGS)
+
+# The reused-photo detector (issue 17): recall per kind of edit, false flags, and the lookup p95 at a
+# million fingerprints on PostgreSQL beside a bare scan (BENCH_ARGS="--stored 20000" runs quick). Its
+# photographs come from two Debian packages, installed here when missing (as root, or through sudo).
+PHOTO_PACKAGES := mate-backgrounds plasma-workspace-wallpapers
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+bench-photos: $(BIN)/rongtook
+	@dpkg -s $(PHOTO_PACKAGES) >/dev/null 2>&1 || $(SUDO) apt-get install -y --no-install-recommends $(PHOTO_PACKAGES) \
+	  || { $(SUDO) apt-get update && $(SUDO) apt-get install -y --no-install-recommends $(PHOTO_PACKAGES); }
+	$(BIN)/python -m bench.photos_bench $(BENCH_ARGS)
 
 # Prism (a mock of LINE's OpenAPI spec) for the contract tests, installed outside the repository.
 prism: $(PRISM_BIN)

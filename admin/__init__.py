@@ -22,6 +22,7 @@ from admin import (  # noqa: F401 - they register their routes on the blueprint
     exports,
     intake_pages,
     kpi_pages,
+    privacy_pages,
     report_pages,
     settings_pages,
 )

@@ -37,6 +37,7 @@ from models import ComplaintEvent
 from models.audits import AuditFinding
 from models.clock import clock
 from models.db import transaction
+from models.photo_flags import flagged_closures
 from models.tracking_codes import normalise_code
 
 FINDINGS = tuple(f.value for f in AuditFinding)
@@ -135,6 +136,15 @@ def audit() -> ResponseReturnValue:
             for district, code, item in found
             if current_user.may_see(district)
         ]
+        # The month's closures kept with a flagged "after" photo, for review beside the draw (which they
+        # do not change: RULES §6).
+        start, end = month_bounds(month)
+        if current_user.role in ("admin", "viewer"):
+            closures = flagged_closures(s, start, end)
+        else:  # as the draw: a district account without a district sees nothing
+            closures = flagged_closures(s, start, end, own) if own else []
+        flagged = [f for f in closures if current_user.may_see(f.district)]
+    drawn_codes = {item.code for item in items}
     return _page(
         month=month,
         month_text=be_month(month),
@@ -143,6 +153,8 @@ def audit() -> ResponseReturnValue:
         districts=districts,
         items=items,
         names=names,
+        flagged=flagged,
+        drawn_codes=drawn_codes,
     )
 
 
@@ -150,6 +162,8 @@ def _page(**values: object) -> str:
     values.setdefault("month", None)
     values.setdefault("districts", [])
     values.setdefault("items", [])
+    values.setdefault("flagged", [])
+    values.setdefault("drawn_codes", set())
     return render_template(
         "admin/audit.html",
         be_month=be_month,

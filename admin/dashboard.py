@@ -33,17 +33,18 @@ from admin.views import (
     services,
     visible_districts,
 )
-from kpi.database_scoring import score_database
+from kpi.database_scoring import score_database, window
 from kpi.schemes import load_kpi32
 from kpi.source import fiscal_year_of
 from models import Complaint
 from models.clock import clock
 from models.complaints import ComplaintStatus
 from models.db import transaction
+from models.photo_flags import flagged_closures_by_district
 
 WEEKS = 12
 KPI_CACHE_SECONDS = 300
-SORTS = ("name", "open", "ack", "first_progress", "checkpoint", "kpi")
+SORTS = ("name", "open", "ack", "first_progress", "checkpoint", "kpi", "flagged")
 
 
 @dataclass(frozen=True)
@@ -55,6 +56,7 @@ class DistrictRow:
     first_progress: int  # overdue first progress report
     checkpoint: int  # 15th/30th report missed
     kpi: Decimal | None  # KPI 3.2 total this fiscal year so far (None: not scored)
+    flagged: int = 0  # closures with a flagged "after" photo this fiscal year so far (models.photo_flags)
 
     def key(self, sort: str) -> Any:
         if sort == "name":
@@ -112,9 +114,14 @@ def dashboard() -> ResponseReturnValue:
         }
         districts = [(d.code, district_name(d)) for d in visible_districts(s)]
         weeks = weekly(s, now)
+        start, end = window(load_kpi32(), fiscal_year_of(now.astimezone(BANGKOK).date()), now)
+        codes = [code for code, _ in districts]
+        flagged = flagged_closures_by_district(s, start, end + timedelta(microseconds=1), codes)
     kpi = kpi_column([code for code, _ in districts], now)
     rows = [
-        DistrictRow(code, name, *per_district.get(code, (0, 0, 0, 0)), kpi.totals.get(code))
+        DistrictRow(
+            code, name, *per_district.get(code, (0, 0, 0, 0)), kpi.totals.get(code), flagged.get(code, 0)
+        )
         for code, name in districts
     ]
     if sort:

@@ -62,6 +62,7 @@ from handlers import use_cases
 from handlers.notices import Links
 from handlers.use_cases import Acting, ActionRefused, Actor, Reporter
 from models import Category, Complaint, ComplaintEvent, District
+from models.access_records import PHONE_SEARCH, REPORTER_PHONE, Viewer, record_view
 from models.categories import all_categories, category_by_code
 from models.clock import BANGKOK, clock
 from models.complaints import STAFF_CHANNELS, Channel, ComplaintStatus
@@ -776,6 +777,9 @@ def intake_phone() -> ResponseReturnValue:
                 )
                 for c in rows
             ]
+            # Which complaints a phone number made is personal data: the view is recorded (issue 17).
+            viewer = Viewer(current_user.id, current_user.username, current_user.role)
+            record_view(s, viewer, [c.id for c in rows], [REPORTER_PHONE], PHONE_SEARCH, now)
     return render_template("admin/intake_phone.html", phone=phone or raw, found=found, error=None)
 
 

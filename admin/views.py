@@ -36,13 +36,15 @@ from sqlalchemy import ColumnElement, Select, and_, func, or_, select
 from sqlalchemy.orm import Session, sessionmaker
 from werkzeug.wrappers import Response
 
-from models import ApiKey, Complaint, ComplaintEvent, Officer, Photo
+from models import ApiKey, Citizen, Complaint, ComplaintEvent, Officer, Photo
+from models.access_records import COMPLAINT_PAGE, Viewer, fields_shown, record_view
 from models.clock import BANGKOK, clock
 from models.complaint_lifecycle import OPEN_VALUES, STAFF_EVENT_KINDS
 from models.complaints import Channel, ComplaintStatus
 from models.db import transaction
 from models.deadlines import OVERDUE_KINDS, overdue_condition
 from models.districts import District, sorted_districts
+from models.photo_flags import flag_views, flagged_complaint_ids
 from models.public_hiding import PHOTO, TEXT, has_public_text, item_of, replayed
 from models.staff import EVERY_DISTRICT_ROLES, SignIn, StaffUser, sign_in
 from models.thai_dates import THAI_MONTHS_SHORT, buddhist_year, ce_year, date_in
@@ -383,6 +385,7 @@ class Filters:
     date_to: date | None = None
     overdue: str = ""
     due: str = ""  # due later today: ack, first_progress or checkpoint
+    flagged: str = ""  # "1": only complaints with a flagged progress or "after" photo (models.photo_flags)
     bad_days: tuple[str, ...] = ()
 
     @classmethod
@@ -410,6 +413,7 @@ class Filters:
             date_to=day("to"),
             overdue=overdue if overdue in OVERDUE_KINDS else "",
             due=due if due in OVERDUE_KINDS else "",
+            flagged="1" if args.get("flagged", "") == "1" else "",
             bad_days=tuple(bad),
         )
 
@@ -425,6 +429,7 @@ class Filters:
             "to": self.date_to.isoformat() if self.date_to else "",
             "overdue": self.overdue,
             "due": self.due,
+            "flagged": self.flagged,
         }
         return {k: v for k, v in values.items() if v}
 
@@ -448,6 +453,8 @@ class Filters:
             stmt = stmt.where(overdue(self.overdue, now))
         if self.due:
             stmt = stmt.where(due_today(self.due, now))
+        if self.flagged:
+            stmt = stmt.where(Complaint.id.in_(flagged_complaint_ids()))
         if self.q:
             code = normalise_code(self.q)
             # A typed code finds its complaint; words search the description (bound parameters: any
@@ -501,6 +508,12 @@ def complaint(code: str) -> ResponseReturnValue:
     normal = normalise_code(code)
     if normal is None:
         abort(404)
+    return complaint_page(normal)
+
+
+def complaint_page(normal: str, warning: Any = None) -> ResponseReturnValue:
+    """The complaint's page; `warning`: a progress or resolution form sent back because a photo matched an
+    earlier one (admin.actions), shown filled in as it was sent."""
     with transaction(services().sessions) as s:
         row = s.scalar(select(Complaint).where(Complaint.tracking_code == normal))
         if row is None or not current_user.may_see(row.district_code):
@@ -528,13 +541,21 @@ def complaint(code: str) -> ResponseReturnValue:
         name = district_name(district) if district else "–"
         client = s.get(ApiKey, row.api_key_id) if row.api_key_id else None
         client_name = client.name if client else ""
+        # The reporter's contact and the citizen's LINE name are personal data: for those who answer the
+        # case, not for viewers; each view that shows them is recorded (models.access_records).
+        show_contact = current_user.role in CONTACT_ROLES
+        line_name = _line_name(s, row) if show_contact else None
+        if show_contact:
+            viewer = Viewer(current_user.id, current_user.username, current_user.role)
+            record_view(s, viewer, [row.id], fields_shown(row, line_name), COMPLAINT_PAGE, clock.now())
+        flags = flag_views(s, services().settings.photo_dir, row.id)
     now = clock.now()
     return render_template(
         "admin/complaint.html",
         c=row,
         client_name=client_name,
-        # The reporter's contact is personal data: for those who answer the case, not for viewers.
-        show_contact=current_user.role in CONTACT_ROLES,
+        show_contact=show_contact,
+        line_name=line_name,
         events=lines,
         place=place,
         before=before,
@@ -543,7 +564,16 @@ def complaint(code: str) -> ResponseReturnValue:
         all_districts=all_districts,
         deadlines=_deadlines(row, now),
         public=public,
+        flags=flags,
+        warning=warning,
     )
+
+
+def _line_name(s: Session, complaint: Complaint) -> str | None:
+    """The LINE display name of the citizen who filed it (None: another channel, or erased)."""
+    if complaint.citizen_id is None:
+        return None
+    return s.scalar(select(Citizen.display_name).where(Citizen.id == complaint.citizen_id))
 
 
 ACTORS = {

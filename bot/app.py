@@ -52,6 +52,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     app.extensions["rongtook"] = services
     app.jinja_env.bytecode_cache = COMPILED_TEMPLATES
 
+    from bot.my_data import bp as my_data_bp
     from bot.open311 import bp as open311_bp
     from bot.open_data import bp as open_data_bp
     from bot.photo_links import bp as photo_links_bp
@@ -68,6 +69,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     app.register_blueprint(public_league_bp)
     app.register_blueprint(public_map_bp)
     app.register_blueprint(photo_links_bp)
+    app.register_blueprint(my_data_bp)
     app.register_blueprint(open311_bp)
     from admin import init_admin
 

@@ -15,7 +15,17 @@ from typing import Any
 
 from sqlalchemy.exc import OperationalError
 
-from bot import cli_admin, cli_apikeys, cli_inbox, cli_kpi, cli_reminders, cli_reports, cli_users
+from bot import (
+    cli_admin,
+    cli_apikeys,
+    cli_inbox,
+    cli_kpi,
+    cli_personal_data,
+    cli_photos,
+    cli_reminders,
+    cli_reports,
+    cli_users,
+)
 from bot.settings import ConfigError, Settings, settings_from_env
 from models.clock import clock
 
@@ -58,6 +68,8 @@ def main(argv: list[str] | None = None) -> int:
     cli_users.add_parser(sub)
     cli_inbox.add_parser(sub)
     cli_apikeys.add_parser(sub)
+    cli_personal_data.add_parser(sub)
+    cli_photos.add_parser(sub)
     dialogs = sub.add_parser("dialogs", help="the declared dialog tables")
     dialogs.add_argument("action", choices=["diagram"], help="print a dialog table as a Mermaid diagram")
     dialogs.add_argument("--kind", choices=["citizen", "officer"], default="citizen")
@@ -221,7 +233,7 @@ def cmd_worker(settings: Settings, args: argparse.Namespace) -> int:
     services = Services.from_settings(settings, connections=settings.worker_threads + 2)
     stop = threading.Event()
     _stop_on_signals(stop)
-    scheduler = build_scheduler(services.engine, services.sessions)
+    scheduler = build_scheduler(services.engine, services.sessions, retention_days=settings.retention_days)
     scheduler.start()
     worker = Worker(services, line_gateway(settings))
     freeze_startup_objects()  # bot/heap.py: full collections no longer stall the chat threads
@@ -262,7 +274,7 @@ def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
     _stop_on_signals(stop, server.shutdown)
     worker = Worker(services, line_gateway(settings))
     thread = run_worker_until(stop, worker)
-    scheduler = build_scheduler(services.engine, services.sessions)
+    scheduler = build_scheduler(services.engine, services.sessions, retention_days=settings.retention_days)
     scheduler.start()
     where = f"http://{args.host}:{settings.port}"
     print(
@@ -349,6 +361,8 @@ COMMANDS = {
     "users": cli_users.cmd_users,
     "inbox": cli_inbox.cmd_inbox,
     "apikeys": cli_apikeys.cmd_apikeys,
+    "personal-data": cli_personal_data.cmd_personal_data,
+    "photos": cli_photos.cmd_photos,
 }
 
 if __name__ == "__main__":

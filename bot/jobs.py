@@ -19,12 +19,18 @@ from models.clock import clock as app_clock
 from models.db import transaction
 from models.outbox import enqueue
 from scheduler.housekeeping import checkpoint_sqlite, purge_done_inbox, queue_counts
+from scheduler.retention import DEFAULT_DAYS as DEFAULT_RETENTION_DAYS
+from scheduler.retention import RetentionRun, erase_in_batches
 
 log = logging.getLogger(__name__)
+RETENTION_BATCH, RETENTION_MOST = 100, 1000
 
 
 def build_scheduler(
-    engine: Engine, sessions: sessionmaker[Session], clock: Callable[[], datetime] | None = None
+    engine: Engine,
+    sessions: sessionmaker[Session],
+    clock: Callable[[], datetime] | None = None,
+    retention_days: int = DEFAULT_RETENTION_DAYS,
 ) -> BackgroundScheduler:
     now = clock or app_clock.now
     scheduler = BackgroundScheduler(timezone=BANGKOK, job_defaults={"coalesce": True, "max_instances": 1})
@@ -40,6 +46,7 @@ def build_scheduler(
             log.warning(
                 "queues: %d rows failed for good; see last_error on inbox_events/outbox_messages", failed
             )
+        retention_once(sessions, now(), retention_days)  # last: a failure here leaves the rest done
 
     def expire_drafts() -> None:
         expire_drafts_once(sessions, now())
@@ -53,6 +60,20 @@ def build_scheduler(
 
     scheduler.add_job(reminders, "interval", minutes=1, id="reminders", replace_existing=True)
     return scheduler
+
+
+def retention_once(sessions: sessionmaker[Session], now: datetime, days: int) -> RetentionRun:
+    """Erase the personal data kept past RETENTION_DAYS (scheduler/retention.py), with the counts logged:
+    at most RETENTION_MOST of each kind an hour (a first run on years of data catches up over hours), in
+    transactions of RETENTION_BATCH, each short."""
+    result = erase_in_batches(sessions, now, days, batch=RETENTION_BATCH, most=RETENTION_MOST)
+    log.info(
+        "retention (%d days): erased %d citizens and the contact of %d reporters",
+        days,
+        result.citizens_erased,
+        result.reporters_erased,
+    )
+    return result
 
 
 def expire_drafts_once(sessions: sessionmaker[Session], now: datetime) -> int:

@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session
 
 from bot.public_api import PublicRecord, public_record
 from bot.services import Services
+from bot.settings import Settings
 from handlers.notices import Links, status_url
 from handlers.signing import PUBLIC, photo_token
 from models.clock import BANGKOK, clock
@@ -203,6 +204,23 @@ def status(code: str) -> ResponseReturnValue:
         tile_url=settings.map_tile_url,
         tile_attribution=settings.map_tile_attribution,
     )
+
+
+PDPA_SECTIONS = ("what", "why", "who", "how_long", "rights")  # the notice's parts, in order
+
+
+@bp.get("/privacy")
+def privacy() -> ResponseReturnValue:
+    """The full privacy notice (PDPA), Thai or English; the same text as docs/privacy-notice.md."""
+    lang = reader_language()
+    t = public_texts(lang)
+    settings: Settings = current_app.extensions["rongtook"].settings
+    sections = [
+        (t(f"pdpa_h_{name}"), t(f"pdpa_{name}", days=settings.retention_days).split("\n"))
+        for name in PDPA_SECTIONS
+    ]
+    contact = settings.data_protection_contact or t("pdpa_contact_default")
+    return render_template("public/privacy.html", lang=lang, t=t, sections=sections, contact=contact)
 
 
 def _public_photos(session: Session, record: PublicRecord) -> tuple[list[int], list[int]]:

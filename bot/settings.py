@@ -68,6 +68,14 @@ class Settings:
     public_coarse_categories: frozenset[str] = frozenset({"เสียงรบกวน"})
     # The public map shows the complaints received in this many days up to today (PUBLIC_MAP_DAYS).
     public_map_days: int = 90
+    # Personal data of a citizen with no open complaint and no activity for this many days, and the contact
+    # of a reporter without LINE on a complaint closed as long, is erased by the housekeeping job
+    # (RETENTION_DAYS, scheduler/retention.py).
+    retention_days: int = 730
+    # Who answers questions and requests about personal data (DATA_PROTECTION_CONTACT: an office, an e-mail,
+    # a phone number, as one line), shown in the privacy notice at /privacy. Empty: the notice names the
+    # district office and the 1555 hotline.
+    data_protection_contact: str = ""
 
     @property
     def is_sqlite(self) -> bool:
@@ -186,6 +194,8 @@ def settings_from_env(env: Mapping[str, str] | None = None) -> Settings:
         line_add_friend_url=_https_url(env, "LINE_ADD_FRIEND_URL"),
         public_coarse_categories=_name_list(env, "PUBLIC_COARSE_CATEGORIES", frozenset({"เสียงรบกวน"})),
         public_map_days=_whole_number(env, "PUBLIC_MAP_DAYS", 90, 1, 3660),
+        retention_days=_whole_number(env, "RETENTION_DAYS", 730, 30, 36600),
+        data_protection_contact=" ".join(get("DATA_PROTECTION_CONTACT").split())[:300],
     )
 
 

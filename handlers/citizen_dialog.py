@@ -62,7 +62,12 @@ STEPS = {
         stale=not_now,
         changed=say_and_stay("changed_since_card"),
         already_filed=s.already_filed,
+        my_data=s.my_data,  # personal data: a draft in progress is kept
+        erase_data=s.ask_erase,
+        keep_data=s.keep_data,
+        privacy_notice=s.show_privacy,
     ),
+    (ANY, "erase"): step(s.erase, IDLE, SAME),  # confirmed: the draft goes too (as the question said)
     (ANY, "photo"): step(s.photo, SAME, *s.NEXT_SLOT),
     (ANY, "location"): step(s.location, *AFTER_PLACE),
     (ANY, "text"): step(s.add_detail, SAME),

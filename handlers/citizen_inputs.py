@@ -44,7 +44,7 @@ POSTBACK_ACTIONS = frozenset(
     }
 )
 # Buttons that belong to a filed complaint, not to a draft: they work whatever the draft.
-DRAFTLESS_ACTIONS = frozenset({"rate", "not_fixed"})
+DRAFTLESS_ACTIONS = frozenset({"rate", "not_fixed", "erase", "keep_data"})
 TYPED_COMMANDS = frozenset(
     {
         "start",
@@ -57,6 +57,9 @@ TYPED_COMMANDS = frozenset(
         "edit",
         "pick_district",
         "worklist",
+        "my_data",
+        "erase_data",
+        "privacy_notice",
     }
 )
 

@@ -10,6 +10,7 @@ changes so a summary card that is no longer current cannot be confirmed.
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 
 from sqlalchemy import select
 
@@ -23,12 +24,15 @@ from handlers.signing import Postback, encode_postback, photo_token
 from handlers.tracking import code_detail, track_list
 from handlers.use_cases import ActionRefused, Actor
 from models import Citizen, Complaint, District, Photo
+from models.clock import BANGKOK
 from models.deadlines import local_date
 from models.dialogs import IDLE
 from models.nearby import distance_m, open_complaints_near
+from models.personal_data import holdings, new_export_link
 from models.photos import MAX_PHOTOS
 from models.sections import section_for
 from models.thai_dates import date_in
+from texts import say
 
 DESCRIBE = "describe"
 PHOTOS = "photos"
@@ -517,6 +521,95 @@ def reopen_with_comment(t: Turn) -> str:
 
 def ask_reopen_comment(t: Turn) -> list[LineMessage]:
     return [replies.text(t.say("ask_reopen_comment"), [_cancel_item(t)])]
+
+
+# ---- personal data (PDPA): the notice, "my data", "erase my data" -------------------------------
+
+
+def privacy_notice(lang: str, public_base_url: str | None) -> LineMessage:
+    """The short notice (with the welcome, or typed "ความเป็นส่วนตัว") and the link to the full one."""
+    body = say("privacy_notice", lang)
+    if public_base_url:
+        url = f"{public_base_url.rstrip('/')}/privacy" + ("?lang=en" if lang == "en" else "")
+        body = f"{body}\n{say('privacy_more', lang, url=url)}"
+    return replies.text(body)
+
+
+def show_privacy(t: Turn) -> str:
+    t.out.append(privacy_notice(t.lang, t.ctx.public_base_url))
+    return t.state  # in a draft, the state's question follows: the draft goes on
+
+
+def my_data(t: Turn) -> str:
+    """What is held, and a one-time 24-hour download link, in this chat only (an answer to its owner)."""
+    citizen = citizen_for(t.ctx.session, t.user_id, t.ctx.at)
+    held = holdings(t.ctx.session, citizen)
+    summary = t.say(
+        "my_data_summary",
+        name=held.display_name or t.say("label_no_name"),
+        language={"th": "ไทย", "en": "English"}.get(held.language, held.language),
+        since=date_in(local_date(held.since), t.lang),
+        complaints=held.complaints,
+        open=held.open_complaints,
+        photos=held.photos,
+    )
+    t.out.append(replies.text(summary))
+    base = t.ctx.public_base_url
+    if base:
+        token = new_export_link(t.ctx.session, citizen, t.ctx.at, t.ctx.signing_key)
+        until = (t.ctx.at + timedelta(hours=24)).astimezone(BANGKOK)
+        link = t.say(
+            "my_data_link",
+            url=f"{base.rstrip('/')}/my-data/{token}",
+            until=f"{date_in(until.date(), t.lang)} {until:%H:%M}",
+        )
+        t.out.append(replies.text(link))
+    else:  # no public address: a link could not be opened
+        t.out.append(replies.text(t.say("my_data_no_link")))
+    if t.state != IDLE:
+        t.out.append(replies.text(t.say("my_data_draft_kept")))
+    return t.state
+
+
+def ask_erase(t: Turn) -> str:
+    """What erasure does, and the two answers; the button names the citizen, so once done it is spent."""
+    citizen = citizen_for(t.ctx.session, t.user_id, t.ctx.at)
+    held = holdings(t.ctx.session, citizen)
+    lines = [t.say("erase_ask")]
+    if held.open_complaints:
+        lines.append(t.say("erase_open_note", count=held.open_complaints))
+    if t.state != IDLE:
+        lines.append(t.say("erase_draft_note"))
+    lines.append(t.say("erase_cannot_undo"))
+    key, user = t.ctx.signing_key, t.user_id
+    items = [
+        replies.quick_postback(
+            t.say("qr_erase_confirm"), encode_postback(key, user, Postback("erase", 0, 0, str(citizen.id)))
+        ),
+        replies.quick_postback(
+            t.say("qr_erase_keep"), encode_postback(key, user, Postback("keep_data", 0, 0))
+        ),
+    ]
+    t.out.append(replies.text("\n".join(lines), items))
+    t.prompt = False  # the question is this one; a draft's own comes back with "keep"
+    return t.state
+
+
+def erase(t: Turn) -> str:
+    """Confirmed: the citizen's personal data erased; a draft in progress goes with it (as said)."""
+    citizen = t.ctx.session.scalar(select(Citizen).where(Citizen.line_user_id == t.user_id))
+    if citizen is None or str(citizen.id) != t.got.text:  # a button of a citizen already erased
+        _reply(t, "erase_already")
+        return t.state
+    use_cases.erase_citizen(_acting(t, citizen), citizen)
+    t.data = {}
+    _reply(t, "erase_done")
+    return IDLE
+
+
+def keep_data(t: Turn) -> str:
+    _reply(t, "erase_kept")
+    return t.state
 
 
 # ---- what each state asks --------------------------------------------------------------------

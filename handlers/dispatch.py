@@ -23,6 +23,7 @@ from linebot.v3.webhooks import (
 from handlers import replies
 from handlers.citizen_dialog import KIND as CITIZEN_DIALOG_KIND
 from handlers.citizen_dialog import handle_citizen
+from handlers.citizen_steps import privacy_notice
 from handlers.citizens import citizen_for, writer
 from handlers.context import HandlerContext, Response
 from handlers.officer_dialog import handle_officer
@@ -54,7 +55,9 @@ def on_follow(event: Event, user_id: str, ctx: HandlerContext) -> Response:
     citizen.following = True
     lang = citizen.language
     name = say("welcome_name", lang, name=citizen.display_name) if citizen.display_name else ""
-    return Response(reply=[replies.text(say("welcome", lang, name=name), welcome_items(lang))])
+    # The short privacy notice (PDPA) comes with the welcome; the ways to start go under the last message.
+    notice = replies.with_quick_replies(privacy_notice(lang, ctx.public_base_url), welcome_items(lang))
+    return Response(reply=[replies.text(say("welcome", lang, name=name)), notice])
 
 
 def welcome_items(lang: str) -> list[dict[str, object]]:

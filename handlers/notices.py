@@ -20,6 +20,7 @@ from handlers.context import LineMessage
 from handlers.signing import PUBLIC, Postback, encode_postback, photo_token
 from models import Citizen, Complaint, ComplaintEvent, District, Officer, Photo
 from models.deadlines import local_date
+from models.personal_data import is_erased
 from models.thai_dates import date_in, thai_date
 from texts import say
 
@@ -363,8 +364,8 @@ def _to_citizen(
     if complaint.citizen_id is None:
         return []  # reported by phone, letter or another system: they follow it on the status page
     citizen = session.get(Citizen, complaint.citizen_id)
-    if citizen is None or not citizen.following:
-        return []  # a citizen who blocked the account cannot be messaged
+    if citizen is None or not citizen.following or is_erased(citizen):
+        return []  # a citizen who blocked the account cannot be messaged; an erased one is no one
     lang = citizen.language
     district = session.get(District, complaint.district_code) if complaint.district_code else None
     name = (district.name_th if lang == "th" else district.name_en) if district else "-"

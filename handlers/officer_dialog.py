@@ -33,7 +33,7 @@ from models.officer_links import looks_like_link_code
 KIND = "officer"
 IDLE_TIMEOUT = timedelta(hours=2)  # an officer may start a report on site and finish it later
 CARD_ACTIONS = frozenset({"ack", "detail", "progress", "resolve", "transfer", "reject", "hide"})
-ACTION_BUTTONS = frozenset({"send", "target", "reject_kind", "hide_item"})
+ACTION_BUTTONS = frozenset({"send", "target", "reject_kind", "hide_item", "keep_photo"})
 STARTS = tuple(s.STARTS.values())
 
 
@@ -47,13 +47,13 @@ STEPS = {
     (IDLE, "text"): step(s.help_, SAME),
     (IDLE, "photo"): step(s.help_, SAME),
     (s.PROGRESS_TEXT, "text"): step(s.take_text, s.PROGRESS_PHOTOS),
-    (s.PROGRESS_TEXT, "photo"): step(s.take_photo, SAME),
-    (s.PROGRESS_PHOTOS, "photo"): step(s.take_photo, SAME),
-    (s.PROGRESS_PHOTOS, "send"): step(s.send, IDLE),
+    (s.PROGRESS_TEXT, "photo"): step(s.take_photo, SAME, s.PHOTO_SUSPECT),
+    (s.PROGRESS_PHOTOS, "photo"): step(s.take_photo, SAME, s.PHOTO_SUSPECT),
+    (s.PROGRESS_PHOTOS, "send"): step(s.send, IDLE, s.PHOTO_SUSPECT),
     (s.RESULT_TEXT, "text"): step(s.take_text, s.AFTER_PHOTOS),
-    (s.RESULT_TEXT, "photo"): step(s.take_photo, SAME),
-    (s.AFTER_PHOTOS, "photo"): step(s.take_photo, SAME),
-    (s.AFTER_PHOTOS, "send"): step(s.send, IDLE, SAME),
+    (s.RESULT_TEXT, "photo"): step(s.take_photo, SAME, s.PHOTO_SUSPECT),
+    (s.AFTER_PHOTOS, "photo"): step(s.take_photo, SAME, s.PHOTO_SUSPECT),
+    (s.AFTER_PHOTOS, "send"): step(s.send, IDLE, SAME, s.PHOTO_SUSPECT),
     (s.TRANSFER_TARGET, "target"): step(s.target, s.TRANSFER_TARGET, s.TRANSFER_REASON),
     (s.TRANSFER_TARGET, "text"): step(s.target_by_name, s.TRANSFER_TARGET, s.TRANSFER_REASON),
     (s.TRANSFER_REASON, "text"): step(s.transfer_with_reason, IDLE, s.TRANSFER_TARGET),
@@ -66,6 +66,16 @@ STEPS = {
     (s.HIDE_WHICH, "hide_item"): step(s.hide_item, s.HIDE_WHICH, s.HIDE_REASON),
     (s.HIDE_WHICH, "text"): step(s.hide_item_by_name, s.HIDE_WHICH, s.HIDE_REASON),
     (s.HIDE_REASON, "text"): step(s.hide_with_reason, IDLE),
+    # ---- a progress or "after" photo that matches an earlier one: send another, or keep it with a reason
+    (s.PHOTO_SUSPECT, "photo"): step(s.replace_photo, s.PHOTO_SUSPECT, *s.PHOTO_STATES),
+    (s.PHOTO_SUSPECT, "keep_photo"): step(s.keep_photo, s.KEEP_REASON, SAME),
+    (s.PHOTO_SUSPECT, "text"): step(s.suspect_text, SAME, s.KEEP_REASON),
+    (s.PHOTO_SUSPECT, "send"): step(s.decide_first, SAME),
+    (s.KEEP_REASON, "text"): step(s.keep_with_reason, SAME, s.PHOTO_SUSPECT, *s.PHOTO_STATES),
+    (s.KEEP_REASON, "no_words"): step(s.keep_with_reason, SAME),
+    (s.KEEP_REASON, "photo"): step(s.replace_photo, s.PHOTO_SUSPECT, *s.PHOTO_STATES),
+    (s.KEEP_REASON, "send"): step(s.decide_first, SAME),
+    (ANY, "keep_photo"): step(s.keep_again, SAME),
 }
 
 OFFICER_DIALOG = DialogTable(
@@ -85,9 +95,12 @@ OFFICER_DIALOG = DialogTable(
         s.DUPLICATE_CODE: s.ask_duplicate_code,
         s.HIDE_WHICH: s.ask_hide_which,
         s.HIDE_REASON: s.ask_hide_reason,
+        s.PHOTO_SUSPECT: s.ask_suspect,
+        s.KEEP_REASON: s.ask_keep_reason,
     },
     fallback=step(not_now, SAME),
     idle_timeout=IDLE_TIMEOUT,
+    choices={"back_to_the_report": s.PHOTO_STATES},  # where a matched photo's question goes back to
 )
 
 

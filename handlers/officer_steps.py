@@ -8,6 +8,9 @@ until sent.
 
 from __future__ import annotations
 
+import logging
+from datetime import datetime
+
 from sqlalchemy import select
 
 from handlers import cards, replies, use_cases
@@ -25,6 +28,7 @@ from models.complaint_lifecycle import OPEN, TransitionRefused, next_status
 from models.deadlines import deadlines_for, local_date, next_deadline
 from models.dialogs import IDLE
 from models.officer_links import officer_by_line_user
+from models.photo_flags import MAX_REASON, Kept, match_data, matches_of
 from models.photos import MAX_PHOTOS
 from models.public_hiding import PHOTO, TEXT, has_public_text, photos_of, replayed
 from models.thai_dates import thai_date
@@ -42,6 +46,9 @@ REJECT_REASON = "reject_reason"
 DUPLICATE_CODE = "duplicate_code"
 HIDE_WHICH = "hide_which"  # a text or a photo of the complaint, to hide from the public
 HIDE_REASON = "hide_reason"
+PHOTO_SUSPECT = "photo_suspect"  # a photo matched an earlier one: send another, or keep it
+KEEP_REASON = "keep_reason"  # keeping it: why (the report is flagged)
+PHOTO_STATES = (PROGRESS_TEXT, PROGRESS_PHOTOS, RESULT_TEXT, AFTER_PHOTOS)  # where a suspect photo goes back
 STATES = (
     IDLE,
     PROGRESS_TEXT,
@@ -55,10 +62,13 @@ STATES = (
     DUPLICATE_CODE,
     HIDE_WHICH,
     HIDE_REASON,
+    PHOTO_SUSPECT,
+    KEEP_REASON,
 )
 WORKLIST_LIMIT = 15
 HIDE_BUTTONS = 12  # quick replies for the items (LINE's 13, less "cancel"); more can be typed
 CENTRE = "centre"
+log = logging.getLogger(__name__)
 # The action each multi-step start needs the complaint's status to allow.
 STARTS = {
     "progress": PROGRESS_TEXT,
@@ -281,21 +291,110 @@ def take_text(t: Turn) -> str:
 
 
 def take_photo(t: Turn) -> str:
+    """A progress or "after" photo: stored, then checked against earlier photos (models.photo_checks). One
+    that matches waits in `suspects` until the officer sends another or keeps it with a reason; the
+    question comes once the photos of one send are all in."""
+    ids: list[int] = list(t.data.get("photo_ids", []))
+    suspects: list[dict[str, object]] = list(t.data.get("suspects", []))
+    waiting = PHOTO_SUSPECT if suspects and t.got.last_of_set else t.state  # a set's end asks, refused or not
+    content, problem = checked_photo(t.ctx)
+    if problem is not None or content is None:
+        _reply(t, problem or "photo_unavailable")
+        return waiting
+    if len(ids) + len(suspects) >= MAX_PHOTOS:
+        _reply(t, "photos_full")
+        return waiting
+    stored = store_photo(t.ctx, None, t.got.message_id or "", content)
+    known = ids + [int(str(x["photo_id"])) for x in suspects]
+    if stored.id not in known:
+        matches = matches_of(t.ctx.session, stored, _current(t))
+        if matches:
+            suspects.append({"photo_id": stored.id, **match_data(matches[0])})
+            t.data["back"] = t.data.get("back") or t.state
+        else:
+            ids.append(stored.id)
+    t.data["photo_ids"], t.data["suspects"] = ids, suspects
+    t.quiet = not t.got.last_of_set
+    if suspects and t.got.last_of_set:
+        return PHOTO_SUSPECT
+    if t.state not in (PROGRESS_PHOTOS, AFTER_PHOTOS) and not suspects:  # there the prompt tells the count
+        _reply(t, "photo_added", count=len(ids))
+    return t.state
+
+
+def _back(t: Turn) -> str:
+    """Where the officer was before the question: the next suspect's question, or their photo step."""
+    if t.data.get("suspects"):
+        return PHOTO_SUSPECT
+    back = str(t.data.pop("back", ""))  # set with the first suspect, so always there
+    return back if back in PHOTO_STATES else AFTER_PHOTOS
+
+
+def replace_photo(t: Turn) -> str:
+    """A new photo instead of the one that matched: the matched one is dropped, the new one checked."""
+    suspects = list(t.data.get("suspects", []))
     content, problem = checked_photo(t.ctx)
     if problem is not None or content is None:
         _reply(t, problem or "photo_unavailable")
         return t.state
-    ids: list[int] = list(t.data.get("photo_ids", []))
-    if len(ids) >= MAX_PHOTOS:
-        _reply(t, "photos_full")
-        return t.state
+    dropped = suspects.pop(0) if suspects else None
     stored = store_photo(t.ctx, None, t.got.message_id or "", content)
-    if stored.id not in ids:
+    ids: list[int] = list(t.data.get("photo_ids", []))
+    matches = [] if stored.id in ids else matches_of(t.ctx.session, stored, _current(t))
+    if matches:
+        suspects.insert(0, {"photo_id": stored.id, **match_data(matches[0])})
+    elif stored.id not in ids:
         ids.append(stored.id)
-    t.data["photo_ids"] = ids
+        _reply(t, "photo_replaced", count=len(ids))
+    if dropped is not None:
+        log.info("officer photo %s replaced by %s", dropped["photo_id"], stored.id)
+    t.data["photo_ids"], t.data["suspects"] = ids, suspects
     t.quiet = not t.got.last_of_set
-    if t.state not in (PROGRESS_PHOTOS, AFTER_PHOTOS):  # there the prompt tells the count
-        _reply(t, "photo_added", count=len(ids))
+    return _back(t)
+
+
+def keep_photo(t: Turn) -> str:
+    """The "keep this photo" button: asks why (the report will be flagged for the people who check)."""
+    if not t.data.get("suspects"):
+        return keep_again(t)
+    return KEEP_REASON
+
+
+def keep_again(t: Turn) -> str:
+    """The "keep" button with no photo waiting for it (tapped twice, an old question): nothing changes."""
+    _reply(t, "keep_reason_needed" if t.state == KEEP_REASON else "keep_nothing_waiting")
+    return t.state
+
+
+def keep_with_reason(t: Turn) -> str:
+    suspects = list(t.data.get("suspects", []))
+    reason = " ".join(t.got.text.split())[:MAX_REASON]
+    if not suspects:
+        return _back(t)
+    if not reason:
+        _reply(t, "keep_reason_needed")
+        return KEEP_REASON
+    first = suspects.pop(0)
+    photo_id = int(str(first["photo_id"]))
+    kept = Kept.from_data({**first, "reason": reason})
+    t.data["kept"] = [*t.data.get("kept", []), kept.as_data()]
+    t.data["photo_ids"] = [*t.data.get("photo_ids", []), photo_id]
+    t.data["suspects"] = suspects
+    _reply(t, "photo_kept", count=len(t.data["photo_ids"]))
+    return _back(t)
+
+
+def suspect_text(t: Turn) -> str:
+    """Text while a matched photo waits: the "keep" label typed keeps it; anything else, asked again."""
+    if " ".join(t.got.text.split()) == t.say("qr_keep_photo"):
+        return keep_photo(t)
+    _reply(t, "suspect_decide")
+    return t.state
+
+
+def decide_first(t: Turn) -> str:
+    """The "send" button while a matched photo waits for the officer's decision: nothing goes out yet."""
+    _reply(t, "keep_reason_needed" if t.state == KEEP_REASON else "suspect_decide")
     return t.state
 
 
@@ -306,15 +405,18 @@ def _photos(t: Turn) -> list[Photo]:
 
 def send(t: Turn) -> str:
     complaint = _current(t)
+    if t.data.get("suspects"):  # a send cut short before its matching photo was asked about: ask now
+        return PHOTO_SUSPECT
     if t.state == AFTER_PHOTOS and not t.data.get("photo_ids"):
         _reply(t, "after_photo_required")
         return t.state
     try:
+        kept = [Kept.from_data(k) for k in t.data.get("kept", [])]
         if t.state == PROGRESS_PHOTOS:
-            use_cases.progress(_acting(t), complaint, t.data.get("text", ""), _photos(t))
+            use_cases.progress(_acting(t), complaint, t.data.get("text", ""), _photos(t), kept)
             done = "progress_ok"
         else:
-            use_cases.resolve(_acting(t), complaint, t.data.get("text", ""), _photos(t))
+            use_cases.resolve(_acting(t), complaint, t.data.get("text", ""), _photos(t), kept)
             done = "resolved_ok"
     except ActionRefused as exc:
         _refuse(t, exc, complaint)
@@ -614,6 +716,38 @@ def _photo_bubble(url: str, label: str, data: str) -> dict[str, object]:
 def _short(text: str, limit: int = 80) -> str:
     flat = " ".join(text.split())
     return flat if len(flat) <= limit else flat[:limit] + "…"
+
+
+MATCH_WHY = {
+    "citizen_before": "label_suspect_citizen_before",
+    "elsewhere": "label_suspect_elsewhere",
+    "older_than_complaint": "label_suspect_older",
+}
+
+
+def ask_suspect(t: Turn) -> list[LineMessage]:
+    """Which photo it matches (the complaint's code and the date) and why; send another, or keep it."""
+    suspects = t.data.get("suspects", [])
+    if not suspects:
+        return []
+    match = suspects[0]
+    at = datetime.fromisoformat(str(match["matched_at"]))
+    why = t.say(
+        MATCH_WHY.get(str(match["kind"]), "label_suspect_elsewhere"),
+        code=match.get("matched_code") or _code(t),
+        date=thai_date(local_date(at)),
+    )
+    items = [
+        replies.quick_camera(t.say("qr_camera")),
+        replies.quick_camera_roll(t.say("qr_camera_roll")),
+        replies.quick_postback(t.say("qr_keep_photo"), _button(t, "keep_photo")),
+        _cancel_item(t),
+    ]
+    return [replies.text(t.say("ask_suspect", why=why), items)]
+
+
+def ask_keep_reason(t: Turn) -> list[LineMessage]:
+    return [replies.text(t.say("ask_keep_reason"), [_cancel_item(t)])]
 
 
 def ask_hide_reason(t: Turn) -> list[LineMessage]:

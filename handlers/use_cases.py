@@ -12,7 +12,7 @@ same transaction, so the person acting sees the answer before any card they are 
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -24,6 +24,9 @@ from models import Citizen, Complaint, ComplaintEvent, Photo
 from models import complaint_operations as operations
 from models.complaint_operations import ActionRefused, Actor, Reporter
 from models.outbox import queue_pushes
+from models.personal_data import Erasure
+from models.personal_data import erase_citizen as erase_citizen_data
+from models.photo_flags import Kept, record_flags
 from models.working_days import load_calendar
 
 __all__ = [
@@ -32,6 +35,7 @@ __all__ = [
     "Actor",
     "Reporter",
     "acknowledge",
+    "erase_citizen",
     "file",
     "hide_from_public",
     "progress",
@@ -87,14 +91,29 @@ def acknowledge(acting: Acting, complaint: Complaint) -> ComplaintEvent:
     return acting.told_of(complaint, event)
 
 
-def progress(acting: Acting, complaint: Complaint, text: str, photos: list[Photo]) -> ComplaintEvent:
+def progress(
+    acting: Acting, complaint: Complaint, text: str, photos: list[Photo], kept: Sequence[Kept] = ()
+) -> ComplaintEvent:
+    """`kept`: photos the detector matched that the person acting decided to keep, with their reasons;
+    the report is flagged for them (models.photo_flags)."""
     event = operations.report_progress(acting.session, complaint, acting.actor, acting.at, text, photos)
+    _flag(acting, complaint, event, kept)
     return acting.told_of(complaint, event)
 
 
-def resolve(acting: Acting, complaint: Complaint, text: str, photos: list[Photo]) -> ComplaintEvent:
+def resolve(
+    acting: Acting, complaint: Complaint, text: str, photos: list[Photo], kept: Sequence[Kept] = ()
+) -> ComplaintEvent:
+    """As `progress`: a kept matching "after" photo flags the resolution for the people who check."""
     event = operations.resolve(acting.session, complaint, acting.actor, acting.at, text, photos)
+    _flag(acting, complaint, event, kept)
     return acting.told_of(complaint, event)
+
+
+def _flag(acting: Acting, complaint: Complaint, event: ComplaintEvent, kept: Sequence[Kept]) -> None:
+    if kept:
+        actor = acting.actor
+        record_flags(acting.session, complaint, event, kept, (actor.kind, actor.id, actor.name))
 
 
 def transfer(acting: Acting, complaint: Complaint, to_district: str | None, reason: str) -> ComplaintEvent:
@@ -144,6 +163,14 @@ def show_to_public(
     return operations.show_to_public(
         acting.session, complaint, acting.actor, acting.at, what, item_id, reason
     )
+
+
+def erase_citizen(acting: Acting, citizen: Citizen) -> Erasure:
+    """A citizen's personal data erased (PDPA): asked in LINE, recorded by staff from a phone call or a
+    letter, or by the retention job. Their LINE id and name go, their own texts are masked, their download
+    links stop; complaints, events and photos stay for the district and the KPI. Nobody is told (and the
+    citizen no longer can be: `handlers.notices` sends nothing to an erased row). Idempotent."""
+    return erase_citizen_data(acting.session, citizen, acting.at)
 
 
 def recompute_deadlines(session: Session) -> int:

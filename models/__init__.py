@@ -3,12 +3,14 @@
 Import the tables from here; nothing in this package knows of Flask or LINE.
 """
 
+from models.access_records import PersonalDataView
 from models.api_keys import ApiKey
 from models.audits import AuditDraw, AuditFinding, AuditItem
 from models.base import Base
 from models.calendar_overrides import CalendarOverride, OverrideKind
 from models.categories import Category
 from models.complaints import Channel, Complaint, ComplaintEvent, ComplaintStatus, Photo
+from models.data_requests import DataRequest
 from models.dialogs import Dialog
 from models.districts import District
 from models.leases import Lease
@@ -35,6 +37,7 @@ __all__ = [
     "Complaint",
     "ComplaintEvent",
     "ComplaintStatus",
+    "DataRequest",
     "Dialog",
     "District",
     "InboxEvent",
@@ -46,6 +49,7 @@ __all__ = [
     "OfficerLinkCode",
     "OutboxMessage",
     "OverrideKind",
+    "PersonalDataView",
     "Photo",
     "StaffUser",
     "QueueStatus",

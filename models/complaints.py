@@ -10,7 +10,22 @@ import enum
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, Date, Float, ForeignKey, Index, Integer, String, Text, false, text
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Date,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    SmallInteger,
+    String,
+    Text,
+    false,
+    text,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from models.base import Base, UtcDateTime
@@ -172,6 +187,16 @@ class ComplaintEvent(Base):
 
 class Photo(Base):
     __tablename__ = "photos"
+    # The photo check's multi-index lookup (models/photo_checks.py, migration 0018): one index per 16-bit
+    # chunk of the pHash; on PostgreSQL the fingerprint rides along, so candidates are tested in the index.
+    __table_args__ = tuple(
+        Index(
+            f"ix_photos_fp_chunk{i}",
+            f"fp_chunk{i}",
+            postgresql_include=["id", "fp_phash", "fp_dhash", "complaint_id"],
+        )
+        for i in range(4)
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     citizen_id: Mapped[int | None] = mapped_column(ForeignKey("citizens.id"), index=True, default=None)
@@ -183,3 +208,17 @@ class Photo(Base):
     size_bytes: Mapped[int] = mapped_column(Integer)
     sha256: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    # The perceptual fingerprint (models/photo_fingerprints.py, migration 0018): the centre window's pHash
+    # and dHash (signed 64-bit), the pHash's four 16-bit chunks, indexed, for the multi-index lookup, and
+    # the nine probe windows used when this photo is the one checked. All None: not fingerprinted.
+    fp_phash: Mapped[int | None] = mapped_column(BigInteger, default=None)
+    fp_dhash: Mapped[int | None] = mapped_column(BigInteger, default=None)
+    fp_chunk0: Mapped[int | None] = mapped_column(Integer, default=None)
+    fp_chunk1: Mapped[int | None] = mapped_column(Integer, default=None)
+    fp_chunk2: Mapped[int | None] = mapped_column(Integer, default=None)
+    fp_chunk3: Mapped[int | None] = mapped_column(Integer, default=None)
+    fp_probes: Mapped[bytes | None] = mapped_column(LargeBinary, default=None)
+    # None: never read; else the fingerprint VERSION it was read with (also when the file gave none).
+    fingerprint_version: Mapped[int | None] = mapped_column(SmallInteger, default=None)
+    # When the photo was taken, from its EXIF (LINE strips EXIF from chat photos: None then).
+    exif_taken_at: Mapped[datetime | None] = mapped_column(UtcDateTime, default=None)

@@ -13,6 +13,8 @@ from sqlalchemy.orm import Session
 
 from models.complaints import Photo
 from models.people import Citizen
+from models.photo_checks import record_facts
+from models.photo_fingerprints import read_photo
 
 MAX_PHOTO_BYTES = 10 * 1024 * 1024  # LINE's own limit for images; the web takes the same
 MAX_PHOTOS = 4  # photos a citizen may attach to a complaint, and an officer to one update
@@ -56,6 +58,7 @@ def save_photo(
         sha256=digest,
         created_at=at,
     )
+    record_facts(photo, read_photo(data))  # its fingerprint and EXIF time, for the officers' photo check
     session.add(photo)
     session.flush()
     return photo

@@ -12,7 +12,8 @@ TEXTS: dict[str, str] = {
         "• Type “report” (or just send a photo, a location or a description) to report a problem\n"
         "• Type “track” to see the status of your reports\n"
         "• Type a tracking code such as 69-K7M2QX to see that report\n"
-        "• Type “cancel” to drop the report you are writing"
+        "• Type “cancel” to drop the report you are writing\n"
+        "• Type “my data” to see and download your data, or “erase my data” to have it erased"
     ),
     "you_are_welcome": "You are welcome 🙏 Report anything, any time.",
     "ask_description": "Please describe the problem, e.g. “3 street lights out in front of Soi 5”.",
@@ -168,6 +169,21 @@ TEXTS: dict[str, str] = {
     "ask_after_photos": "Send at least 1 “after” photo (up to 4), then tap “Send”.",
     "after_photos_in": "Photos received ({count}/4). Tap “Send” to record the result, or send more (up to 4).",
     "after_photo_required": "At least one “after” photo is required.",
+    # a progress or "after" photo that matches an earlier one (issue 17): send another, or keep it with a reason
+    "label_suspect_citizen_before": "This photo matches the complainant’s own photo of {code} from {date} (perhaps edited)",
+    "label_suspect_elsewhere": "This photo matches a photo of another complaint, {code}, from {date}",
+    "label_suspect_older": "This photo was taken on {date}, before {code} was filed",
+    "ask_suspect": (
+        "{why}.\nPlease send a new photo taken on site. If you must use this one, tap “Keep this photo” "
+        "and type why (the complaint will be flagged for review)."
+    ),
+    "qr_keep_photo": "Keep this photo",
+    "ask_keep_reason": "Type why you keep this photo (recorded for the reviewers).",
+    "keep_reason_needed": "Please type the reason for keeping this photo; it cannot be empty.",
+    "keep_nothing_waiting": "No photo is waiting for that any more.",
+    "photo_kept": "Photo kept with your reason ({count}/4); the complaint will be flagged for review.",
+    "photo_replaced": "New photo received in place of the earlier one ({count}/4).",
+    "suspect_decide": "Please send a new photo, or tap “Keep this photo” first.",
     "resolved_ok": "{code} recorded as resolved and the complainant told.",
     "ask_transfer_target": "Transfer {code} where? Pick or type a district, or tap “Back to centre”.",
     "ask_transfer_reason": "Type the reason for the transfer.",
@@ -244,6 +260,52 @@ TEXTS: dict[str, str] = {
     "not_public_chosen": "Noted: this report will not appear on the public site. The district office still receives and handles it as usual.",
     "public_chosen": "Noted: this report will appear on the public site, without your name, phone number or your own words.",
     "filed_not_public": "As you asked, this report does not appear on the public site.",
+    # --- personal data (PDPA): the notice, "my data", "erase my data" (handlers/citizen_steps.py)
+    "privacy_notice": (
+        "🔒 Your personal data\n"
+        "We keep your LINE name and user id and what you report (text, photos, location) to send it to "
+        "the district office and tell you of its progress, as part of Bangkok's public task.\n"
+        "What identifies you is erased when you have no open report and have not used the service for the "
+        "period in the notice (normally 2 years); reports and evidence photos (without your name) are kept "
+        "as a public record.\n"
+        "Type “my data” to see and download your data, or “erase my data” to have it erased, at any time."
+    ),
+    "privacy_more": "The full privacy notice: {url}",
+    "my_data_summary": (
+        "What we hold about you:\n"
+        "• LINE display name: {name}\n"
+        "• Language: {language}\n"
+        "• Using the service since: {since}\n"
+        "• Reports: {complaints} ({open} still open)\n"
+        "• Photos you sent: {photos}"
+    ),
+    "label_no_name": "none",
+    "my_data_link": (
+        "Download a copy of all of it (a ZIP file) here:\n{url}\n"
+        "The link works once, within 24 hours (until {until}), and replaces any link sent before. "
+        "Please do not forward it."
+    ),
+    "my_data_no_link": "Sorry, a download link cannot be sent right now. Please ask for your copy through the contact in the privacy notice.",
+    "my_data_draft_kept": "The report you are writing is still here; carry on when you are ready.",
+    "erase_ask": (
+        "Before your personal data is erased, please read what will happen:\n"
+        "• your name and LINE account are erased from the system\n"
+        "• phone numbers, ID numbers and e-mails in what you wrote are masked\n"
+        "• download links sent before stop working\n"
+        "• reports and evidence photos stay as a public record, without your name"
+    ),
+    "erase_cannot_undo": "This cannot be undone. To erase, tap “Erase my data”.",
+    "erase_open_note": "• {count} report(s) still open will be handled by the district, but you will no longer get updates.",
+    "erase_draft_note": "• the report you are writing (not sent yet) will be cancelled too.",
+    "erase_done": (
+        "Your personal data has been erased. Thank you for using the service 🙏\n"
+        "If you write again, you will be a new user."
+    ),
+    "erase_kept": "Nothing was erased; your data is as it was.",
+    "erase_already": "Your personal data was already erased; there is nothing more to erase.",
+    "qr_erase_confirm": "Erase my data",
+    "qr_erase_keep": "Keep it",
+    "qr_my_data": "My data",
 }
 
 KEYWORDS: dict[str, tuple[str, ...]] = {
@@ -257,6 +319,9 @@ KEYWORDS: dict[str, tuple[str, ...]] = {
     "confirm": ("confirm", "sendreport", "send"),
     "edit": ("edit",),
     "pick_district": ("pickdistrict",),
+    "my_data": ("mydata", "mypersonaldata"),
+    "erase_data": ("erasemydata", "deletemydata", "erasemypersonaldata"),
+    "privacy_notice": ("privacy", "privacynotice", "privacypolicy"),
 }
 
 
@@ -465,6 +530,7 @@ ADMIN: dict[str, str] = {
     "refused_needs_after_photo": "Attach at least one after photo",
     "refused_text_too_long": "The text is longer than 5,000 characters",
     "refused_photo_too_many": "At most 4 photos",
+    "refused_held_stale": "This form was saved already, or is too old (attached photos are kept for a day): please check the complaint again",
     "refused_photo_too_large": "A photo is larger than 10 MB",
     "refused_photo_not_image": "A file is not a photo (JPEG, PNG)",
     "refused_needs_reason": "Give the reason",
@@ -520,6 +586,69 @@ ADMIN: dict[str, str] = {
     "channel_api": "Another system (API)",
     "reported_on": "Date of the letter or call",
     "reporter": "Reporter (personal data)",
+    # Personal data (issue 17, points 7-9): who looked (admin/privacy_pages.py), requests by phone or letter.
+    "pd_nav": "Personal data",
+    "pd_line_name": "Reporter's LINE name (personal data)",
+    "pd_access_title": "Views of personal data",
+    "pd_access_hint": "Each time staff see a reporter's name, phone number or e-mail, or a citizen's LINE name, it is recorded here: who, when and which complaint",
+    "pd_user": "User",
+    "pd_role": "Role",
+    "pd_code": "Tracking code",
+    "pd_at": "When",
+    "pd_from": "From",
+    "pd_to": "To",
+    "pd_fields": "Shown",
+    "pd_page": "Page",
+    "pd_field_reporter_name": "reporter's name",
+    "pd_field_reporter_phone": "reporter's phone",
+    "pd_field_reporter_email": "reporter's e-mail",
+    "pd_field_line_name": "LINE name",
+    "pd_page_complaint": "complaint page",
+    "pd_page_intake_phone": "search by phone number",
+    "pd_page_data_request": "copy for a request",
+    "pd_no_views": "No views match",
+    "pd_export_csv": "Download CSV",
+    "pd_requests_title": "Personal-data requests",
+    "pd_requests_hint": "Record requests for a copy of personal data or for its erasure received by phone, letter, e-mail or at the desk. Each must be carried out within 30 days of the day it was received",
+    "pd_new_request": "Record a new request",
+    "pd_kind": "Request",
+    "pd_kind_copy": "Copy of the data",
+    "pd_kind_erase": "Erasure",
+    "pd_channel": "Received by",
+    "pd_channel_phone": "Phone",
+    "pd_channel_letter": "Letter",
+    "pd_channel_email": "E-mail",
+    "pd_channel_walk_in": "In person",
+    "pd_who": "Who: phone number or tracking code",
+    "pd_received": "Received on",
+    "pd_due": "Due",
+    "pd_note": "Note",
+    "pd_record": "Record the request",
+    "pd_subject": "Who",
+    "pd_subject_line": "LINE user no. {id}",
+    "pd_subject_reporter": "Reporter from another channel",
+    "pd_complaints": "Complaints",
+    "pd_state": "State",
+    "pd_open": "Open ({n} days left)",
+    "pd_overdue": "Overdue by {n} days",
+    "pd_done_by": "Carried out {when} by {who}",
+    "pd_no_requests": "No requests yet",
+    "pd_erase_button": "Erase the personal data",
+    "pd_erase_confirm": "I have checked who is asking: the name, phone number, e-mail and LINE name are erased for good; the complaints stay",
+    "pd_copy_button": "Download the copy",
+    "pd_bad_kind": "Choose the kind of request",
+    "pd_bad_channel": "Choose how the request was received",
+    "pd_bad_who": "Enter the requester's phone number or a tracking code",
+    "pd_not_found": "No complaints found for {value}",
+    "pd_bad_received": "Not a valid day received: {value}",
+    "pd_future_received": "The day received cannot be after today",
+    "pd_unknown_request": "No such request",
+    "pd_not_erase": "This request is not an erasure",
+    "pd_not_copy": "This request is not for a copy",
+    "pd_confirm_needed": "Tick the confirmation before erasing",
+    "pd_recorded": "Request recorded; due {due}",
+    "pd_erased": "Personal data erased ({n} complaints)",
+    "pd_already_erased": "Already erased: nothing left to erase",
     "tl_someone": "Unknown",
     "tl_from_to": "from {source} to {to}",
     "open_map": "Open the map",
@@ -893,6 +1022,37 @@ ADMIN: dict[str, str] = {
     "unhide_button": "Show to the public again",
     "hide_reason": "Why hide it",
     "unhide_reason": "Reason (optional)",
+    # photos that matched an earlier one (issue 17): the form sent back, the flags, the list, dashboard, audit
+    "pw_title": "A photo matches one already on record",
+    "pw_explain": "Attach a new photo taken after the work instead, or, if this photo must be used, give the reason and save: the complaint will be flagged for review. Your text and photos are kept.",
+    "pw_reason_needed": "Give the reason for using this photo (it cannot be empty), or attach a new photo instead.",
+    "pw_your_photo": "Your photo",
+    "pw_reason": "Why use this photo",
+    "pw_new_photos": "Or attach new photos in place of the matching ones",
+    "pw_save": "Save",
+    "pw_done_flagged": "The matching photo was kept with your reason and flagged for review.",
+    "match_citizen_before": "The complainant’s photo of this complaint",
+    "match_elsewhere": "A photo of another complaint",
+    "match_older_than_complaint": "Taken before the complaint was filed (the file’s capture date)",
+    "flags_title": "Flagged photos",
+    "flag_kept_photo": "The district’s photo",
+    "flag_matched_photo": "The photo it matches",
+    "flag_reason": "Reason",
+    "flag_kept_by": "Kept by",
+    "flag_by_officer": "District officer",
+    "flag_by_admin": "Central staff",
+    "flagged": "Flagged photos",
+    "flagged_any": "Any (photos)",
+    "flagged_only": "Only complaints with a flagged photo",
+    "flagged_closures": "Closed with a flagged photo",
+    "flagged_closures_note": "Closed with a flagged photo: counted from the start of fiscal year",
+    "au_flagged": "Closures with a flagged photo this month",
+    "au_flagged_explain": "For review beside the 10% draw (the draw and its deduction are unchanged).",
+    "au_flagged_none": "No closure with a flagged photo this month.",
+    "au_col_match": "Matches",
+    "au_col_in_draw": "In the draw",
+    "au_in_draw_yes": "yes",
+    "au_in_draw_no": "no",
     "done_hide": "Hidden from the public. Staff still see it.",
     "done_unhide": "Shown to the public again.",
     "refused_already_hidden": "That is already hidden from the public.",
@@ -1208,4 +1368,45 @@ PUBLIC: dict[str, str] = {
     "place_exact": "Reported at latitude {lat}, longitude {lon}.",
     "place_coarse": "Approximate place (within about 500 m of latitude {lat}, longitude {lon}), so that the reporter's home cannot be found.",
     "place_on_map": "See other complaints of this district on the map",
+    # The privacy notice (`/privacy`; docs/privacy-notice.md holds the same text) and the download of a
+    # citizen's copy of their data (`/my-data/<token>`, bot/my_data.py).
+    "footer_privacy": "Privacy notice",
+    "pdpa_title": "Privacy notice",
+    "pdpa_intro": "This notice explains what personal data Bangkok's “Rongtook” service keeps about you, why, for how long, and what your rights are under Thailand's Personal Data Protection Act B.E. 2562 (2019).",
+    "pdpa_h_what": "What we keep",
+    "pdpa_what": (
+        "When you report on LINE: your LINE user id, display name and language\n"
+        "What you report: text, photos, location, the kind of problem and your satisfaction rating\n"
+        "When you report by phone, letter or at a district office: the name, phone number and e-mail you give (if any)\n"
+        "We do not ask for your ID card number; phone numbers, ID numbers and e-mails you write into a text are masked before anything is shown publicly"
+    ),
+    "pdpa_h_why": "Why",
+    "pdpa_why": "To send your report to the district office responsible, so that officers can contact you and fix the problem, to tell you of its progress, and to measure how the district offices perform: a task carried out in the public interest by the Bangkok Metropolitan Administration (section 24 (4) of the Act).",
+    "pdpa_h_who": "Who sees your data",
+    "pdpa_who": (
+        "The district officers and administrators handling your report; the system records who opened your contact details and when\n"
+        "The public sees only the status, category, district and the district's answers: never your name, contact or your own words\n"
+        "We do not sell or pass on your data to anyone, except where the law requires it"
+    ),
+    "pdpa_h_how_long": "For how long",
+    "pdpa_how_long": "What identifies you (LINE account, name, contact) is erased when you have no open report and have not used the service for {days} days. Reports, their history and evidence photos (without your name) are kept as a public record and for the district offices' performance figures.",
+    "pdpa_h_rights": "Your rights",
+    "pdpa_rights": (
+        "To see and get a copy of your data: type “my data” in LINE for a summary and a link to a ZIP file (it works once, within 24 hours), or ask through the contact below; we answer within 30 days\n"
+        "To have your data erased: type “erase my data” in LINE, or ask through the contact below. Open reports are still handled by the district, but you will no longer get updates\n"
+        "To correct your data, object, or restrict its use: ask through the contact below\n"
+        "You may complain to the Personal Data Protection Committee (PDPC)"
+    ),
+    "pdpa_h_contact": "Personal data contact",
+    "pdpa_contact_default": "The district office handling your report, or the Bangkok hotline 1555",
+    "export_title": "Download your data",
+    "export_intro": "The ZIP file holds your account, your reports with their history, and the photos you sent. This link downloads it once, until {until}.",
+    "export_button": "Download (ZIP)",
+    "export_refused_title": "This link does not work",
+    "export_refused_tampered": "The link is not valid; it may not have been copied whole.",
+    "export_refused_unknown": "This link is not known.",
+    "export_refused_used": "This link has already been used (it works once).",
+    "export_refused_expired": "This link has expired (it works for 24 hours).",
+    "export_refused_revoked": "This link was cancelled: a newer link was asked for, or the data was erased.",
+    "export_refused_again": "Type “my data” in the Rongtook LINE chat for a new link.",
 }
