@@ -12,13 +12,14 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.cli_reminders import sweep_job
+from bot.cli_reminders import LEASE_NAME, LEASE_TTL, sweep_job
 from handlers.citizen_dialog import expire_idle_drafts
 from models.clock import BANGKOK
 from models.clock import clock as app_clock
 from models.db import transaction
 from models.outbox import enqueue
 from scheduler.housekeeping import checkpoint_sqlite, purge_done_inbox, queue_counts
+from scheduler.leader import hold_lease
 from scheduler.retention import DEFAULT_DAYS as DEFAULT_RETENTION_DAYS
 from scheduler.retention import RetentionRun, erase_in_batches
 
@@ -34,6 +35,7 @@ def build_scheduler(
 ) -> BackgroundScheduler:
     now = clock or app_clock.now
     scheduler = BackgroundScheduler(timezone=BANGKOK, job_defaults={"coalesce": True, "max_instances": 1})
+    holder = f"{socket.gethostname()}:{os.getpid()}"
 
     def housekeeping() -> None:
         with transaction(sessions) as session:
@@ -46,14 +48,16 @@ def build_scheduler(
             log.warning(
                 "queues: %d rows failed for good; see last_error on inbox_events/outbox_messages", failed
             )
-        retention_once(sessions, now(), retention_days)  # last: a failure here leaves the rest done
+        # Last: a failure here leaves the rest done. Only the scheduler's lease holder erases, so that
+        # workers on several machines do not erase the same people at once and log them twice.
+        if hold_lease(sessions, LEASE_NAME, holder, now(), LEASE_TTL):
+            retention_once(sessions, now(), retention_days)
 
     def expire_drafts() -> None:
         expire_drafts_once(sessions, now())
 
     scheduler.add_job(housekeeping, "cron", minute=17, id="housekeeping", replace_existing=True)
     scheduler.add_job(expire_drafts, "interval", minutes=1, id="expire_drafts", replace_existing=True)
-    holder = f"{socket.gethostname()}:{os.getpid()}"
 
     def reminders() -> None:
         sweep_job(sessions, now, holder)  # only the holder of the "scheduler" lease sweeps

@@ -17,6 +17,8 @@ from models.leases import Lease
 from models.monthly_reports import MonthlyReport
 from models.officer_links import LinkAttempts, OfficerLinkCode
 from models.people import Citizen, Officer
+from models.personal_data import ExportLink
+from models.photo_flags import PhotoFlag
 from models.queues import InboxEvent, OutboxMessage, QueueStatus
 from models.reminders_sent import ReminderSent
 from models.sandbox import SandboxContent, SandboxMessage, SandboxReplyToken, SandboxRetryKey, SandboxUser
@@ -38,6 +40,7 @@ __all__ = [
     "ComplaintEvent",
     "ComplaintStatus",
     "DataRequest",
+    "ExportLink",
     "Dialog",
     "District",
     "InboxEvent",
@@ -50,6 +53,7 @@ __all__ = [
     "OutboxMessage",
     "OverrideKind",
     "PersonalDataView",
+    "PhotoFlag",
     "Photo",
     "StaffUser",
     "QueueStatus",

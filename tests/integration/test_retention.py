@@ -215,3 +215,22 @@ def test_erasing_in_small_batches_reaches_everyone_and_the_hourly_cap_holds(serv
     assert (rest.citizens_erased, rest.reporters_erased) == (1, 0)
     with transaction(services.sessions) as s:
         assert due(s, NOW, DAYS).citizens == [] and due(s, NOW, DAYS).reporters == []
+
+
+def test_only_the_scheduler_lease_holder_erases_in_the_hourly_job(services) -> None:  # type: ignore[no-untyped-def]
+    """Every worker process runs housekeeping; erasing is left to the one holding the scheduler's lease."""
+    from bot.cli_reminders import LEASE_NAME
+    from bot.jobs import build_scheduler
+    from scheduler.leader import hold_lease
+
+    ids = _world(services)
+    assert hold_lease(services.sessions, LEASE_NAME, "another-machine:1", NOW, timedelta(minutes=5))
+    job = build_scheduler(services.engine, services.sessions, clock=lambda: NOW, retention_days=DAYS)
+    job.get_job("housekeeping").func()
+    with transaction(services.sessions) as s:
+        assert not s.get(Citizen, ids["gone"]).line_user_id.startswith("erased-")  # the other one's turn
+    later = NOW + timedelta(minutes=6)  # the other holder stopped renewing: this process takes over
+    job = build_scheduler(services.engine, services.sessions, clock=lambda: later, retention_days=DAYS)
+    job.get_job("housekeeping").func()
+    with transaction(services.sessions) as s:
+        assert s.get(Citizen, ids["gone"]).line_user_id.startswith("erased-")
