@@ -36,7 +36,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -162,9 +162,6 @@ def main(argv: list[str] | None = None) -> int:
     except (psycopg.OperationalError, OSError) as exc:
         print(f"photos_bench: could not run: {exc}")
         return 2
-    Path(tempfile.gettempdir(), "photos_bench_last.json").write_text(
-        json.dumps(asdict(report), default=_plain)
-    )
     print(show(report, opts))
     if opts.json:
         print(json.dumps(as_json(report), default=_plain))

@@ -5,20 +5,22 @@ image, each above or below their median: 64 bits) survives resizing, JPEG recomp
 and a date stamp with a few bits changed, and is what most near-duplicate detectors use. On its own it
 has two weaknesses that `make bench-photos` measured on 755 distinct photos:
 
-- a 10 % crop or a 3° rotation moves the whole frame, which changes 14-18 of its 64 bits, as many as
-  separate two unrelated but similar photos (grass, sky, tarmac) — no threshold tells them apart;
-- 64 bits are too few for a store of a million photos: unrelated photos come within 8 bits of each
-  other at a rate of about 1 in 100,000 pairs, so every upload would meet a "match".
+- a 10 % crop or a 3° rotation moves the whole frame, which changes 14-18 of its 64 bits (median to
+  80th percentile), while one pair in 10,000 of unrelated but similar photos (grass, sky, tarmac) is
+  within 16 bits — no threshold tells them apart;
+- 64 bits are too few for a store of a million photos: at any threshold that keeps the edits, chance
+  matches among a million stored photos are certain.
 
 So a fingerprint here is taken of the **centre window** (the middle 80 % of width and height: a date
 stamp in a corner, a border or a crop's lost edge are mostly outside it) and is **128 bits**: the
 window's pHash and its dHash (the imagehash difference hash: brighter-than-the-right-neighbour of a 9×8
 grey image), which react to different things, so unrelated photos rarely come close in both. A photo
-being checked also computes nine more windows of itself, zoomed in by 1/0.92 and shifted by up to
-±3.5 % ("probes"): a crop or rotated copy's centre window is found among them. The distance between
-two photos is the smallest Hamming distance, over 128 bits, between the stored window of one and any
-of the ten windows (centre + probes) of the other; `MATCH_DISTANCE` and `MATCH_PHASH` (tuned by the
-bench) decide.
+being checked also computes nine more windows of itself, 1/0.92 larger and shifted by up to ±3.5 %
+("probes"): the original's centre window is found among those of a cropped or rotated copy. The
+distance between two photos is the smallest Hamming distance, over 128 bits, between the stored window
+of one and any of the ten windows (centre + probes) of the other; `MATCH_DISTANCE` and `MATCH_PHASH`
+(tuned by the bench) decide. Even so, chance matches among a million stored photos stay frequent for
+pictures with little structure: the bench's figures and what they mean are in docs/operator-guide.md.
 
 The lookup (models/photo_checks.py) finds candidates by multi-index hashing: the pHash is split into
 four 16-bit chunks, each an indexed column; a candidate shares a chunk with one of the ten windows
