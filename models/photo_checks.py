@@ -20,7 +20,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from sqlalchemy import ColumnElement, Integer, any_, bindparam, or_, select, text, union_all
@@ -46,6 +46,9 @@ from models.photo_fingerprints import (
 
 log = logging.getLogger(__name__)
 SAME_SPOT_M = 50.0  # another complaint of the same category this close: the same spot, not a reused photo
+# A camera's clock is set by hand, often to another time zone, and EXIF rarely says which zone (a time
+# without offset is read as Bangkok's): a photo "taken" hours before the filing is a clock, not a reuse.
+EXIF_CLOCK_SLACK = timedelta(days=1)
 KIND_ORDER = {"citizen_before": 0, "elsewhere": 1, "older_than_complaint": 2}
 CHUNK_COLUMNS = (Photo.fp_chunk0, Photo.fp_chunk1, Photo.fp_chunk2, Photo.fp_chunk3)
 
@@ -190,7 +193,7 @@ def check_photo(session: Session, photo: Photo, complaint: Complaint) -> list[Ph
         )
     matches.sort(key=lambda m: (m.distance or 0, KIND_ORDER[m.kind], m.photo_id or 0))
     taken = photo.exif_taken_at
-    if taken is not None and taken < complaint.created_at:
+    if taken is not None and taken < complaint.created_at - EXIF_CLOCK_SLACK:
         matches.append(
             PhotoMatch("older_than_complaint", None, complaint.id, complaint.tracking_code, taken, None)
         )

@@ -14,6 +14,7 @@ from PIL import Image, ImageEnhance
 from sqlalchemy.orm import Session, sessionmaker
 
 from models import Citizen, Complaint, ComplaintEvent, Photo
+from models.clock import BANGKOK
 from models.complaint_operations import filed_complaint
 from models.db import make_engine, transaction
 from models.photo_checks import PhotoMatch, check_photo
@@ -201,6 +202,20 @@ def test_an_exif_time_before_the_complaint_was_filed(world):
     assert matches == [
         PhotoMatch("older_than_complaint", None, complaint.id, complaint.tracking_code, taken, None)
     ]
+
+
+def test_an_exif_time_a_few_hours_before_filing_is_a_camera_clock_not_a_reuse(world):
+    # A phone whose clock is on another time zone: its EXIF time, read as Bangkok time, is hours early.
+    clock_off = (FILED - timedelta(hours=7)).astimezone(BANGKOK).strftime("%Y:%m:%d %H:%M:%S")
+    two_days = (FILED - timedelta(days=2)).astimezone(BANGKOK).strftime("%Y:%m:%d %H:%M:%S")
+    with transaction(world.sessions) as s:
+        complaint = world.complaint(s, [jpeg(scene(26))])
+        assert (
+            check_photo(s, world.photo(s, jpeg(scene(27), exif=exif_block(original=clock_off))), complaint)
+            == []
+        )
+        old = world.photo(s, jpeg(scene(28), exif=exif_block(original=two_days)))
+        assert kinds(check_photo(s, old, complaint)) == ["older_than_complaint"]
 
 
 def test_an_exif_time_after_filing_is_fine_and_image_matches_come_first(world):
