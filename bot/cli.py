@@ -233,7 +233,12 @@ def cmd_worker(settings: Settings, args: argparse.Namespace) -> int:
     services = Services.from_settings(settings, connections=settings.worker_threads + 2)
     stop = threading.Event()
     _stop_on_signals(stop)
-    scheduler = build_scheduler(services.engine, services.sessions, retention_days=settings.retention_days)
+    scheduler = build_scheduler(
+        services.engine,
+        services.sessions,
+        retention_days=settings.retention_days,
+        photo_dir=settings.photo_dir,
+    )
     scheduler.start()
     worker = Worker(services, line_gateway(settings))
     freeze_startup_objects()  # bot/heap.py: full collections no longer stall the chat threads
@@ -274,7 +279,12 @@ def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
     _stop_on_signals(stop, server.shutdown)
     worker = Worker(services, line_gateway(settings))
     thread = run_worker_until(stop, worker)
-    scheduler = build_scheduler(services.engine, services.sessions, retention_days=settings.retention_days)
+    scheduler = build_scheduler(
+        services.engine,
+        services.sessions,
+        retention_days=settings.retention_days,
+        photo_dir=settings.photo_dir,
+    )
     scheduler.start()
     where = f"http://{args.host}:{settings.port}"
     print(

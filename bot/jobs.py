@@ -7,6 +7,7 @@ import os
 import socket
 from collections.abc import Callable
 from datetime import datetime
+from pathlib import Path
 
 from apscheduler.schedulers.background import BackgroundScheduler
 from sqlalchemy import Engine
@@ -18,7 +19,13 @@ from models.clock import BANGKOK
 from models.clock import clock as app_clock
 from models.db import transaction
 from models.outbox import enqueue
-from scheduler.housekeeping import checkpoint_sqlite, purge_done_inbox, queue_counts
+from scheduler.housekeeping import (
+    checkpoint_sqlite,
+    delete_photo_files,
+    purge_done_inbox,
+    purge_unattached_photos,
+    queue_counts,
+)
 from scheduler.leader import hold_lease
 from scheduler.retention import DEFAULT_DAYS as DEFAULT_RETENTION_DAYS
 from scheduler.retention import RetentionRun, erase_in_batches
@@ -32,6 +39,7 @@ def build_scheduler(
     sessions: sessionmaker[Session],
     clock: Callable[[], datetime] | None = None,
     retention_days: int = DEFAULT_RETENTION_DAYS,
+    photo_dir: Path | None = None,  # None: photos are not purged (no files to reach)
 ) -> BackgroundScheduler:
     now = clock or app_clock.now
     scheduler = BackgroundScheduler(timezone=BANGKOK, job_defaults={"coalesce": True, "max_instances": 1})
@@ -41,6 +49,12 @@ def build_scheduler(
         with transaction(sessions) as session:
             purged = purge_done_inbox(session, now())
             counts = queue_counts(session)
+            unused = purge_unattached_photos(session, now()) if photo_dir is not None else []
+        if photo_dir is not None and unused:  # the rows are gone for good: now their files
+            log.info(
+                "photos: %d files of photos attached to no complaint removed",
+                delete_photo_files(photo_dir, unused),
+            )
         checkpoint_sqlite(engine)
         failed = counts["outbox"].get("failed", 0) + counts["inbox"].get("failed", 0)
         log.info("queues: %s; purged %d old inbox rows", counts, purged)
