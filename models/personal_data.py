@@ -312,16 +312,37 @@ def erase_citizen(session: Session, citizen: Citizen, at: datetime) -> Erasure:
     revoke_export_links(session, citizen, at)
     for dialog in session.scalars(select(Dialog).where(Dialog.line_user_id == line_user_id)):
         session.delete(dialog)
-    _forget_finished_messages(session, line_user_id, citizen.line_user_id)
+    _forget_finished_messages(session, line_user_id, citizen.line_user_id, at)
     session.flush()
     log.info("erased citizen %s (%d complaints masked)", citizen.id, len(ids))
     return Erasure(citizen.id, ids, False)
 
 
-def _forget_finished_messages(session: Session, line_user_id: str, pseudonym: str) -> None:
+NOT_SENT_ERASED = "not sent: the citizen erased their personal data"
+
+
+def _forget_finished_messages(session: Session, line_user_id: str, pseudonym: str, at: datetime) -> None:
     """The LINE events and messages of the chat already handled hold the LINE id and the citizen's words:
-    emptied (rows kept, so the push count and the queues' history stay). Unfinished ones are left alone:
-    a worker may hold them right now, and the event being answered (this confirmation) is one of them."""
+    emptied (rows kept, so the push count and the queues' history stay). Messages still waiting to go (a
+    notice queued a moment before, one that failed and could be retried) are not sent any more: an erased
+    citizen gets no notices. Rows a worker holds right now are left alone: the event being answered (this
+    confirmation) is one of them."""
+    waiting = (QueueStatus.PENDING.value, QueueStatus.FAILED.value)
+    session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.to == line_user_id, OutboxMessage.status.in_(waiting))
+        .values(
+            status=QueueStatus.DONE.value,
+            finished_at=at,
+            lease_until=None,
+            last_error=NOT_SENT_ERASED,
+            to=pseudonym,
+            chat_key=pseudonym,
+            messages="[]",
+            reply_token=None,
+        )
+        .execution_options(synchronize_session=False)
+    )
     done = QueueStatus.DONE.value
     session.execute(
         update(InboxEvent)

@@ -16,8 +16,10 @@ from kpi.database_scoring import score_database
 from kpi.schemes import load_kpi32
 from models import Channel, Citizen, Complaint, ComplaintEvent, Dialog, InboxEvent, OutboxMessage, Photo
 from models import complaint_operations as operations
+from models.clock import clock
 from models.db import transaction
-from models.personal_data import erase_citizen, erase_reporter, mask_personal_text
+from models.outbox import enqueue
+from models.personal_data import NOT_SENT_ERASED, erase_citizen, erase_reporter, mask_personal_text
 from models.working_days import load_calendar
 from tests.citizen_chat import JATUJAK, Chat, complaints
 
@@ -168,6 +170,26 @@ def test_an_erased_citizens_open_complaint_is_handled_without_notices_to_them(
         assert list(s.scalars(select(OutboxMessage.to).where(OutboxMessage.id > last))) == []  # to no one
     chat.inbox()
     assert chat.said() == ""  # nothing reached the LINE user
+
+
+def test_notices_queued_before_the_erasure_are_not_sent(chat: Chat, services: Services) -> None:
+    file_one(chat, "ไฟดับหน้าซอย 7")
+    chat.text("ลบข้อมูลของฉัน")
+    chat.said()
+    with transaction(services.sessions) as s:  # a progress notice queued, and one that failed, meanwhile
+        at = clock.now()
+        waiting = enqueue(s, chat.user, [{"type": "text", "text": "ความคืบหน้า: ช่างเข้าตรวจแล้ว"}], now=at)
+        failed = enqueue(s, chat.user, [{"type": "text", "text": "ผลการแก้ไข: เสร็จแล้ว"}], now=at)
+        failed.status = "failed"
+        ids = [waiting.id, failed.id]
+    chat.tap("ยืนยันลบข้อมูล")
+    said = chat.said()
+    assert "ลบข้อมูลส่วนบุคคลของคุณแล้ว" in said
+    assert "ช่างเข้าตรวจแล้ว" not in said and "ผลการแก้ไข" not in said
+    with transaction(services.sessions) as s:
+        for row in s.scalars(select(OutboxMessage).where(OutboxMessage.id.in_(ids))):
+            assert (row.status, row.messages, row.last_error) == ("done", "[]", NOT_SENT_ERASED)
+            assert row.to.startswith("erased-") and row.sent_as is None
 
 
 def test_after_erasure_the_same_line_user_is_a_new_citizen(chat: Chat, services: Services) -> None:
