@@ -10,7 +10,7 @@ TEST_WORKERS ?= 4
 # The shifted-clock runs: every process of the run sees this moment (libfaketime; `AT=... make test-shifted`).
 AT ?= 2027-04-14 09:00:00 +0700
 
-.PHONY: run test test-unit test-integration test-e2e test-shifted lint bench-webhook bench-worker bench-routing bench-reminders bench-kpi bench-open311 bench-public bench-photos prism clean
+.PHONY: run test test-unit test-integration test-e2e test-shifted lint bench-webhook bench-worker bench-routing bench-reminders bench-kpi bench-open311 bench-public bench-photos bench-category thai-fonts prism clean
 
 $(BIN)/rongtook: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -18,10 +18,10 @@ $(BIN)/rongtook: pyproject.toml
 	$(BIN)/pip install --quiet -e '.[test]'
 	touch $@
 
-run: $(BIN)/rongtook
+run: $(BIN)/rongtook thai-fonts
 	$(BIN)/rongtook run
 
-test: $(BIN)/rongtook
+test: $(BIN)/rongtook thai-fonts
 	$(BIN)/pytest -n $(TEST_WORKERS) $(PYTEST_ARGS)
 
 test-unit: $(BIN)/rongtook
@@ -83,6 +83,18 @@ bench-photos: $(BIN)/rongtook
 	@dpkg -s $(PHOTO_PACKAGES) >/dev/null 2>&1 || $(SUDO) apt-get install -y --no-install-recommends $(PHOTO_PACKAGES) \
 	  || { $(SUDO) apt-get update && $(SUDO) apt-get install -y --no-install-recommends $(PHOTO_PACKAGES); }
 	$(BIN)/python -m bench.photos_bench $(BENCH_ARGS)
+
+# The category suggested from the text (issue 18): held-out top-1/top-3 of the model beside the keyword
+# guess, and the cost of a suggestion (BENCH_ARGS="--csv PATH" for another sample, "--strict" to fail).
+bench-category: $(BIN)/rongtook
+	$(BIN)/python -m bench.category_bench $(BENCH_ARGS)
+
+# The Thai font the rich menus are drawn in (bot/rich_menus.py: Loma of Debian's fonts-thai-tlwg), installed
+# when missing (as root, or through sudo); release, the sandbox and the tests draw the menus with it.
+THAI_FONT := /usr/share/fonts/truetype/tlwg/Loma.ttf
+thai-fonts:
+	@[ -f $(THAI_FONT) ] || $(SUDO) apt-get install -y --no-install-recommends fonts-thai-tlwg \
+	  || { $(SUDO) apt-get update && $(SUDO) apt-get install -y --no-install-recommends fonts-thai-tlwg; }
 
 # Prism (a mock of LINE's OpenAPI spec) for the contract tests, installed outside the repository.
 prism: $(PRISM_BIN)

@@ -16,10 +16,12 @@ from flask_wtf.csrf import CSRFProtect
 
 from admin import (  # noqa: F401 - they register their routes on the blueprint
     actions,
+    answer_template_pages,
     api_keys_page,
     audit_pages,
     dashboard,
     exports,
+    group_pages,
     intake_pages,
     kpi_pages,
     privacy_pages,

@@ -41,6 +41,7 @@ from models.clock import clock
 from models.complaints import ComplaintStatus
 from models.db import transaction
 from models.photo_flags import flagged_closures_by_district
+from models.push_quota import WARN_PERCENT, quota_summary
 
 WEEKS = 12
 KPI_CACHE_SECONDS = 300
@@ -117,6 +118,7 @@ def dashboard() -> ResponseReturnValue:
         start, end = window(load_kpi32(), fiscal_year_of(now.astimezone(BANGKOK).date()), now)
         codes = [code for code, _ in districts]
         flagged = flagged_closures_by_district(s, start, end + timedelta(microseconds=1), codes)
+        quota = quota_summary(s, now)
     kpi = kpi_column([code for code, _ in districts], now)
     rows = [
         DistrictRow(
@@ -138,11 +140,13 @@ def dashboard() -> ResponseReturnValue:
         kinds=OVERDUE_KINDS,
         rows=rows,
         centre_open=centre[0],
+        warn_percent=WARN_PERCENT,
         sort=sort,
         descending=descending,
         weeks=weeks,
         peak=max([1, *(max(w.received, w.resolved) for w in weeks)]),
         kpi=kpi,
+        quota=quota,
     )
 
 

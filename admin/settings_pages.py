@@ -47,6 +47,7 @@ from models.db import transaction
 from models.districts import District, sorted_districts
 from models.officer_links import ROLES as LINE_ROLES
 from models.officer_links import OfficerLinkCode, add_officer, new_link_code, set_active
+from models.rich_menus import menu_for_officer
 from models.sections import DEFAULT_KEY, all_sections, remove_section, set_section
 from models.staff import (
     DISTRICT_ROLES,
@@ -467,6 +468,7 @@ def _change_officers() -> Done:
                 message = text("set_done_code", name=officer.name)
             else:
                 set_active(s, officer.id, action == "activate")
+                menu_for_officer(s, officer, now)  # the LINE menu follows (made by the worker)
                 key = "set_done_officer_on" if action == "activate" else "set_done_officer_off"
                 message = text(key, name=officer.name)
     return Done(message, f"{action} {officer.id}", None if issued is None else {"issued": issued})

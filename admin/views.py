@@ -39,6 +39,7 @@ from werkzeug.wrappers import Response
 from models import ApiKey, Citizen, Complaint, ComplaintEvent, Officer, Photo
 from models.access_records import COMPLAINT_PAGE, Viewer, fields_shown, record_view
 from models.clock import BANGKOK, clock
+from models.complaint_followers import follower_verdicts
 from models.complaint_lifecycle import OPEN_VALUES, STAFF_EVENT_KINDS
 from models.complaints import Channel, ComplaintStatus
 from models.db import transaction
@@ -549,6 +550,7 @@ def complaint_page(normal: str, warning: Any = None) -> ResponseReturnValue:
             viewer = Viewer(current_user.id, current_user.username, current_user.role)
             record_view(s, viewer, [row.id], fields_shown(row, line_name), COMPLAINT_PAGE, clock.now())
         flags = flag_views(s, services().settings.photo_dir, row.id)
+        followers = follower_verdicts(s, row.id)  # "me too": how many follow it, and what they said
     now = clock.now()
     return render_template(
         "admin/complaint.html",
@@ -566,6 +568,7 @@ def complaint_page(normal: str, warning: Any = None) -> ResponseReturnValue:
         public=public,
         flags=flags,
         warning=warning,
+        followers=followers,
     )
 
 

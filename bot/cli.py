@@ -18,6 +18,8 @@ from sqlalchemy.exc import OperationalError
 from bot import (
     cli_admin,
     cli_apikeys,
+    cli_category,
+    cli_groups,
     cli_inbox,
     cli_kpi,
     cli_personal_data,
@@ -40,7 +42,9 @@ def main(argv: list[str] | None = None) -> int:
         "run", help="set up and start web + worker in one process (sandbox without LINE settings)"
     )
     run.add_argument("--host", default=os.environ.get("HOST", "127.0.0.1"))
-    sub.add_parser("release", help="migrate the database and load the districts (safe to run again)")
+    sub.add_parser(
+        "release", help="migrate the database, load the districts, upload the rich menus (safe to run again)"
+    )
     sub.add_parser("web", help="serve the web app with gunicorn on $PORT")
     sub.add_parser("worker", help="process the inbox, send the outbox, run the scheduler")
     sub.add_parser("queues", help="inbox/outbox counts, and pushes sent this month (the LINE quota)")
@@ -68,8 +72,10 @@ def main(argv: list[str] | None = None) -> int:
     cli_users.add_parser(sub)
     cli_inbox.add_parser(sub)
     cli_apikeys.add_parser(sub)
+    cli_groups.add_parser(sub)
     cli_personal_data.add_parser(sub)
     cli_photos.add_parser(sub)
+    cli_category.add_parser(sub)
     dialogs = sub.add_parser("dialogs", help="the declared dialog tables")
     dialogs.add_argument("action", choices=["diagram"], help="print a dialog table as a Mermaid diagram")
     dialogs.add_argument("--kind", choices=["citizen", "officer"], default="citizen")
@@ -109,6 +115,8 @@ def cmd_release(settings: Settings, args: argparse.Namespace) -> int:
         f"database migrated; districts added: {report.districts_added}, boundaries loaded: "
         f"{report.boundaries_loaded}"
     )
+    for outcome in report.rich_menus:  # a failed menu is said here (and logged); the deployment goes on
+        print(outcome.line())
     return 0
 
 
@@ -233,14 +241,16 @@ def cmd_worker(settings: Settings, args: argparse.Namespace) -> int:
     services = Services.from_settings(settings, connections=settings.worker_threads + 2)
     stop = threading.Event()
     _stop_on_signals(stop)
+    gateway = line_gateway(settings)
     scheduler = build_scheduler(
         services.engine,
         services.sessions,
         retention_days=settings.retention_days,
         photo_dir=settings.photo_dir,
+        line=gateway,
     )
     scheduler.start()
-    worker = Worker(services, line_gateway(settings))
+    worker = Worker(services, gateway)
     freeze_startup_objects()  # bot/heap.py: full collections no longer stall the chat threads
     try:
         worker.run(stop)
@@ -273,17 +283,21 @@ def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
     logging.getLogger("werkzeug").setLevel(logging.WARNING)  # the chat page polls; keep the console readable
     services = Services.from_settings(settings, connections=settings.worker_threads + 8)
     release(services)
+    if settings.sandbox:  # the category model, learned from the Traffy sample in seconds when missing
+        cli_category.ensure_model(settings)
     app = create_app(services=services)
     server = make_server(args.host, settings.port, app, threaded=True)
     stop = threading.Event()
     _stop_on_signals(stop, server.shutdown)
-    worker = Worker(services, line_gateway(settings))
+    gateway = line_gateway(settings)
+    worker = Worker(services, gateway)
     thread = run_worker_until(stop, worker)
     scheduler = build_scheduler(
         services.engine,
         services.sessions,
         retention_days=settings.retention_days,
         photo_dir=settings.photo_dir,
+        line=gateway,
     )
     scheduler.start()
     where = f"http://{args.host}:{settings.port}"
@@ -371,8 +385,10 @@ COMMANDS = {
     "users": cli_users.cmd_users,
     "inbox": cli_inbox.cmd_inbox,
     "apikeys": cli_apikeys.cmd_apikeys,
+    "groups": cli_groups.cmd_groups,
     "personal-data": cli_personal_data.cmd_personal_data,
     "photos": cli_photos.cmd_photos,
+    "category": cli_category.cmd_category,
 }
 
 if __name__ == "__main__":

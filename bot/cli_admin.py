@@ -54,6 +54,7 @@ def cmd_officers(settings: Settings, args: argparse.Namespace) -> int:
     from models import Officer
     from models.db import transaction
     from models.officer_links import add_officer, new_link_code, set_active
+    from models.rich_menus import menu_for_officer
 
     now = clock.now()
     with transaction(Services.from_settings(settings).sessions) as session:
@@ -74,6 +75,7 @@ def cmd_officers(settings: Settings, args: argparse.Namespace) -> int:
                 return 0
             if args.action in ("activate", "deactivate"):
                 officer = set_active(session, args.officer_id, args.action == "activate")
+                menu_for_officer(session, officer, now)  # the LINE menu follows (made by the worker)
                 print(f"officer {officer.id} {officer.name}: {'active' if officer.active else 'deactivated'}")
                 return 0
         except ValueError as exc:

@@ -8,17 +8,20 @@ import socket
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
+from typing import Protocol
 
 from apscheduler.schedulers.background import BackgroundScheduler
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.cli_reminders import LEASE_NAME, LEASE_TTL, sweep_job
+from bot.line_gateway import LineCallError, Quota
 from handlers.citizen_dialog import expire_idle_drafts
 from models.clock import BANGKOK
 from models.clock import clock as app_clock
 from models.db import transaction
 from models.outbox import enqueue
+from models.push_quota import DRAFT_EXPIRED, WARN_PERCENT, record_reading, release_held
 from scheduler.housekeeping import (
     checkpoint_sqlite,
     delete_photo_files,
@@ -32,6 +35,11 @@ from scheduler.retention import RetentionRun, erase_in_batches
 
 log = logging.getLogger(__name__)
 RETENTION_BATCH, RETENTION_MOST = 100, 1000
+QUOTA_READ_EVERY_MIN = 30  # LINE's meter: read often enough that the dashboard and the held messages follow
+
+
+class QuotaSource(Protocol):
+    def get_quota(self) -> Quota: ...
 
 
 def build_scheduler(
@@ -40,6 +48,7 @@ def build_scheduler(
     clock: Callable[[], datetime] | None = None,
     retention_days: int = DEFAULT_RETENTION_DAYS,
     photo_dir: Path | None = None,  # None: photos are not purged (no files to reach)
+    line: QuotaSource | None = None,  # None: LINE's push meter is not read
 ) -> BackgroundScheduler:
     now = clock or app_clock.now
     scheduler = BackgroundScheduler(timezone=BANGKOK, job_defaults={"coalesce": True, "max_instances": 1})
@@ -77,7 +86,34 @@ def build_scheduler(
         sweep_job(sessions, now, holder)  # only the holder of the "scheduler" lease sweeps
 
     scheduler.add_job(reminders, "interval", minutes=1, id="reminders", replace_existing=True)
+
+    def push_quota() -> None:
+        push_quota_once(sessions, line, now())
+
+    scheduler.add_job(
+        push_quota, "interval", minutes=QUOTA_READ_EVERY_MIN, id="push_quota", replace_existing=True
+    )
     return scheduler
+
+
+def push_quota_once(sessions: sessionmaker[Session], line: QuotaSource | None, now: datetime) -> int:
+    """Read LINE's push meter for the dashboard, warn once a month at WARN_PERCENT and at 100 %, and send
+    held messages again once LINE has room (a new month, a bigger plan). Returns how many went back."""
+    quota: Quota | None = None
+    if line is not None:
+        try:
+            quota = line.get_quota()
+        except LineCallError as exc:  # the figures stay as last read; held messages wait for the month
+            log.warning("push quota: LINE's meter not read (%s)", exc)
+    with transaction(sessions) as session:
+        crossed = record_reading(session, now, quota.type, quota.limit, quota.used) if quota else None
+        released = release_held(session, now)
+    if crossed is not None and quota is not None:
+        what = "spent: LINE refuses pushes" if crossed >= 100 else f"past {WARN_PERCENT} %"
+        log.warning("push quota %s (%d of %s this month)", what, quota.used, quota.limit)
+    if released:
+        log.info("push quota: %d held messages queued again as pushes", released)
+    return released
 
 
 def retention_once(sessions: sessionmaker[Session], now: datetime, days: int) -> RetentionRun:
@@ -99,7 +135,7 @@ def expire_drafts_once(sessions: sessionmaker[Session], now: datetime) -> int:
     with transaction(sessions) as session:
         pushes = expire_idle_drafts(session, now)
         for user_id, messages in pushes:
-            enqueue(session, user_id, messages, now=now)
+            enqueue(session, user_id, messages, now=now, kind=DRAFT_EXPIRED)
     if pushes:
         log.info("expired %d idle complaint drafts", len(pushes))
     return len(pushes)

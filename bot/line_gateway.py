@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
+from dataclasses import dataclass
 from typing import Any
 
 import urllib3
@@ -16,10 +17,12 @@ from linebot.v3.messaging import (
     ApiClient,
     ApiException,
     Configuration,
+    MarkMessagesAsReadByTokenRequest,
     MessagingApi,
     MessagingApiBlob,
     PushMessageRequest,
     ReplyMessageRequest,
+    RichMenuRequest,
     ShowLoadingAnimationRequest,
 )
 from linebot.v3.messaging.models import Message
@@ -31,6 +34,13 @@ log = logging.getLogger(__name__)
 REQUEST_TIMEOUT = (3.0, 10.0)  # connect, read (seconds)
 
 Messages = list[dict[str, Any]] | str  # message objects, or that list as JSON text
+
+
+@dataclass(frozen=True)
+class Quota:
+    type: str  # "limited" | "none"
+    limit: int | None  # messages a month when limited
+    used: int  # this month's pushes (and multicasts, broadcasts) so far
 
 
 class LineCallError(Exception):
@@ -135,6 +145,12 @@ class LineGateway:
             ShowLoadingAnimationRequest(chatId=chat_id, loadingSeconds=seconds)
         self._send("/v2/bot/chat/loading/start", {"chatId": chat_id, "loadingSeconds": seconds})
 
+    def mark_as_read(self, token: str) -> None:
+        """Mark a user's messages read up to the one that carried `token` (its webhook's markAsReadToken)."""
+        if self._check:
+            MarkMessagesAsReadByTokenRequest(markAsReadToken=token)
+        self._send("/v2/bot/chat/markAsRead", {"markAsReadToken": token})
+
     def get_profile(self, user_id: str) -> Profile:
         response = self._call(self._api.get_profile_with_http_info, user_id)
         profile = response.data
@@ -144,6 +160,42 @@ class LineGateway:
         response = self._call(self._blob.get_message_content_with_http_info, message_id)
         headers = {k.lower(): v for k, v in (response.headers or {}).items()}
         return Content(bytes(response.data), headers.get("content-type", "application/octet-stream"))
+
+    def get_quota(self) -> Quota:
+        """The month's push quota and what is used of it, as LINE counts them (issue 18 point 7)."""
+        quota = self._call(self._api.get_message_quota_with_http_info).data
+        used = self._call(self._api.get_message_quota_consumption_with_http_info).data
+        return Quota(str(quota.type), quota.value, int(used.total_usage))
+
+    # ---- rich menus (issue 18): made by `rongtook release`, linked per user by the worker ------------
+
+    def create_rich_menu(self, menu: dict[str, Any]) -> str:
+        """Create a rich menu (its JSON only; the image follows); returns LINE's id for it."""
+        request = RichMenuRequest.from_dict(menu)  # a ValueError here: our menu breaks LINE's model
+        response = self._call(self._api.create_rich_menu_with_http_info, request)
+        return str(response.data.rich_menu_id)
+
+    def upload_rich_menu_image(self, rich_menu_id: str, image: bytes, content_type: str) -> None:
+        """The menu's image (JPEG or PNG, at most 1 MB), sent to api-data.line.me (or LINE_API_BASE_URL)."""
+        self._call(
+            self._blob.set_rich_menu_image_with_http_info,
+            rich_menu_id,
+            image,
+            _headers={"Content-Type": content_type},
+        )
+
+    def set_default_rich_menu(self, rich_menu_id: str) -> None:
+        self._call(self._api.set_default_rich_menu_with_http_info, rich_menu_id)
+
+    def link_rich_menu(self, user_id: str, rich_menu_id: str) -> None:
+        self._call(self._api.link_rich_menu_id_to_user_with_http_info, user_id, rich_menu_id)
+
+    def unlink_rich_menu(self, user_id: str) -> None:
+        """The user's own menu is removed: the default menu shows again."""
+        self._call(self._api.unlink_rich_menu_id_from_user_with_http_info, user_id)
+
+    def delete_rich_menu(self, rich_menu_id: str) -> None:
+        self._call(self._api.delete_rich_menu_with_http_info, rich_menu_id)
 
     def _call(self, method: Any, *args: Any, **kwargs: Any) -> Any:
         try:

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from bot.services import Services
 from models import Complaint, ComplaintEvent, District
 from models.clock import BANGKOK
+from models.complaint_followers import follower_count
 from models.db import transaction
 from models.deadlines import ComplaintDeadlines, deadlines_for
 from models.public_hiding import PUBLIC_EVENTS, Hidden, has_public_text, public_text, replayed
@@ -110,6 +111,8 @@ def complaint_status(code: str) -> ResponseReturnValue:
             "acknowledged_at": _iso(deadlines.acknowledged_at),
             "first_progress_due_at": _iso(deadlines.first_progress_due_at),
             "next_checkpoint_on": _day(complaint.next_checkpoint_on),
+            # How many citizens follow it instead of filing a duplicate ("me too"): a number, never who.
+            "followers": follower_count(session, complaint.id),
             "history": [
                 {
                     "at": _iso(e.at),

@@ -20,6 +20,7 @@ from models.clock import parse_start as parse_clock_start
 INSTANCE_DIR = Path("instance")
 # The project's shared material sits beside the repository (../shared); never copied in.
 DEFAULT_BOUNDARIES = Path(__file__).resolve().parents[2] / "shared" / "data" / "bangkok_districts.geojson"
+DEFAULT_TRAINING_CSV = Path(__file__).resolve().parents[2] / "shared" / "data" / "traffy_sample.csv"
 SANDBOX_SECRET = "rongtook-sandbox-channel-secret"
 SANDBOX_TOKEN = "rongtook-sandbox-access-token"
 SANDBOX_API_PATH = "/sandbox/line"
@@ -76,6 +77,15 @@ class Settings:
     # a phone number, as one line), shown in the privacy notice at /privacy. Empty: the notice names the
     # district office and the 1555 hotline.
     data_protection_contact: str = ""
+    # The category model learned from Traffy's texts (CATEGORY_MODEL_PATH; `rongtook category train` writes
+    # it, the sandbox trains it at set-up when missing). No file: the category keywords alone.
+    category_model_path: Path = INSTANCE_DIR.resolve() / "category_model.pkl"
+    # The labelled texts it learns from (CATEGORY_TRAINING_CSV: Traffy's columns `type` and `comment`).
+    category_training_csv: Path = DEFAULT_TRAINING_CSV
+    # The sandbox's stand-in for LINE counts pushes against this monthly quota (SANDBOX_PUSH_QUOTA) and,
+    # past it, refuses them as LINE does (429), so the dashboard's quota and held messages can be tried.
+    # 0: no limit. LINE's own plans: 300 free messages a month in Thailand, more when paid.
+    sandbox_push_quota: int = 0
 
     @property
     def is_sqlite(self) -> bool:
@@ -196,7 +206,18 @@ def settings_from_env(env: Mapping[str, str] | None = None) -> Settings:
         public_map_days=_whole_number(env, "PUBLIC_MAP_DAYS", 90, 1, 3660),
         retention_days=_whole_number(env, "RETENTION_DAYS", 730, 30, 36600),
         data_protection_contact=" ".join(get("DATA_PROTECTION_CONTACT").split())[:300],
+        category_model_path=_category_model_path(env, "CATEGORY_MODEL_PATH"),
+        category_training_csv=Path(get("CATEGORY_TRAINING_CSV") or DEFAULT_TRAINING_CSV).resolve(),
+        sandbox_push_quota=_whole_number(env, "SANDBOX_PUSH_QUOTA", 0, 0, 10_000_000),
     )
+
+
+def _category_model_path(env: Mapping[str, str], name: str) -> Path:
+    """A file path (it need not exist yet: `rongtook category train` writes it); not a folder."""
+    path = Path(env.get(name, "").strip() or INSTANCE_DIR / "category_model.pkl").resolve()
+    if path.is_dir():
+        raise ConfigError(name, f"{path} is a folder; give a file path such as {path / 'category_model.pkl'}")
+    return path
 
 
 def _https_url(env: Mapping[str, str], name: str) -> str | None:

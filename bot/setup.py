@@ -1,10 +1,11 @@
-"""The release step: migrate the database and load the districts. Safe to run again."""
+"""The release step: migrate the database, load the districts, upload the rich menus. Safe to run again."""
 
 from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
 
+from bot.rich_menus import Outcome, release_gateway, upload_menus
 from bot.services import Services
 from models.categories import ensure_categories
 from models.clock import clock
@@ -20,6 +21,8 @@ log = logging.getLogger(__name__)
 class ReleaseReport:
     districts_added: int
     boundaries_loaded: int
+    # One per rich menu (bot/rich_menus.py): unchanged, uploaded, or failed and why (release goes on).
+    rich_menus: tuple[Outcome, ...] = ()
 
 
 def release(services: Services) -> ReleaseReport:
@@ -35,4 +38,6 @@ def release(services: Services) -> ReleaseReport:
         log.info("districts: %d added, %d boundaries loaded from %s", added, loaded, path)
     else:
         log.warning("districts: no boundary file (DISTRICTS_GEOJSON); routing by location is off")
-    return ReleaseReport(districts_added=added, boundaries_loaded=loaded)
+    with release_gateway(services) as gateway:  # LINE refusing a menu fails that menu, never the release
+        menus = tuple(upload_menus(services, gateway))
+    return ReleaseReport(districts_added=added, boundaries_loaded=loaded, rich_menus=menus)

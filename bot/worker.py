@@ -13,6 +13,7 @@ import os
 import queue
 import socket
 import threading
+import time
 import uuid
 from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
@@ -20,10 +21,19 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from linebot.v3.webhooks import Event, FollowEvent, ImageMessageContent, MessageEvent, UserSource
+from linebot.v3.webhooks import (
+    Event,
+    FollowEvent,
+    GroupSource,
+    ImageMessageContent,
+    MessageEvent,
+    PostbackEvent,
+    UserSource,
+)
 from sqlalchemy.exc import InterfaceError, OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session
 
+from bot import rich_menus
 from bot.line_gateway import LineCallError, LineGateway
 from bot.services import Services
 from handlers.citizens import citizen_language
@@ -33,8 +43,10 @@ from models import InboxEvent, OutboxMessage
 from models.clock import BANGKOK
 from models.clock import clock as app_clock
 from models.db import transaction
+from models.district_groups import active_group
 from models.districts import DistrictLocator
-from models.outbox import Queued, chunks, enqueue, enqueue_taken, queue_pushes
+from models.outbox import MESSAGES_PER_REQUEST, Queued, chunks, enqueue, enqueue_taken, queue_pushes
+from models.push_quota import ANSWER, any_held, count_pushes, hold, is_quota_refusal, take_held
 from models.queue_ops import (
     RetryPolicy,
     claim,
@@ -55,6 +67,7 @@ REPLY_TOKEN_TTL = timedelta(seconds=50)  # LINE's is about a minute; keep a marg
 LOADING_ANIMATION_MAX_AGE = timedelta(seconds=20)
 BATCH = 20  # rows a one-thread drain takes at a time
 BATCHING_PAUSE_S = 0.01
+HELD_LOOK_EVERY_S = 60.0  # how stale a worker's idea of "messages are held for the quota" may be
 CHAT_RUN = 20  # events of one chat a thread handles in a row before the chat goes back to the queue
 LOADING_AFTER = timedelta(seconds=1)  # an answer later than this shows LINE's loading animation first
 ANSWERS_FLOWING = timedelta(seconds=2)  # ... unless the chat got a message this recently
@@ -80,6 +93,7 @@ class Outgoing:
     reply_token: str | None
     reply_token_at: datetime | None
     retry_key: str
+    kind: str | None = None  # what it carries (`models.push_quota.KINDS`): counted if pushed
     then: bool = True  # after sending, look for the chat's next message
 
     @classmethod
@@ -94,7 +108,45 @@ class Outgoing:
             row.reply_token,
             row.reply_token_at,
             row.retry_key,
+            row.kind,
         )
+
+
+class SlowWatch:
+    """LINE's loading animation for an event whose handling passes `after_s` (a slow query, a long list).
+
+    One thread looks a few times a second, so an event handled promptly costs two dictionary writes
+    and no call to LINE; the animation's call goes through `show` (a sending thread)."""
+
+    def __init__(self, show: Callable[[str], None], after_s: float, look_every_s: float = 0.2) -> None:
+        self._show = show
+        self._after = after_s
+        self._every = look_every_s
+        self._started: dict[int, tuple[str, float]] = {}
+        self._lock = threading.Lock()
+        self._thread: threading.Thread | None = None
+
+    def start(self, key: int, user_id: str) -> None:
+        with self._lock:
+            self._started[key] = (user_id, time.monotonic())
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._loop, name="rongtook-slow-watch", daemon=True)
+                self._thread.start()
+
+    def done(self, key: int) -> None:
+        with self._lock:
+            self._started.pop(key, None)
+
+    def _loop(self) -> None:
+        while True:
+            time.sleep(self._every)
+            now = time.monotonic()
+            with self._lock:
+                due = [(k, user) for k, (user, since) in self._started.items() if now - since >= self._after]
+                for key, _ in due:
+                    del self._started[key]  # once per event
+            for _, user in due:
+                self._show(user)
 
 
 class _LeaseLost(Exception):
@@ -108,6 +160,7 @@ class Delivered:
     id: int
     how: str  # reply | push
     at: datetime
+    kind: str | None = None
 
 
 @dataclass(frozen=True)
@@ -128,6 +181,7 @@ class NotSent:
     error: str
     retryable: bool
     http_status: int | None = None
+    quota_spent: bool = False  # a push refused for the month's quota: held for the next reply
 
 
 class Worker:
@@ -165,6 +219,11 @@ class Worker:
         self._orphans: queue.SimpleQueue[tuple[type[InboxEvent] | type[OutboxMessage], int]] = (
             queue.SimpleQueue()
         )
+        # Whether any message is held for the quota (any worker's): only then does an answer look for
+        # the chat's held messages to take along. Looked up once a minute, and set when one is held here.
+        self._held_waiting = False
+        self._held_checked: float | None = None
+        self._slow = SlowWatch(self._loading_now, LOADING_AFTER.total_seconds())
 
     # ---- the loop -------------------------------------------------------------------------
 
@@ -181,6 +240,7 @@ class Worker:
                         self._warm_up()
                         recovered = True
                     self._release_orphans()
+                    rich_menus.settle_in_background(self.services, self.gateway)  # per-user menus, own thread
                     taken = self._fill(pool, in_flight)
                     failures = 0
                 except SQLAlchemyError as exc:
@@ -448,6 +508,9 @@ class Worker:
             self._fail(InboxEvent, row, str(exc), retry=exc.retryable)
             return None
         user_id = _user_id(event)
+        watched = user_id is not None and not quiet and isinstance(event, MessageEvent | PostbackEvent)
+        if watched:
+            self._slow.start(row.id, user_id)
         try:
             with transaction(self.services.sessions) as session:
                 self._record_sent(session, sent)
@@ -461,8 +524,10 @@ class Worker:
                     content=content,
                     signing_key=self.settings.secret_key.encode(),
                     public_base_url=self.settings.public_base_url,
+                    category_model_path=self.settings.category_model_path,
                 )
                 response = handle(event, ctx)
+                response = self._with_held_messages(session, event, response, now)
                 # The answer is written already taken by this thread, which sends it right after the
                 # commit while the reply token is fresh (unless an earlier message to the chat is due).
                 queued, first = queue_response(
@@ -478,13 +543,13 @@ class Worker:
                     raise _LeaseLost  # another worker took the event when our lease ran out: ours is undone
                 chain = following is not None and not self._stopping.is_set()
                 taken = self._claim_rows(session, row.chat_key, 1) if chain else []
-                reply = (
-                    self._reply_of(session, user_id, queued, first) if user_id and response.reply else None
-                )
+                chat = _chat_id(event)
+                reply = self._reply_of(session, chat, queued, first) if chat and response.reply else None
             if sent:
                 sent.clear()  # recorded: committed
             if following is not None:
                 following.extend(taken)  # only once committed: taken for real
+            self._mark_read(event)
             return reply
         except _LeaseLost:
             log.warning("inbox %d: lease lost to another worker; left to it", row.id)
@@ -503,7 +568,30 @@ class Worker:
             self._record_sent_alone(sent)
             self._fail(InboxEvent, row, f"{type(exc).__name__}: {exc}", retry=False)
             return self._apologise(event, row)
+        finally:
+            if watched:
+                self._slow.done(row.id)
         return None
+
+    def _with_held_messages(
+        self, session: Session, event: Event, response: Response, now: datetime
+    ) -> Response:
+        """The answer with the chat's messages held for the quota put first, as many as fit in one reply
+        (a reply is free); those that do not fit wait for the next one."""
+        user_id = _chat_id(event)
+        if not user_id or not response.reply or not getattr(event, "reply_token", None):
+            return response
+        checked = self._held_checked
+        if checked is None or time.monotonic() - checked > HELD_LOOK_EVERY_S:
+            self._held_checked = time.monotonic()
+            self._held_waiting = any_held(session)
+        if not self._held_waiting:
+            return response
+        held = take_held(session, user_id, MESSAGES_PER_REQUEST - len(response.reply), now)
+        if held:
+            log.info("%d held messages go with the answer to %s", len(held), user_id)
+            return replace(response, reply=held + list(response.reply))
+        return response
 
     def _reply_of(
         self, session: Session, user_id: str, queued: list[Queued], first: Any | None
@@ -516,7 +604,7 @@ class Worker:
         return replace(taken, then=False) if alone else taken
 
     def _apologise(self, event: Event, row: Claimed) -> Outgoing | None:
-        user_id = _user_id(event)
+        user_id = _chat_id(event)
         if not user_id:
             return None
         with transaction(self.services.sessions) as session:
@@ -572,6 +660,35 @@ class Worker:
             self.gateway.show_loading(user_id)
         except LineCallError as exc:
             log.debug("loading animation not shown: %s", exc)
+
+    def _loading_now(self, user_id: str) -> None:
+        """From the slow-handling watch: the dots, sent by a sending thread (never holding up the watch)."""
+        if self._stopping.is_set():
+            return
+
+        def show() -> None:
+            try:
+                self.gateway.show_loading(user_id)
+            except LineCallError as exc:
+                log.debug("loading animation not shown: %s", exc)
+
+        self._senders.submit(show)
+
+    def _mark_read(self, event: Event) -> None:
+        """The user's message shows as read once handled, where the channel allows it (LINE then sends a
+        token with each message, `markAsReadToken`); by a sending thread, after the answer is on its way."""
+        message = getattr(event, "message", None)
+        token = getattr(message, "mark_as_read_token", None) if isinstance(event, MessageEvent) else None
+        if not token or self._stopping.is_set():
+            return
+
+        def mark() -> None:
+            try:
+                self.gateway.mark_as_read(token)
+            except LineCallError as exc:  # an expired token, say: the message stays unread, nothing else
+                log.info("message not marked as read: %s", exc)
+
+        self._senders.submit(mark)
 
     def locator(self, session: Session) -> DistrictLocator:
         if self._locator is None:
@@ -645,11 +762,17 @@ class Worker:
         if isinstance(outcome, Sent):
             self._note_answered(out.chat_key, now)
             if sent is not None and not out.then:
-                sent.append(Delivered(out.id, outcome.how, now))  # recorded by the caller's next transaction
+                sent.append(
+                    Delivered(out.id, outcome.how, now, out.kind)
+                )  # recorded by the caller's next transaction
                 return None
         with transaction(self.services.sessions) as session:
             if isinstance(outcome, Sent):
-                self._record_sent(session, [Delivered(out.id, outcome.how, now)])
+                self._record_sent(session, [Delivered(out.id, outcome.how, now, out.kind)])
+            elif outcome.quota_spent:
+                hold(session, out.id, now, outcome.http_status)
+                self._held_waiting = True
+                log.warning("outbox %d to %s held: %s", out.id, out.to, outcome.error)
             else:
                 values = {"last_http_status": outcome.http_status} if outcome.http_status else {}
                 status = fail(
@@ -670,6 +793,7 @@ class Worker:
     def _record_sent(session: Session, sent: list[Delivered] | None) -> None:
         for done in sent or ():
             finish(session, OutboxMessage, done.id, now=done.at, sent_as=done.how, last_http_status=200)
+        count_pushes(session, [(done.kind, done.at) for done in sent or () if done.how == "push"])
 
     def _record_sent_alone(self, sent: list[Delivered] | None) -> None:
         """Record answers sent in a transaction of their own (a run ends, or its next step failed)."""
@@ -704,13 +828,21 @@ class Worker:
                     log.info("outbox %d: reply token already used by an earlier try; counted as sent", out.id)
                     return Sent("reply")
                 log.info("outbox %d: reply token refused (%s); pushing instead", out.id, exc.detail)
+        if out.to.startswith("C") and not self._group_linked(out.to):
+            # A district group the bot has left (or that was unlinked) since this was queued: not tried.
+            return NotSent("not sent: the bot is no longer in this district group", retryable=False)
         try:
             self.gateway.push(out.to, out.messages, out.retry_key)
         except LineCallError as exc:
             if exc.already_accepted:
                 return Sent("push")
-            return NotSent(str(exc), exc.retryable, exc.status)
+            quota = is_quota_refusal(exc.status, exc.detail)
+            return NotSent(str(exc), exc.retryable and not quota, exc.status, quota_spent=quota)
         return Sent("push")
+
+    def _group_linked(self, group_id: str) -> bool:
+        with transaction(self.services.sessions) as session:
+            return active_group(session, group_id) is not None
 
     def _fail(
         self,
@@ -749,7 +881,7 @@ def queue_response(
     taken for that worker when nothing earlier of the chat waits but what it `held`
     (`models.outbox.enqueue_taken`).
     """
-    user_id = _user_id(event)
+    user_id = _chat_id(event)  # a group's answer goes to the group
     token = getattr(event, "reply_token", None)
     rows: list[Queued] = []
     first: Any | None = None
@@ -772,7 +904,7 @@ def queue_response(
                 )
                 rows.append(Queued(first.id, first.chat_key))
                 continue
-            row = enqueue(session, user_id, chunk, now=now, inbox_id=inbox_id, **with_token)
+            row = enqueue(session, user_id, chunk, now=now, inbox_id=inbox_id, kind=ANSWER, **with_token)
             rows.append(Queued(row.id, row.chat_key))
     return rows + queue_pushes(session, response.pushes, now=now, inbox_id=inbox_id), first
 
@@ -800,6 +932,14 @@ def with_older_fields(raw: Any) -> Any:
 def _user_id(event: Event) -> str | None:
     """The LINE user who sent the event (None for a group or room source)."""
     return event.source.user_id if isinstance(getattr(event, "source", None), UserSource) else None
+
+
+def _chat_id(event: Event) -> str | None:
+    """Where the event's answer goes: the user of a one-to-one chat, or the group (issue 18 point 2)."""
+    source = getattr(event, "source", None)
+    if isinstance(source, GroupSource):
+        return source.group_id
+    return _user_id(event)
 
 
 def _event_time(event: Event) -> datetime:

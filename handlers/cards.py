@@ -1,4 +1,5 @@
-"""Flex cards the citizen's dialog sends: the summary before filing and the district picker."""
+"""Flex cards the citizen's dialog sends: the summary before filing, the duplicate hint and the district
+picker."""
 
 from __future__ import annotations
 
@@ -93,6 +94,35 @@ def summary_card(summary: Summary, lang: str, confirm_data: str, edit_data: str)
             "action": {"type": "uri", "label": say("label_location", lang), "uri": maps},
         }
     return replies.flex(say("summary_alt", lang, description=description[:200]), bubble)
+
+
+@dataclass(frozen=True)
+class Duplicate:
+    """One open complaint of the duplicate hint: its line, and the data of its "ติดตามเรื่องนี้แทน" button
+    (None for the citizen's own complaint: there is nothing to follow)."""
+
+    code: str
+    line: str
+    follow_data: str | None
+
+
+def duplicates_card(duplicates: Sequence[Duplicate], lang: str, alt_text: str) -> LineMessage:
+    """The duplicate hint: the open complaints of the same kind nearby, each with a button to follow it
+    instead of filing ("me too"); the citizen may still file theirs with the summary that follows."""
+    rows: list[dict[str, object]] = [
+        {"type": "text", "text": say("duplicates_intro", lang), "weight": "bold", "size": "sm", "wrap": True}
+    ]
+    for duplicate in duplicates:
+        rows.append({"type": "separator"})
+        rows.append({"type": "text", "text": duplicate.line, "size": "sm", "wrap": True})
+        if duplicate.follow_data:
+            label = say("qr_follow_instead", lang)
+            rows.append(replies.postback_button(label, duplicate.follow_data, f"{label} {duplicate.code}"))
+    choice = say("duplicates_choice", lang)
+    rows.append({"type": "text", "text": choice, "size": "xs", "color": "#555555", "wrap": True})
+    body = {"type": "box", "layout": "vertical", "spacing": "sm", "contents": rows}
+    bubble: dict[str, object] = {"type": "bubble", "body": body}
+    return replies.flex(alt_text, bubble)
 
 
 def district_picker(

@@ -66,6 +66,7 @@ STEPS = {
         erase_data=s.ask_erase,
         keep_data=s.keep_data,
         privacy_notice=s.show_privacy,
+        unfollow=s.unfollow,  # "เลิกติดตาม": on a follow's confirmation, its notices and the tracking list
     ),
     (ANY, "erase"): step(s.erase, IDLE, SAME),  # confirmed: the draft goes too (as the question said)
     (ANY, "photo"): step(s.photo, SAME, *s.NEXT_SLOT),
@@ -90,6 +91,9 @@ STEPS = {
     (s.CONFIRM, "confirm"): step(s.confirm, IDLE, *s.NEXT_SLOT),
     (s.CONFIRM, "privacy"): step(s.privacy, s.CONFIRM),
     (s.CONFIRM, "edit"): step(s.edit, s.EDIT),
+    # ---- "me too": follow a nearby open complaint of the duplicate hint instead (the draft is dropped)
+    (s.CONFIRM, "follow"): step(s.follow_instead, IDLE, s.CONFIRM),
+    (s.EDIT, "follow"): step(s.follow_instead, IDLE, s.EDIT),
     (s.EDIT, "edit_field"): step(s.edit_field, s.EDIT, *s.NEXT_SLOT),
     (s.EDIT, "text"): step(s.edit_by_name, s.EDIT, *s.NEXT_SLOT),
     (s.EDIT, "back"): step(s.back_to_summary, *s.NEXT_SLOT),

@@ -41,10 +41,11 @@ POSTBACK_ACTIONS = frozenset(
         "edit_field",
         "back",
         "privacy",
+        "follow",  # "ติดตามเรื่องนี้แทน" on the duplicate hint: follow that complaint instead of filing
     }
 )
 # Buttons that belong to a filed complaint, not to a draft: they work whatever the draft.
-DRAFTLESS_ACTIONS = frozenset({"rate", "not_fixed", "erase", "keep_data"})
+DRAFTLESS_ACTIONS = frozenset({"rate", "not_fixed", "erase", "keep_data", "unfollow"})
 TYPED_COMMANDS = frozenset(
     {
         "start",
@@ -138,6 +139,7 @@ def _postback(data: str, user_id: str, dialog: Dialog, key: bytes) -> Received:
         return Received("already_filed", postback=postback)
     if postback.draft != dialog.draft_no or not dialog.active:  # an earlier, cancelled or expired draft
         return Received("stale", postback=postback)
-    if postback.action == "confirm" and postback.revision != (dialog.data or {}).get("rev", 0):
+    # A summary no longer current (its place or category changed since): neither filed nor followed from.
+    if postback.action in ("confirm", "follow") and postback.revision != (dialog.data or {}).get("rev", 0):
         return Received("changed", postback=postback)
     return Received(postback.action, postback=postback, text=postback.arg)

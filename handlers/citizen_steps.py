@@ -15,7 +15,7 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from handlers import cards, replies, use_cases
-from handlers.categories import LEGACY_INDEX, by_typed_name, choices, guess_categories
+from handlers.categories import LEGACY_INDEX, by_typed_name, choices, guess_categories, suggestion_model
 from handlers.citizens import checked_photo, citizen_for, store_photo
 from handlers.context import LineMessage
 from handlers.dialog import Turn
@@ -25,6 +25,7 @@ from handlers.tracking import code_detail, track_list
 from handlers.use_cases import ActionRefused, Actor
 from models import Citizen, Complaint, District, Photo
 from models.clock import BANGKOK
+from models.complaint_followers import active_follow
 from models.deadlines import local_date
 from models.dialogs import IDLE
 from models.nearby import distance_m, open_complaints_near
@@ -127,13 +128,13 @@ def expire(t: Turn) -> str:
 
 def track(t: Turn) -> str:
     citizen = citizen_for(t.ctx.session, t.user_id, t.ctx.at)
-    t.out.extend(track_list(t.ctx.session, citizen, t.lang, t.ctx.at))
+    t.out.extend(track_list(t.ctx.session, citizen, t.lang, t.ctx.at, _links(t)))
     return t.state
 
 
 def show_code(t: Turn) -> str:
     citizen = citizen_for(t.ctx.session, t.user_id, t.ctx.at)
-    t.out.extend(code_detail(t.ctx.session, citizen, t.got.text, t.lang, t.ctx.at))
+    t.out.extend(code_detail(t.ctx.session, citizen, t.got.text, t.lang, t.ctx.at, _links(t)))
     return t.state
 
 
@@ -442,10 +443,66 @@ def confirm(t: Turn) -> str:
     return IDLE
 
 
+def _links(t: Turn) -> Links:
+    return Links(t.ctx.signing_key, t.ctx.public_base_url)
+
+
 def _acting(t: Turn, citizen: Citizen) -> use_cases.Acting:
     """The citizen acting through this turn (at the LINE event's time); notices go out with the answer."""
-    links = Links(t.ctx.signing_key, t.ctx.public_base_url)
-    return use_cases.Acting(t.ctx.session, Actor.citizen(citizen), t.ctx.at, links, t.pushes.extend)
+    return use_cases.Acting(t.ctx.session, Actor.citizen(citizen), t.ctx.at, _links(t), t.pushes.extend)
+
+
+# ---- "me too": following a nearby complaint instead of filing a duplicate ------------------------
+
+FOLLOW_REFUSALS = ("own_complaint", "closed", "already_following")  # models.complaint_followers
+
+
+def _complaint_of(t: Turn) -> Complaint | None:
+    """The complaint a signed button names (its id), if it still exists."""
+    arg = t.got.text
+    return t.ctx.session.get(Complaint, int(arg)) if arg.isdigit() else None
+
+
+def follow_instead(t: Turn) -> str:
+    """The citizen tapped "ติดตามเรื่องนี้แทน": follow that complaint and drop the draft (its photos stay
+    unattached, and housekeeping purges them); refused, the draft stays as it was and is asked again."""
+    complaint = _complaint_of(t)
+    if complaint is None:
+        _reply(t, "follow_refused_other")
+        return t.state
+    citizen = citizen_for(t.ctx.session, t.user_id, t.ctx.at)
+    try:
+        use_cases.follow(_acting(t, citizen), complaint, citizen)
+    except ActionRefused as refused:
+        known = refused.reason in FOLLOW_REFUSALS
+        key = f"follow_refused_{refused.reason}" if known else "follow_refused_other"
+        _reply(t, key, code=complaint.tracking_code, status=t.say(f"status_{complaint.status}"))
+        return t.state
+    t.data = {k: v for k, v in t.data.items() if k == "last_filed"}
+    links = _links(t)
+    done = t.say("follow_done", code=complaint.tracking_code)
+    done = with_status_link(done, complaint.tracking_code, links, t.lang, public=not complaint.public_opt_out)
+    stop = replies.quick_postback(
+        t.say("qr_unfollow"), links.button(t.user_id, "unfollow", str(complaint.id))
+    )
+    t.out.append(replies.text(done, [stop, *_idle_items(t)]))
+    return IDLE
+
+
+def unfollow(t: Turn) -> str:
+    """The citizen tapped "เลิกติดตาม": no more notices of it; a draft in progress goes on."""
+    complaint = _complaint_of(t)
+    if complaint is None:
+        _reply(t, "refused_button")
+        return t.state
+    citizen = citizen_for(t.ctx.session, t.user_id, t.ctx.at)
+    try:
+        use_cases.unfollow(_acting(t, citizen), complaint, citizen)
+    except ActionRefused:
+        _reply(t, "unfollow_not_following", code=complaint.tracking_code)
+        return t.state
+    _reply(t, "unfollow_done", _idle_items(t) if t.state == IDLE else None, code=complaint.tracking_code)
+    return t.state
 
 
 def nearby_duplicates(t: Turn) -> list[Complaint]:
@@ -471,9 +528,19 @@ def _own_complaint(t: Turn, complaint_id: str) -> Complaint | None:
     return complaint if complaint is not None and complaint.citizen_id == citizen.id else None
 
 
+def _followed_complaint(t: Turn, complaint_id: str) -> Complaint | None:
+    """A complaint the citizen follows ("me too"): its notices came with the same buttons as the owner's."""
+    citizen = citizen_for(t.ctx.session, t.user_id, t.ctx.at)
+    complaint = t.ctx.session.get(Complaint, int(complaint_id)) if complaint_id.isdigit() else None
+    if complaint is None or active_follow(t.ctx.session, complaint, citizen) is None:
+        return None
+    return complaint
+
+
 def rate(t: Turn) -> str:
+    """A rating: the reporter's, or a follower's own (kept apart: `use_cases.rate`)."""
     complaint_id, _, stars = t.got.text.partition(".")
-    complaint = _own_complaint(t, complaint_id)
+    complaint = _own_complaint(t, complaint_id) or _followed_complaint(t, complaint_id)
     if complaint is None or not stars.isdigit():
         _reply(t, "refused_button")
         return t.state
@@ -489,6 +556,16 @@ def rate(t: Turn) -> str:
 
 def not_fixed(t: Turn) -> str:
     complaint = _own_complaint(t, t.got.text)
+    followed = _followed_complaint(t, t.got.text) if complaint is None else None
+    if followed is not None:  # a follower: recorded as theirs; reopening is the reporter's (RULES §5)
+        citizen = citizen_for(t.ctx.session, t.user_id, t.ctx.at)
+        try:
+            use_cases.not_fixed_as_follower(_acting(t, citizen), followed, citizen)
+        except ActionRefused:
+            _reply(t, "cannot_rate")
+            return t.state
+        _reply(t, "follower_not_fixed", _idle_items(t), code=followed.tracking_code)
+        return t.state
     if complaint is None or complaint.status != "resolved":
         _reply(t, "cannot_rate")
         return t.state
@@ -663,7 +740,8 @@ def ask_district(t: Turn) -> list[LineMessage]:
 
 
 def ask_category(t: Turn) -> list[LineMessage]:
-    offered = guess_categories(t.data.get("description", ""), choices(t.ctx.session), limit=12)
+    model = suggestion_model(t.ctx.category_model_path)
+    offered = guess_categories(t.data.get("description", ""), choices(t.ctx.session), limit=12, model=model)
     items = [replies.quick_postback(c.label(t.lang), _button(t, "category", c.code)) for c in offered]
     return [replies.text(t.say("ask_category"), [*items, _cancel_item(t)])]
 
@@ -673,16 +751,23 @@ def show_summary(t: Turn) -> list[LineMessage]:
     messages: list[LineMessage] = []
     duplicates = nearby_duplicates(t)
     if duplicates:
-        items = "\n".join(
-            t.say(
-                "duplicate_item",
-                code=c.tracking_code,
-                status=t.say(f"status_{c.status}"),
-                metres=round(distance_m(d["latitude"], d["longitude"], c.latitude, c.longitude)),
+        citizen = citizen_for(t.ctx.session, t.user_id, t.ctx.at)
+        listed = [
+            cards.Duplicate(
+                c.tracking_code,
+                t.say(
+                    "duplicate_item",
+                    code=c.tracking_code,
+                    status=t.say(f"status_{c.status}"),
+                    metres=round(distance_m(d["latitude"], d["longitude"], c.latitude, c.longitude)),
+                )
+                + (t.say("label_your_own") if c.citizen_id == citizen.id else ""),
+                None if c.citizen_id == citizen.id else _button(t, "follow", str(c.id)),
             )
             for c in duplicates[:5]
-        )
-        messages.append(replies.text(t.say("duplicates_found", items=items)))
+        ]
+        items = "\n".join(duplicate.line for duplicate in listed)
+        messages.append(cards.duplicates_card(listed, t.lang, t.say("duplicates_found", items=items)))
     photo_ids = d.get("photo_ids", [])
     base = t.ctx.public_base_url
     photo_url = (

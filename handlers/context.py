@@ -37,6 +37,7 @@ class HandlerContext:
     content: Content | None = None
     signing_key: bytes = b"rongtook-unsigned"  # signs postback data and photo links (SECRET_KEY)
     public_base_url: str | None = None  # for photo links in cards; None leaves photos out
+    category_model_path: Path | None = None  # the category model file (CATEGORY_MODEL_PATH); None: keywords
 
 
 @dataclass

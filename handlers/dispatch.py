@@ -13,6 +13,7 @@ from collections.abc import Callable
 from linebot.v3.webhooks import (
     Event,
     FollowEvent,
+    GroupSource,
     MessageEvent,
     PostbackEvent,
     TextMessageContent,
@@ -26,33 +27,42 @@ from handlers.citizen_dialog import handle_citizen
 from handlers.citizen_steps import privacy_notice
 from handlers.citizens import citizen_for, writer
 from handlers.context import HandlerContext, Response
+from handlers.groups import handle_group
 from handlers.officer_dialog import handle_officer
 from models import District
-from models.officer_links import LinkResult, link_account, looks_like_link_code
+from models.district_groups import looks_like_group_code
+from models.officer_links import LinkResult, link_account, looks_like_link_code, officer_by_line_user
+from models.rich_menus import OFFICER, want_menu
 from texts import say
 
 log = logging.getLogger(__name__)
 
 
 def user_id_of(event: Event) -> str | None:
-    """Only one-to-one chats are served; group and room events are ignored."""
+    """The sender of a one-to-one chat's event (None for a group or room)."""
     source = getattr(event, "source", None)
     return source.user_id if isinstance(source, UserSource) else None
 
 
 def handle(event: Event, ctx: HandlerContext) -> Response:
+    source = getattr(event, "source", None)
+    if isinstance(source, GroupSource):  # a district's LINE group (rooms are not served)
+        return handle_group(event, source.group_id, source.user_id, ctx)
     user_id = user_id_of(event)
     if user_id is None:
         return Response()
     for event_type, handler in HANDLERS:
         if isinstance(event, event_type):
             return handler(event, user_id, ctx)
-    return Response()  # join, leave, unsend, beacon, ...: nothing to do
+    return Response()  # unsend, beacon, ...: nothing to do
 
 
 def on_follow(event: Event, user_id: str, ctx: HandlerContext) -> Response:
     citizen = citizen_for(ctx.session, user_id, ctx.at, ctx.profile)
     citizen.following = True
+    officer = officer_by_line_user(ctx.session, user_id)
+    if officer is not None and officer.active:  # back after a block: the officer menu (citizens: the default)
+        want_menu(ctx.session, user_id, OFFICER, ctx.at)
     lang = citizen.language
     name = say("welcome_name", lang, name=citizen.display_name) if citizen.display_name else ""
     # The short privacy notice (PDPA) comes with the welcome; the ways to start go under the last message.
@@ -78,13 +88,15 @@ def on_unfollow(event: Event, user_id: str, ctx: HandlerContext) -> Response:
 
 
 def on_user_event(event: Event, user_id: str, ctx: HandlerContext) -> Response:
+    message = event.message if isinstance(event, MessageEvent) else None
+    if isinstance(message, TextMessageContent) and looks_like_group_code(message.text):
+        return Response(reply=[replies.text(say("group_code_in_private"))])  # it is for a group
     known = writer(ctx.session, user_id, CITIZEN_DIALOG_KIND)
     officer = known.officer
     if officer is not None:
         if not officer.active:
             return Response(reply=[replies.text(say("officer_inactive"))])
         return handle_officer(event, officer, ctx)
-    message = event.message if isinstance(event, MessageEvent) else None
     if isinstance(message, TextMessageContent) and looks_like_link_code(message.text):
         return _link(message.text, user_id, ctx)
     return handle_citizen(event, user_id, ctx, known)
@@ -97,6 +109,7 @@ def _link(typed: str, user_id: str, ctx: HandlerContext) -> Response:
     if result == LinkResult.WRONG or officer is None:
         log.warning("wrong officer link code from %s", user_id)
         return Response(reply=[replies.text(say("link_wrong"))])
+    want_menu(ctx.session, user_id, OFFICER, ctx.at)  # the officer rich menu, linked by the worker
     district = ctx.session.get(District, officer.district_code)
     text = say("link_ok", name=officer.name, district=district.name_th if district else officer.district_code)
     return Response(reply=[replies.text(text, [replies.quick_message(say("qr_worklist"))])])

@@ -3,8 +3,10 @@
 `for_event` turns one complaint event into pushes: the district's officers get a card for a new
 or transferred-in or reopened complaint, titled by what happened (transferred from where and why,
 reopened with the citizen's words); the citizen hears of acknowledgement, progress (with photos),
-transfer, resolution (result, "after" photos, then a rating question) and rejection. The LINE
-officer dialog and the admin web both call it after the domain operation.
+transfer, resolution (result, "after" photos, then a rating question) and rejection. So does every
+citizen who follows the complaint instead of filing a duplicate ("me too", models.complaint_followers),
+in their own language, with a "เลิกติดตาม" button. The LINE officer dialog and the admin web both call it
+after the domain operation.
 """
 
 from __future__ import annotations
@@ -19,7 +21,10 @@ from handlers import replies
 from handlers.context import LineMessage
 from handlers.signing import PUBLIC, Postback, encode_postback, photo_token
 from models import Citizen, Complaint, ComplaintEvent, District, Officer, Photo
+from models.complaint_followers import follower_count
+from models.complaint_followers import followers as active_followers
 from models.deadlines import local_date
+from models.district_groups import groups_of_districts
 from models.personal_data import is_erased
 from models.thai_dates import date_in, thai_date
 from texts import say
@@ -111,33 +116,64 @@ def officer_cards(
     event: ComplaintEvent | None = None,
     before: list[Photo] | None = None,
 ) -> list[Push]:
-    """Every active, linked officer of the complaint's district gets a card (buttons signed for them).
+    """Every active, linked officer of the complaint's district gets a card (buttons signed for them) —
+    or, when the district has a linked LINE group, the group gets one card instead (signed for the
+    group: its officers act from it, `handlers.groups`), where the officers coordinate.
 
     The card is titled by `event`, what brought the complaint to them (filed, transferred in,
     reopened): by default the latest such event of the complaint. A `note` goes before the card.
     `before`: the citizen's first photo when the caller has it (read from the database otherwise).
     """
     cause = event if event is not None else _arrival(session, complaint)
-    officers = session.scalars(
-        select(Officer).where(
-            Officer.district_code == complaint.district_code,
-            Officer.active.is_(True),
-            Officer.line_user_id.is_not(None),
-        )
+    code = complaint.district_code
+    group = groups_of_districts(session, [code]).get(code) if code else None
+    officers = (
+        []
+        if group
+        else session.scalars(
+            select(Officer).where(
+                Officer.district_code == complaint.district_code,
+                Officer.active.is_(True),
+                Officer.line_user_id.is_not(None),
+            )
+        ).all()
     )
     pushes: list[Push] = []
     # Read once for all the district's officers (the session does not keep unreferenced rows).
     district = session.get(District, complaint.district_code) if complaint.district_code else None
     if before is None:
         before = citizen_photos(session, complaint, limit=1)
+    following = follower_count(session, complaint.id)  # once for all the cards
     for officer in officers:
         assert officer.line_user_id is not None
         messages = [replies.text(note)] if note else []
         card = complaint_card(
-            session, complaint, officer.line_user_id, links, cause=cause, district=district, before=before
+            session,
+            complaint,
+            officer.line_user_id,
+            links,
+            cause=cause,
+            district=district,
+            before=before,
+            followers=following,
         )
         messages.append(card)
         pushes.append((officer.line_user_id, messages))
+    if group:
+        messages = [replies.text(note)] if note else []
+        messages.append(
+            complaint_card(
+                session,
+                complaint,
+                group,
+                links,
+                cause=cause,
+                district=district,
+                before=before,
+                followers=following,
+            )
+        )
+        pushes.append((group, messages))
     return pushes
 
 
@@ -150,11 +186,13 @@ def complaint_card(
     cause: ComplaintEvent | None = None,
     district: District | None = None,
     before: list[Photo] | None = None,
+    followers: int | None = None,
 ) -> LineMessage:
     """The officer's card: what, where, when due, and the buttons that fit the complaint's status.
 
     Titled by its `cause` when it is pushed because of one (`officer_cards`); without one (the
     answer to an officer's own tap) by the complaint's current status. Its photo is the citizen's.
+    `followers`: how many citizens follow it ("me too"), when the caller has counted them.
     """
     if district is None and complaint.district_code:
         district = session.get(District, complaint.district_code)
@@ -184,6 +222,10 @@ def complaint_card(
                 color="#b91c1c",
             )
         )
+    if followers is None:
+        followers = follower_count(session, complaint.id)
+    if followers:  # others who have the same problem, and are told as the reporter is
+        rows.append(_line(say("card_followers", lang, count=followers)))
     if complaint.possible_duplicate_of_id:
         other = session.get(Complaint, complaint.possible_duplicate_of_id)
         if other is not None:
@@ -328,27 +370,24 @@ def citizen_photos(session: Session, complaint: Complaint, limit: int) -> list[P
 
 
 def _resolved(session: Session, complaint: Complaint, event: ComplaintEvent, links: Links) -> list[Push]:
-    pushes = _to_citizen(
-        session,
-        complaint,
-        "notice_resolved",
-        text=event.text or "",
-        photos=_photos(session, event),
-        links=links,
-    )
-    citizen = session.get(Citizen, complaint.citizen_id) if complaint.citizen_id is not None else None
-    if not pushes or citizen is None:
-        return pushes
-    lang, user = citizen.language, citizen.line_user_id
+    """The result to the reporter and every follower, each then asked for their own rating."""
+    pushes: list[Push] = []
     arg = str(complaint.id)
-    items = [
-        replies.quick_postback(
-            say("qr_stars", lang, stars=n), links.button(user, "rate", f"{arg}.{n}"), "⭐" * n
+    photos = _photos(session, event)
+    for citizen, follower in _citizens_told(session, complaint):
+        lang, user = citizen.language, citizen.line_user_id
+        push = _notice(
+            session, complaint, citizen, follower, "notice_resolved", links, photos, text=event.text or ""
         )
-        for n in range(5, 0, -1)
-    ]
-    items.append(replies.quick_postback(say("qr_not_fixed", lang), links.button(user, "not_fixed", arg)))
-    pushes[0][1].append(replies.text(say("ask_rating", lang, code=complaint.tracking_code), items))
+        items = [
+            replies.quick_postback(
+                say("qr_stars", lang, stars=n), links.button(user, "rate", f"{arg}.{n}"), "⭐" * n
+            )
+            for n in range(5, 0, -1)
+        ]
+        items.append(replies.quick_postback(say("qr_not_fixed", lang), links.button(user, "not_fixed", arg)))
+        push[1].append(replies.text(say("ask_rating", lang, code=complaint.tracking_code), items))
+        pushes.append(push)
     return pushes
 
 
@@ -361,17 +400,43 @@ def _to_citizen(
     photos: list[Photo] | None = None,
     **values: Any,
 ) -> list[Push]:
-    if complaint.citizen_id is None:
-        return []  # reported by phone, letter or another system: they follow it on the status page
-    citizen = session.get(Citizen, complaint.citizen_id)
-    if citizen is None or not citizen.following or is_erased(citizen):
-        return []  # a citizen who blocked the account cannot be messaged; an erased one is no one
+    return [
+        _notice(session, complaint, citizen, follower, key, links, photos, **values)
+        for citizen, follower in _citizens_told(session, complaint)
+    ]
+
+
+def _citizens_told(session: Session, complaint: Complaint) -> list[tuple[Citizen, bool]]:
+    """Who hears of the complaint: its LINE reporter, then its followers (True), each only while they can
+    be messaged (a citizen who blocked the account cannot; an erased one is no one)."""
+    told: list[tuple[Citizen, bool]] = []
+    # Reported by phone, letter or another system: the reporter follows it on the status page.
+    owner = session.get(Citizen, complaint.citizen_id) if complaint.citizen_id is not None else None
+    if owner is not None:
+        told.append((owner, False))
+    told += [(citizen, True) for citizen, _ in active_followers(session, complaint)]
+    return [(c, follower) for c, follower in told if c.following and not is_erased(c)]
+
+
+def _notice(
+    session: Session,
+    complaint: Complaint,
+    citizen: Citizen,
+    follower: bool,
+    key: str,
+    links: Links,
+    photos: list[Photo] | None = None,
+    **values: Any,
+) -> Push:
+    """One citizen's notice, in their language; a follower's says they follow it and how to stop."""
     lang = citizen.language
     district = session.get(District, complaint.district_code) if complaint.district_code else None
     name = (district.name_th if lang == "th" else district.name_en) if district else "-"
     if "due" in values:  # a moment: written as its reader reads dates
         values["date"] = date_in(local_date(values.pop("due")), lang)
     text = say(key, lang, code=complaint.tracking_code, district=name, **values)
+    if follower:
+        text = f"{text}\n{say('follower_note', lang)}"
     linked = with_status_link(text, complaint.tracking_code, links, lang, public=not complaint.public_opt_out)
     messages: list[LineMessage] = [replies.text(linked)]
     shown = 0
@@ -382,7 +447,10 @@ def _to_citizen(
             shown += 1
     if photos and shown < len(photos[:MAX_IMAGES]):
         messages.append(replies.text(say("notice_photos_omitted", lang, count=len(photos))))
-    return [(citizen.line_user_id, messages)]
+    if follower and key != "notice_resolved":  # after the result the rating question has the buttons
+        stop = links.button(citizen.line_user_id, "unfollow", str(complaint.id))
+        replies.with_quick_replies(messages[-1], [replies.quick_postback(say("qr_unfollow", lang), stop)])
+    return (citizen.line_user_id, messages)
 
 
 def with_status_link(text: str, tracking_code: str, links: Links, lang: str, public: bool = True) -> str:

@@ -29,6 +29,7 @@ from handlers.dialog import (
 from models import Officer
 from models.dialogs import IDLE, Dialog
 from models.officer_links import looks_like_link_code
+from texts import keyword
 
 KIND = "officer"
 IDLE_TIMEOUT = timedelta(hours=2)  # an officer may start a report on site and finish it later
@@ -39,6 +40,7 @@ STARTS = tuple(s.STARTS.values())
 
 STEPS = {
     **anywhere(ack=s.ack, detail=s.detail, code=s.show_code, worklist=s.worklist, help=s.help_),
+    **anywhere(new_complaints=s.new_complaints),  # the officer rich menu's "เรื่องใหม่"
     (ANY, "link_code"): step(s.already_linked, SAME),  # a link code from an officer linked already
     **{(ANY, action): step(s.start, SAME, target) for action, target in s.STARTS.items()},
     (ANY, "cancel"): step(s.cancel, IDLE),
@@ -109,6 +111,8 @@ def classify(event: Event, user_id: str, dialog: Dialog, key: bytes) -> Received
         got = classify_message(event)
         if got.kind == "text" and looks_like_link_code(got.text):
             return Received("link_code", text=got.text)
+        if got.kind == "text" and keyword(got.text) == "new_complaints":  # officers only ("เรื่องใหม่")
+            return Received("new_complaints", text=got.text)
         if got.kind == "photos_done" or (got.kind == "confirm" and dialog.active):
             return Received("send", text=got.text)  # a typed "เสร็จ"/"ส่ง" means the send button
         return got

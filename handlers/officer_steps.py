@@ -22,7 +22,7 @@ from handlers.notices import Links, citizen_photos, complaint_card, office_name
 from handlers.signing import Postback, encode_postback
 from handlers.tracking import events_of
 from handlers.use_cases import ActionRefused, Actor
-from models import Complaint, ComplaintEvent, District, Officer, Photo
+from models import Complaint, ComplaintEvent, ComplaintStatus, District, Officer, Photo, answer_templates
 from models.clock import BANGKOK
 from models.complaint_lifecycle import OPEN, TransitionRefused, next_status
 from models.deadlines import deadlines_for, local_date, next_deadline
@@ -206,6 +206,15 @@ def show_code(t: Turn) -> str:
 
 
 def worklist(t: Turn) -> str:
+    return _listed(t, [s.value for s in OPEN], "worklist_none", "worklist_header")
+
+
+def new_complaints(t: Turn) -> str:
+    """The officer rich menu's "เรื่องใหม่": the district's complaints not acknowledged yet, due first."""
+    return _listed(t, [ComplaintStatus.ROUTED.value], "new_none", "new_header")
+
+
+def _listed(t: Turn, statuses: list[str], none_key: str, header_key: str) -> str:
     me = officer(t)
     session = t.ctx.session
     district = session.get(District, me.district_code)
@@ -214,12 +223,12 @@ def worklist(t: Turn) -> str:
         session.scalars(
             select(Complaint).where(
                 Complaint.district_code == me.district_code,
-                Complaint.status.in_([s.value for s in OPEN]),
+                Complaint.status.in_(statuses),
             )
         )
     )
     if not open_ones:
-        _reply(t, "worklist_none", district=name)
+        _reply(t, none_key, district=name)
         return t.state
     calendar = load_calendar(session)
     rows = []
@@ -228,7 +237,7 @@ def worklist(t: Turn) -> str:
         upcoming = next_deadline(complaint, deadlines, t.ctx.at)
         rows.append((upcoming.due_at if upcoming else None, upcoming.kind if upcoming else "", complaint))
     rows.sort(key=lambda r: (r[0] is None, r[0] or t.ctx.at))  # overdue (earliest due) first
-    lines = [t.say("worklist_header", district=name, count=len(rows))]
+    lines = [t.say(header_key, district=name, count=len(rows))]
     for n, (due_at, kind, complaint) in enumerate(rows[:WORKLIST_LIMIT], start=1):
         due = t.say(f"due_{kind}", date=thai_date(local_date(due_at))) if due_at else ""
         late = t.say("worklist_late") if due_at is not None and due_at < t.ctx.at else ""
@@ -607,8 +616,21 @@ def _code(t: Turn) -> str:
     return str(t.data.get("complaint_code", ""))
 
 
+def _ask_text(t: Turn, key: str, kind: str) -> list[LineMessage]:
+    """Asks for the text; the admins' templates of the complaint's category (models.answer_templates)
+    come as quick replies that send their text as if typed, each listed in full above its button."""
+    complaint = _complaint(t, t.data.get("complaint_id"))
+    ready = answer_templates.offered(t.ctx.session, complaint.category if complaint else None, kind)
+    body = t.say(key, code=_code(t))
+    if ready:
+        items = "\n".join(t.say("label_template_item", text=r.text) for r in ready)
+        body += "\n\n" + t.say("templates_offered", items=items)
+    buttons = [replies.quick_message(r.label, r.text) for r in ready]
+    return [replies.text(body, [*buttons, _cancel_item(t)])]
+
+
 def ask_progress_text(t: Turn) -> list[LineMessage]:
-    return [replies.text(t.say("ask_progress_text", code=_code(t)), [_cancel_item(t)])]
+    return _ask_text(t, "ask_progress_text", answer_templates.PROGRESS)
 
 
 def _photo_items(t: Turn) -> list[dict[str, object]]:
@@ -631,7 +653,7 @@ def ask_progress_photos(t: Turn) -> list[LineMessage]:
 
 
 def ask_result_text(t: Turn) -> list[LineMessage]:
-    return [replies.text(t.say("ask_result_text", code=_code(t)), [_cancel_item(t)])]
+    return _ask_text(t, "ask_result_text", answer_templates.RESULT)
 
 
 def ask_after_photos(t: Turn) -> list[LineMessage]:

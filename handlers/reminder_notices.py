@@ -15,9 +15,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from handlers.replies import text as text_message
+from models.district_groups import groups_of_districts
 from models.districts import District
 from models.outbox import enqueue
 from models.people import Officer
+from models.push_quota import REMINDER
 from models.thai_dates import THAI_MONTHS_SHORT, buddhist_year, thai_date
 from models.working_days import WorkingCalendar
 from scheduler.reminders import (
@@ -37,6 +39,7 @@ from scheduler.reminders import (
 from texts import say
 
 log = logging.getLogger(__name__)
+GROUP_ROLE = "group"  # a `Push` to a district's LINE group rather than to an officer
 
 
 def sweep(
@@ -85,11 +88,18 @@ def send(
         officers[officer.district_code].append(officer)
     recorded = {i.key for i in items} if dry_run else record(session, items, officers, now)
     bundles: dict[int, tuple[Officer, list[Due]]] = {}
+    # A district with a linked LINE group gets one digest there, with every item (heads' too),
+    # instead of one push per officer (issue 18 point 2).
+    groups = groups_of_districts(session, districts)
+    group_bundles: dict[str, list[Due]] = defaultdict(list)
     for item in items:
         if item.key not in recorded:
             report.taken.append(item)
             continue
         report.sent.append(item)
+        if item.district_code in groups:
+            group_bundles[item.district_code].append(item)
+            continue
         to = recipients(officers, item)
         if not to:
             report.unreachable.append(item)
@@ -102,7 +112,7 @@ def send(
         body = compose(bundle, names.get(officer.district_code, officer.district_code), settings)
         assert officer.line_user_id is not None
         if not dry_run:
-            enqueue(session, officer.line_user_id, [text_message(body)], now=now)
+            enqueue(session, officer.line_user_id, [text_message(body)], now=now, kind=REMINDER)
         counts: dict[str, int] = defaultdict(int)
         for item in bundle:
             counts[item.kind] += item.count
@@ -113,6 +123,25 @@ def send(
                 officer_name=officer.name,
                 district_code=officer.district_code,
                 role=officer.role,
+                counts=dict(counts),
+                text=body,
+            )
+        )
+    for district_code, bundle in group_bundles.items():
+        body = compose(bundle, names.get(district_code, district_code), settings)
+        group_id = groups[district_code]
+        if not dry_run:
+            enqueue(session, group_id, [text_message(body)], now=now, kind=REMINDER)
+        counts = defaultdict(int)
+        for item in bundle:
+            counts[item.kind] += item.count
+        report.pushes.append(
+            Push(
+                to=group_id,
+                officer_id=0,  # not an officer: the district's group
+                officer_name="LINE group",  # as `rongtook reminders` prints it
+                district_code=district_code,
+                role=GROUP_ROLE,
                 counts=dict(counts),
                 text=body,
             )

@@ -20,7 +20,8 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from handlers.notices import Links, Push, for_event, officer_cards
-from models import Citizen, Complaint, ComplaintEvent, Photo
+from models import Citizen, Complaint, ComplaintEvent, ComplaintFollower, Photo
+from models import complaint_followers as followers
 from models import complaint_operations as operations
 from models.complaint_operations import ActionRefused, Actor, Reporter
 from models.outbox import queue_pushes
@@ -37,6 +38,7 @@ __all__ = [
     "acknowledge",
     "erase_citizen",
     "file",
+    "follow",
     "hide_from_public",
     "progress",
     "rate",
@@ -46,6 +48,7 @@ __all__ = [
     "resolve",
     "show_to_public",
     "transfer",
+    "unfollow",
 ]
 
 
@@ -138,11 +141,39 @@ def reopen(acting: Acting, complaint: Complaint, citizen: Citizen, comment: str)
     return acting.told_of(complaint, event)
 
 
-def rate(acting: Acting, complaint: Complaint, rater: Citizen | Actor, stars: int) -> ComplaintEvent:
+def rate(
+    acting: Acting, complaint: Complaint, rater: Citizen | Actor, stars: int
+) -> ComplaintEvent | ComplaintFollower:
     """The reporter's rating of a resolved complaint: a citizen in LINE, or staff recording one given by
-    phone (no one else is told)."""
+    phone (no one else is told). A citizen who follows the complaint ("me too") rates it too, but as
+    their own rating on their follow: the reporter's (`complaints.rating`, what the KPI counts) stays."""
+    if (
+        isinstance(rater, Citizen)
+        and complaint.citizen_id != rater.id
+        and followers.active_follow(acting.session, complaint, rater) is not None
+    ):
+        return followers.rate_as_follower(acting.session, complaint, rater, acting.at, stars)
     event = operations.rate(acting.session, complaint, rater, acting.at, stars)
     return acting.told_of(complaint, event)
+
+
+def follow(acting: Acting, complaint: Complaint, citizen: Citizen) -> ComplaintFollower:
+    """The citizen follows another's open complaint instead of filing a duplicate ("ติดตามเรื่องนี้แทน");
+    from now on they get its notices. Refused (`own_complaint`, `closed`, `already_following`) before
+    anything is written. Nobody is told: the district sees the count on the card."""
+    return followers.follow(acting.session, complaint, citizen, acting.at)
+
+
+def unfollow(acting: Acting, complaint: Complaint, citizen: Citizen) -> ComplaintFollower:
+    """The citizen unfollows ("เลิกติดตาม"): no more notices of it (`not_following` when they do not
+    follow it)."""
+    return followers.unfollow(acting.session, complaint, citizen, acting.at)
+
+
+def not_fixed_as_follower(acting: Acting, complaint: Complaint, citizen: Citizen) -> ComplaintFollower:
+    """A follower says the resolved complaint is not fixed: recorded on their follow for staff to see. It
+    does not reopen the complaint: reopening is the complainant's (RULES §5)."""
+    return followers.not_fixed_as_follower(acting.session, complaint, citizen, acting.at)
 
 
 def hide_from_public(

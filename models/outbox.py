@@ -16,6 +16,9 @@ from typing import Any, NamedTuple
 from sqlalchemy import Insert, Row, bindparam, case, exists, insert, literal_column, select, text
 from sqlalchemy.orm import Session
 
+from models.district_groups import active_group_ids
+from models.people import Officer
+from models.push_quota import ANSWER, NOTICE, OFFICER_CARD
 from models.queue_ops import CLAIMED_COLUMNS
 from models.queues import UNFINISHED_SQL, OutboxMessage, QueueStatus
 
@@ -36,14 +39,19 @@ def queue_pushes(
     *,
     now: datetime,
     inbox_id: int | None = None,
+    kind: str | None = None,
 ) -> list[Queued]:
     """Pushes to others (citizens, officers) into the outbox, in the caller's transaction, in order.
 
     One INSERT for them all, outside the ORM's bookkeeping: a complaint's cards go to each of the
-    district's officers, and a row object apiece costs more than writing them.
+    district's officers, and a row object apiece costs more than writing them. `kind` (for the push
+    counts): given, or else a card to an officer and a notice to anyone else.
     """
+    if not pushes:
+        return []
+    kinds = {to: kind for to, _ in pushes} if kind else _kinds_by_recipient(session, [to for to, _ in pushes])
     values = [
-        _row_values(to, chunk, now=now, inbox_id=inbox_id)
+        _row_values(to, chunk, now=now, inbox_id=inbox_id, kind=kinds[to])
         for to, messages in pushes
         for chunk in chunks(messages)
     ]
@@ -54,6 +62,14 @@ def queue_pushes(
     return [Queued(row.id, row.chat_key) for row in session.connection().execute(statement, values)]
 
 
+def _kinds_by_recipient(session: Session, recipients: list[str]) -> dict[str, str]:
+    officers = set(
+        session.scalars(select(Officer.line_user_id).where(Officer.line_user_id.in_(set(recipients))))
+    )
+    officers |= active_group_ids(session, recipients)  # a district group's cards are officer cards
+    return {to: OFFICER_CARD if to in officers else NOTICE for to in recipients}
+
+
 def _row_values(
     to: str,
     messages: list[Message],
@@ -62,6 +78,7 @@ def _row_values(
     inbox_id: int | None,
     reply_token: str | None = None,
     reply_token_at: datetime | None = None,
+    kind: str | None = None,
 ) -> dict[str, Any]:
     return {
         "to": to,
@@ -75,6 +92,7 @@ def _row_values(
         "next_attempt_at": now,
         "status": "pending",
         "attempts": 0,
+        "kind": kind,
     }
 
 
@@ -87,10 +105,18 @@ def enqueue(
     inbox_id: int | None = None,
     reply_token: str | None = None,
     reply_token_at: datetime | None = None,
+    kind: str | None = None,
 ) -> OutboxMessage:
+    """One message to `to`: an answer (with the event's reply token), or a push of `kind`."""
     row = OutboxMessage(
         **_row_values(
-            to, messages, now=now, inbox_id=inbox_id, reply_token=reply_token, reply_token_at=reply_token_at
+            to,
+            messages,
+            now=now,
+            inbox_id=inbox_id,
+            reply_token=reply_token,
+            reply_token_at=reply_token_at,
+            kind=kind or (ANSWER if reply_token else None),
         )
     )
     session.add(row)
@@ -121,7 +147,13 @@ def enqueue_taken(
     wrote it, straight after the commit. Returns the row's columns as written (`status` says which).
     """
     values = _row_values(
-        to, messages, now=now, inbox_id=inbox_id, reply_token=reply_token, reply_token_at=reply_token_at
+        to,
+        messages,
+        now=now,
+        inbox_id=inbox_id,
+        reply_token=reply_token,
+        reply_token_at=reply_token_at,
+        kind=ANSWER,
     )
     params = {f"v_{name}": value for name, value in values.items()}
     params.update(v_worker=worker, v_lease_until=lease_until, v_held=list(held))
@@ -148,7 +180,16 @@ def _taken_statement() -> Insert:
     def when_free(value: Any, otherwise: Any) -> Any:
         return case((waiting, otherwise), else_=value)
 
-    plain = (c.to, c.chat_key, c.messages, c.reply_token, c.reply_token_at, c.retry_key, c.inbox_event_id)
+    plain = (
+        c.to,
+        c.chat_key,
+        c.messages,
+        c.reply_token,
+        c.reply_token_at,
+        c.retry_key,
+        c.inbox_event_id,
+        c.kind,
+    )
     columns = [*plain, c.created_at, c.next_attempt_at, c.status, c.attempts, c.claimed_by, c.lease_until]
     chosen = select(
         *(param(column) for column in plain),

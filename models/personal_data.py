@@ -7,10 +7,11 @@
 - `citizen_export_zip`: the ZIP, built from the database when it is downloaded: profile, complaints and
   their events as JSON, and the photos the citizen sent.
 - `erase_citizen` / `erase_reporter`: the LINE id and display name (or a reporter's contact) erased, the
-  citizen row kept as a pseudonym (`erased-<random>`) so complaints, events, photos and the KPI stay as
-  they were; phone numbers, ID numbers and e-mails in the reporter's own texts masked. This is the one
-  place that rewrites event rows (the log is otherwise append-only): only the reporter's words, and a
-  mask never leaves a text empty, so no KPI verdict can change.
+  citizen's follows of others' complaints deleted, the citizen row kept as a pseudonym (`erased-<random>`)
+  so complaints, events, photos and the KPI stay as they were; phone numbers, ID numbers and e-mails in
+  the reporter's own texts masked. This is the one place that rewrites event rows (the log is otherwise
+  append-only): only the reporter's words, and a mask never leaves a text empty, so no KPI verdict can
+  change.
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ from sqlalchemy import ForeignKey, String, func, select, update
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from models.base import Base, UtcDateTime
+from models.complaint_followers import erase_follows, follows_of
 from models.complaint_lifecycle import OPEN_VALUES
 from models.complaints import Complaint, ComplaintEvent, Photo
 from models.dialogs import Dialog
@@ -219,6 +221,8 @@ profile.json     ข้อมูลบัญชีของคุณ (รหั�
                  your account: LINE user id, display name, language, since when
 complaints.json  เรื่องที่คุณแจ้งและความเคลื่อนไหวของแต่ละเรื่อง
                  your complaints and everything that happened to each
+followed.json    เรื่องของผู้อื่นที่คุณติดตาม (“ติดตามเรื่องนี้แทน”) และคะแนนที่คุณให้
+                 others' complaints you followed instead of filing, and your own rating of each
 photos/          รูปภาพที่คุณส่ง / the photos you sent
 """
 
@@ -243,6 +247,7 @@ def citizen_export_zip(session: Session, citizen: Citizen, photo_dir: Path) -> b
         }
         archive.writestr("profile.json", _json(profile))
         archive.writestr("complaints.json", _json([_complaint(session, c, names) for c in complaints]))
+        archive.writestr("followed.json", _json(_followed(session, citizen)))
         for photo in own_photos:
             try:
                 archive.writestr(names[photo.id], (photo_dir / photo.path).read_bytes())
@@ -286,6 +291,25 @@ def _complaint(session: Session, complaint: Complaint, names: dict[int, str]) ->
     }
 
 
+def _followed(session: Session, citizen: Citizen) -> list[dict[str, Any]]:
+    """The complaints the citizen followed: the public fields of each and their own follow (never the
+    reporter's words: those are the reporter's personal data)."""
+    return [
+        {
+            "tracking_code": f.complaint.tracking_code,
+            "category": f.complaint.category,
+            "district_code": f.complaint.district_code,
+            "status": f.complaint.status,
+            "since": _iso(f.follow.since),
+            "until": _iso(f.follow.until),
+            "your_rating": f.follow.rating,
+            "rated_at": _iso(f.follow.rated_at),
+            "not_fixed_at": _iso(f.follow.not_fixed_at),
+        }
+        for f in follows_of(session, citizen)
+    ]
+
+
 def _json(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, indent=2, default=str)
 
@@ -310,6 +334,7 @@ def erase_citizen(session: Session, citizen: Citizen, at: datetime) -> Erasure:
     for complaint in session.scalars(select(Complaint).where(Complaint.id.in_(ids))):
         _mask_complaint(session, complaint)
     revoke_export_links(session, citizen, at)
+    erase_follows(session, citizen)  # no more notices of others' complaints, and no trace of who followed
     for dialog in session.scalars(select(Dialog).where(Dialog.line_user_id == line_user_id)):
         session.delete(dialog)
     _forget_finished_messages(session, line_user_id, citizen.line_user_id, at)

@@ -40,6 +40,7 @@ CLAIMED_COLUMNS: dict[str, tuple[str, ...]] = {
         "reply_token_at",
         "retry_key",
         "status",
+        "kind",
     ),
 }
 

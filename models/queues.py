@@ -20,6 +20,9 @@ class QueueStatus(enum.StrEnum):
     PROCESSING = "processing"
     DONE = "done"
     FAILED = "failed"
+    # Outbox only: a push LINE refused because the month's quota is spent, kept to go with the
+    # recipient's next reply (`models.push_quota`). Finished, so the chat's later messages go on.
+    HELD = "held"
 
 
 # Unfinished rows are the few the worker looks for among the many done ones: partial indexes over
@@ -27,6 +30,7 @@ class QueueStatus(enum.StrEnum):
 # repeating this condition with the statuses written in (`UNFINISHED_SQL`), not as parameters.
 UNFINISHED_SQL = "status IN ('pending', 'processing')"
 FAILED_SQL = "status = 'failed'"
+HELD_SQL = "status = 'held'"
 
 
 def queue_indexes(table: str) -> tuple[Index, Index, Index]:
@@ -72,7 +76,16 @@ class InboxEvent(QueueColumns, Base):
 
 class OutboxMessage(QueueColumns, Base):
     __tablename__ = "outbox_messages"
-    __table_args__ = queue_indexes("outbox_messages")
+    __table_args__ = (
+        *queue_indexes("outbox_messages"),
+        Index(
+            "ix_outbox_messages_held_chat",
+            "chat_key",
+            "id",
+            postgresql_where=text(HELD_SQL),
+            sqlite_where=text(HELD_SQL),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     to: Mapped[str] = mapped_column(String(64))  # LINE user, group or room id
@@ -84,4 +97,6 @@ class OutboxMessage(QueueColumns, Base):
     inbox_event_id: Mapped[int | None] = mapped_column(ForeignKey("inbox_events.id"), default=None)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
     sent_as: Mapped[str | None] = mapped_column(String(8), default=None)  # reply | push
+    # What the row carries, for the push counts (`models.push_quota.KINDS`); None before migration 0026.
+    kind: Mapped[str | None] = mapped_column(String(16), default=None)
     last_http_status: Mapped[int | None] = mapped_column(Integer, default=None)

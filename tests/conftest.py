@@ -171,7 +171,13 @@ def _emptied(url: str) -> str:
 
 
 def make_settings(db_url: str, tmp_path: Path, **env: str) -> Settings:
-    values = {"DATABASE_URL": db_url, "PHOTO_DIR": str(tmp_path / "photos"), "INBOX_LEASE_SECONDS": "60"}
+    values = {
+        "DATABASE_URL": db_url,
+        "PHOTO_DIR": str(tmp_path / "photos"),
+        "INBOX_LEASE_SECONDS": "60",
+        # No model file unless a test trains one: the keyword order, whatever `make run` left in instance/.
+        "CATEGORY_MODEL_PATH": str(tmp_path / "category_model.pkl"),
+    }
     values.update(env)
     return settings_from_env(values)
 

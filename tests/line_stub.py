@@ -39,6 +39,7 @@ class LineStub:
     scripts: dict[str, list[int]] = field(default_factory=dict)
     delay_s: dict[str, float] = field(default_factory=dict)
     bodies: dict[str, str] = field(default_factory=dict)  # a 2xx body to answer instead, by path part
+    errors: dict[str, str] = field(default_factory=dict)  # an error's message instead, by path part
     requests: list[Recorded] = field(default_factory=list)
     content: bytes = field(default_factory=lambda: tiny_png())  # what message content downloads return
 
@@ -89,6 +90,7 @@ class LineStub:
             recorded.ended = time.monotonic()
         if status >= 400:
             message = "Invalid reply token" if status == 400 and "reply" in request.path else "stub error"
+            message = next((m for key, m in self.errors.items() if key in request.path), message)
             response = Response(json.dumps({"message": message}), status=status, mimetype="application/json")
         elif any(key in request.path for key in self.bodies):
             body = next(b for key, b in self.bodies.items() if key in request.path)

@@ -12,7 +12,7 @@ from datetime import timedelta
 from typing import Any
 
 import shapely
-from flask import Blueprint, Response, current_app, jsonify, render_template, request
+from flask import Blueprint, Response, current_app, jsonify, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
@@ -20,7 +20,15 @@ from sqlalchemy.orm import Session
 from bot.sandbox import events as ev
 from bot.sandbox.demo import DEFAULT_USERS, LANDMARKS, demo_district, district_address
 from bot.services import Services
-from models import InboxEvent, SandboxContent, SandboxMessage, SandboxReplyToken, SandboxUser
+from models import (
+    InboxEvent,
+    SandboxContent,
+    SandboxMessage,
+    SandboxReplyToken,
+    SandboxRichMenu,
+    SandboxRichMenuLink,
+    SandboxUser,
+)
 from models.clock import clock
 from models.db import insert_or_ignore, transaction
 from models.districts import District, DistrictLocator
@@ -87,8 +95,11 @@ def add_user() -> ResponseReturnValue:
     name = str(data.get("display_name", "")).strip()
     if not name or len(name) > 100:
         return jsonify(error="กรุณาใส่ชื่อผู้ใช้ (ไม่เกิน 100 ตัวอักษร)"), 400
+    # A LINE group is a conversation of its own, kept like a user: its id (C…) is where the bot's
+    # replies and pushes to the group land; its members speak in it (`speaker`, /api/events).
+    new_id = ev.new_group_id() if data.get("group") is True else ev.new_user_id()
     with transaction(_services().sessions) as session:
-        user = SandboxUser(line_user_id=ev.new_user_id(), display_name=name, created_at=clock.now())
+        user = SandboxUser(line_user_id=new_id, display_name=name, created_at=clock.now())
         session.add(user)
         return jsonify(user=_user_json(user)), 201
 
@@ -144,7 +155,10 @@ def build_event() -> ResponseReturnValue:
         if session.get(SandboxUser, user_id) is None:
             return jsonify(error="ไม่พบผู้ใช้นี้ในแซนด์บ็อกซ์"), 400
         try:
-            event = _event_for(session, kind, user_id, data)
+            if is_group(user_id):
+                event = _group_event_for(session, kind, user_id, str(data.get("speaker") or ""), data)
+            else:
+                event = _event_for(session, kind, user_id, data)
         except (KeyError, TypeError, ValueError) as exc:
             return jsonify(error=f"ข้อมูลไม่ครบหรือไม่ถูกต้อง: {exc}"), 400
         now = clock.now()
@@ -218,6 +232,43 @@ def list_messages() -> ResponseReturnValue:
     return jsonify(messages=items)
 
 
+@bp.get("/api/rich-menu")
+def user_rich_menu() -> ResponseReturnValue:
+    """The rich menu LINE would show this user: their own link, else the default; null without either."""
+    user_id = request.args.get("user_id", "")
+    if is_group(user_id):
+        return jsonify(menu=None)  # LINE shows no rich menu in a group
+    with transaction(_services().sessions) as session:
+        linked = session.get(SandboxRichMenuLink, user_id)
+        menu = session.get(SandboxRichMenu, linked.rich_menu_id) if linked else None
+        if menu is None:
+            menu = session.scalar(select(SandboxRichMenu).where(SandboxRichMenu.is_default))
+        if menu is None or menu.image is None:
+            return jsonify(menu=None)
+        body = json.loads(menu.body)
+        return jsonify(
+            menu={
+                "id": menu.rich_menu_id,
+                "size": body["size"],
+                "chatBarText": body.get("chatBarText", ""),
+                "selected": bool(body.get("selected")),
+                "areas": body.get("areas", []),
+                "image_url": url_for("sandbox.rich_menu_image", menu_id=menu.rich_menu_id),
+            }
+        )
+
+
+@bp.get("/rich-menu/<menu_id>/image")
+def rich_menu_image(menu_id: str) -> ResponseReturnValue:
+    with transaction(_services().sessions) as session:
+        menu = session.get(SandboxRichMenu, menu_id)
+        if menu is None or menu.image is None:
+            return "not found", 404
+        response = Response(menu.image, mimetype=menu.image_type or "image/png")
+        response.headers["Cache-Control"] = "public, max-age=86400"  # a menu id's image never changes
+        return response
+
+
 def _event_for(session: Session, kind: str, user_id: str, data: dict[str, Any]) -> dict[str, Any]:
     if kind == "follow":
         return ev.follow_event(user_id)
@@ -265,6 +316,28 @@ def _event_for(session: Session, kind: str, user_id: str, data: dict[str, Any]) 
     raise ValueError(f"ไม่รู้จักชนิด '{kind}'")
 
 
+def is_group(chat_id: str) -> bool:
+    return chat_id.startswith("C")  # LINE's group ids start with C, user ids with U
+
+
+def _group_event_for(
+    session: Session, kind: str, group_id: str, speaker: str, data: dict[str, Any]
+) -> dict[str, Any]:
+    """An event in a LINE group: the bot invited (join) or removed (leave), or a member's message or tap.
+    No `speaker`: a member who has not accepted the bot's terms, whom LINE does not name."""
+    if kind in ("follow", "join"):
+        return ev.join_event(group_id)
+    if kind in ("unfollow", "leave"):
+        return ev.leave_event(group_id)
+    if speaker and (is_group(speaker) or session.get(SandboxUser, speaker) is None):
+        raise ValueError("ไม่พบสมาชิกกลุ่มนี้ในแซนด์บ็อกซ์")
+    event = _event_for(session, kind, speaker or ANONYMOUS, data)
+    return ev.in_group(event, group_id, speaker or None)
+
+
+ANONYMOUS = "U" + "0" * 32  # stands in while building a member's event; removed from its source
+
+
 def _address_of(session: Session, latitude: float, longitude: float) -> str:
     """The district of a point as an address ("เขตจตุจักร กรุงเทพมหานคร"), or "" outside Bangkok's districts."""
     locator = current_app.extensions.get(LOCATOR_KEY)
@@ -278,5 +351,9 @@ def _address_of(session: Session, latitude: float, longitude: float) -> str:
     return district_address(name) if name else ""
 
 
-def _user_json(user: SandboxUser) -> dict[str, str]:
-    return {"user_id": user.line_user_id, "display_name": user.display_name}
+def _user_json(user: SandboxUser) -> dict[str, Any]:
+    return {
+        "user_id": user.line_user_id,
+        "display_name": user.display_name,
+        "group": is_group(user.line_user_id),
+    }

@@ -129,6 +129,30 @@ def postback_event(user_id: str, data: str, **kw: Any) -> dict[str, Any]:
     return event
 
 
+def new_group_id() -> str:
+    return "C" + secrets.token_hex(16)
+
+
+def in_group(event: dict[str, Any], group_id: str, user_id: str | None) -> dict[str, Any]:
+    """The event as sent from a LINE group; `user_id` None: a member who has not accepted the bot's terms."""
+    event["source"] = {"type": "group", "groupId": group_id, **({"userId": user_id} if user_id else {})}
+    return event
+
+
+def join_event(group_id: str, **kw: Any) -> dict[str, Any]:
+    """The bot invited into a group."""
+    event = base_event("join", "", **kw)
+    event["source"] = {"type": "group", "groupId": group_id}
+    return event
+
+
+def leave_event(group_id: str, **kw: Any) -> dict[str, Any]:
+    """The bot removed from (or leaving) a group: no reply token."""
+    event = base_event("leave", "", reply=False, **kw)
+    event["source"] = {"type": "group", "groupId": group_id}
+    return event
+
+
 def webhook_body(events: list[dict[str, Any]], destination: str = "Ub0t0000000000000000000000000000") -> str:
     return to_json({"destination": destination, "events": events})
 

@@ -19,7 +19,8 @@ def test_objects_alive_at_start_up_are_frozen_and_garbage_is_collected_first() -
     survivor = Cycle()
     try:
         frozen = freeze_startup_objects()
-        assert frozen == gc.get_freeze_count() > 1000  # the test process's modules at least
+        # The test process's modules at least (another test's thread may freeze more after us: at least).
+        assert 1000 < frozen <= gc.get_freeze_count()
         assert not any(type(o) is Cycle and o is not survivor for o in gc.get_objects(generation=None))
     finally:
         gc.unfreeze()

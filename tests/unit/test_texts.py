@@ -19,9 +19,21 @@ def test_every_language_has_every_text_with_the_same_placeholders():
             assert placeholders(template) == placeholders(th[key]), (lang, key)
 
 
-FRAGMENT_PREFIXES = ("qr_", "label_", "status_", "event_", "next_", "card_", "due_", "worklist_", "reject_")
+FRAGMENT_PREFIXES = (
+    "qr_",
+    "label_",
+    "status_",
+    "event_",
+    "next_",
+    "card_",
+    "due_",
+    "worklist_",
+    "reject_",
+    "menu_",  # the rich menus' tile labels
+)
 FRAGMENTS = {
     "welcome_name",
+    "group_officer_said",  # "name: " before the officer's answer, shown in a group
     "duplicate_item",
     "photos_count",
     "no_photos",

@@ -19,6 +19,9 @@
     userSelect: $("user-select"),
     addUserForm: $("add-user-form"),
     newUserName: $("new-user-name"),
+    addGroup: $("add-group-button"),
+    speakerField: $("speaker-field"),
+    speaker: $("speaker-select"),
     follow: $("follow-button"),
     unfollow: $("unfollow-button"),
     messages: $("messages"),
@@ -42,10 +45,16 @@
     text: $("text-input"),
     send: $("send-button"),
     connection: $("connection"),
+    richMenu: $("rich-menu"),
+    richMenuPanel: $("rich-menu-panel"),
+    richMenuFrame: $("rich-menu-frame"),
+    richMenuImage: $("rich-menu-image"),
+    richMenuBar: $("rich-menu-bar"),
   };
 
   const state = {
     userId: "",
+    users: {}, // user id -> {user_id, display_name, group}: names of a group's members on their bubbles
     lastId: 0,
     generation: 0, // bumped on every user switch, so late answers for the old user are dropped
     polling: false,
@@ -55,6 +64,9 @@
     sendingText: false,
     stickToBottom: true,
     lastItem: null, // the newest message shown: {direction, payload}
+    richMenuId: null, // the rich menu shown under the chat (LINE's per-user link, else the default)
+    richMenuOpen: true,
+    richMenuTimer: null,
   };
 
   // ---- small helpers --------------------------------------------------------------------
@@ -110,10 +122,23 @@
   // ---- users ----------------------------------------------------------------------------
 
   function addUserOption(user) {
-    const option = el("option", "", user.display_name);
+    state.users[user.user_id] = user;
+    const option = el("option", "", (user.group ? "👥 " : "") + user.display_name);
     option.value = user.user_id;
     els.userSelect.appendChild(option);
+    if (!user.group) {
+      // A LINE group's members: any sandbox user may speak in a group (LINE would name them only
+      // once they accept the bot's terms; "ไม่ระบุตัวตน" is a member LINE does not name).
+      const member = el("option", "", user.display_name);
+      member.value = user.user_id;
+      els.speaker.appendChild(member);
+    }
     return option;
+  }
+
+  function inGroup() {
+    const chat = state.users[state.userId];
+    return Boolean(chat && chat.group);
   }
 
   async function loadUsers() {
@@ -127,6 +152,10 @@
       return;
     }
     els.userSelect.textContent = "";
+    els.speaker.textContent = "";
+    const anonymous = el("option", "", "ไม่ระบุตัวตน (ยังไม่ยอมรับเงื่อนไขของบอท)");
+    anonymous.value = "";
+    els.speaker.appendChild(anonymous);
     users.forEach(addUserOption);
     const saved = localStorage.getItem(STORAGE_KEY);
     const chosen = users.some((u) => u.user_id === saved) ? saved : (users[0] && users[0].user_id) || "";
@@ -141,15 +170,22 @@
     state.lastItem = null;
     state.stickToBottom = true;
     if (userId) localStorage.setItem(STORAGE_KEY, userId);
+    const group = inGroup();
+    els.speakerField.hidden = !group;
+    els.follow.textContent = group ? "เชิญบอทเข้ากลุ่ม" : "เพิ่มเพื่อน";
+    els.unfollow.textContent = group ? "นำบอทออกจากกลุ่ม" : "บล็อก";
     els.messages.textContent = "";
     els.messages.appendChild(els.emptyHint);
     els.emptyHint.hidden = false;
     renderQuickReplies();
     clearNotice();
     pollNow();
+    state.richMenuId = null;
+    els.richMenu.hidden = true;
+    loadRichMenu();
   }
 
-  async function addUser(event) {
+  async function addUser(event, group) {
     event.preventDefault();
     const name = els.newUserName.value.trim();
     if (!name) {
@@ -161,7 +197,7 @@
       const response = await fetch("/sandbox/api/users", {
         method: "POST",
         headers: { "Content-Type": "application/json" },
-        body: JSON.stringify({ display_name: name }),
+        body: JSON.stringify({ display_name: name, group: group === true }),
       });
       const data = await readJson(response);
       if (!response.ok) {
@@ -172,7 +208,7 @@
       els.userSelect.value = data.user.user_id;
       els.newUserName.value = "";
       switchUser(data.user.user_id);
-      notify("เพิ่มผู้ใช้ “" + data.user.display_name + "” แล้วค่ะ", "info");
+      notify((group === true ? "สร้างกลุ่ม “" : "เพิ่มผู้ใช้ “") + data.user.display_name + "” แล้วค่ะ", "info");
     } catch (err) {
       notify("เชื่อมต่อเซิร์ฟเวอร์ไม่ได้ กรุณาลองใหม่ค่ะ");
     }
@@ -186,6 +222,7 @@
       return false;
     }
     const payload = Object.assign({ user_id: state.userId }, fields);
+    if (inGroup()) payload.speaker = els.speaker.value; // who, in the group, typed or tapped
     let eventId = null;
     try {
       const built = await fetch("/sandbox/api/events", {
@@ -657,6 +694,10 @@
       bubble = el("div", "bubble system", "คุณเพิ่มเพื่อนแล้ว");
     } else if (type === "unfollow") {
       bubble = el("div", "bubble system", "คุณบล็อกบัญชีนี้แล้ว");
+    } else if (type === "join") {
+      bubble = el("div", "bubble system", "เชิญบอทเข้ากลุ่มแล้ว");
+    } else if (type === "leave") {
+      bubble = el("div", "bubble system", "นำบอทออกจากกลุ่มแล้ว");
     } else if (type === "postback") {
       const shown = event.displayText || (event.postback && event.postback.data) || "";
       bubble = el("div", "bubble text", shown);
@@ -701,6 +742,14 @@
     }
     bubble.dataset.direction = "user";
     if (type) bubble.dataset.type = type;
+    const source = (event && event.source) || {};
+    if (source.type === "group" && !bubble.classList.contains("system")) {
+      // In a group, who spoke: a member's name, or "ไม่ระบุตัวตน" when LINE gives no userId.
+      const member = source.userId && state.users[source.userId];
+      const who = el("div", "speaker", member ? member.display_name : "ไม่ระบุตัวตน");
+      who.dataset.testid = "speaker";
+      bubble.insertBefore(who, bubble.firstChild);
+    }
     return bubble;
   }
 
@@ -773,6 +822,68 @@
     keepBottom();
   }
 
+  // ---- the rich menu: the user's menu image under the chat, its areas tappable as in LINE ----------
+
+  const RICH_MENU_POLL_MS = 3000; // an officer's menu is linked by the worker a moment after linking
+
+  async function loadRichMenu() {
+    clearTimeout(state.richMenuTimer);
+    const generation = state.generation;
+    try {
+      if (state.userId) {
+        const response = await fetch("/sandbox/api/rich-menu?user_id=" + encodeURIComponent(state.userId),
+          { cache: "no-store" });
+        if (response.ok && generation === state.generation) showRichMenu((await readJson(response)).menu);
+      }
+    } catch (_) {
+      // offline: the poll of messages says so; the menu stays as it was
+    } finally {
+      state.richMenuTimer = setTimeout(loadRichMenu, RICH_MENU_POLL_MS);
+    }
+  }
+
+  function showRichMenu(menu) {
+    if (!menu) {
+      state.richMenuId = null;
+      els.richMenu.hidden = true;
+      return;
+    }
+    if (menu.id === state.richMenuId) return;
+    state.richMenuId = menu.id;
+    const width = menu.size.width;
+    const height = menu.size.height;
+    els.richMenuFrame.querySelectorAll(".rich-menu-area").forEach((area) => area.remove());
+    els.richMenuImage.src = menu.image_url;
+    els.richMenuImage.alt = menu.chatBarText;
+    els.richMenuFrame.style.aspectRatio = width + " / " + height;
+    (menu.areas || []).forEach((area, index) => {
+      const b = area.bounds;
+      const button = el("button", "rich-menu-area");
+      button.type = "button";
+      button.dataset.testid = "rich-menu-area";
+      button.setAttribute("aria-label", actionLabel(area.action) || "ปุ่ม " + (index + 1));
+      button.title = actionLabel(area.action);
+      button.style.left = (100 * b.x / width) + "%";
+      button.style.top = (100 * b.y / height) + "%";
+      button.style.width = (100 * b.width / width) + "%";
+      button.style.height = (100 * b.height / height) + "%";
+      button.addEventListener("click", () => runAction(area.action));
+      els.richMenuFrame.appendChild(button);
+    });
+    els.richMenuBar.textContent = menu.chatBarText + " ▾";
+    state.richMenuOpen = menu.selected !== false;
+    setRichMenuOpen(state.richMenuOpen);
+    els.richMenu.hidden = false;
+  }
+
+  function setRichMenuOpen(open) {
+    state.richMenuOpen = open;
+    els.richMenuPanel.hidden = !open;
+    els.richMenuBar.setAttribute("aria-expanded", String(open));
+    const text = els.richMenuBar.textContent.replace(/ [▾▴]$/, "");
+    els.richMenuBar.textContent = text + (open ? " ▾" : " ▴");
+  }
+
   // ---- wiring ---------------------------------------------------------------------------
 
   function autoGrow() {
@@ -782,6 +893,7 @@
 
   els.userSelect.addEventListener("change", () => switchUser(els.userSelect.value));
   els.addUserForm.addEventListener("submit", addUser);
+  els.addGroup.addEventListener("click", (e) => addUser(e, true));
   els.follow.addEventListener("click", () => sendEvent({ type: "follow" }));
   els.unfollow.addEventListener("click", () => sendEvent({ type: "unfollow" }));
   els.composer.addEventListener("submit", (e) => { e.preventDefault(); sendText(); });
@@ -818,6 +930,7 @@
     }
   }));
   els.sendLocation.addEventListener("click", sendLocation);
+  els.richMenuBar.addEventListener("click", () => setRichMenuOpen(!state.richMenuOpen));
   els.messages.addEventListener("scroll", () => {
     const m = els.messages;
     state.stickToBottom = m.scrollHeight - m.scrollTop - m.clientHeight < 60;
