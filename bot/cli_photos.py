@@ -2,7 +2,8 @@
 
 `fingerprint` reads each photo without one from PHOTO_DIR, in batches, and stores its fingerprint and
 EXIF capture time (models/photo_checks.py). A missing or unreadable file is counted and skipped; a file
-that is no image is marked so it is not read again; running it again does nothing new.
+that is no image is marked so it is not read again; running it again does nothing new. Photos read by an
+older fingerprint version (before migration 0024: the hashes without the looks of stage 2) are read again.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ def add_parser(sub: Any) -> None:
     photos = sub.add_parser("photos", help="photo fingerprints: fill them in for photos stored before")
     actions = photos.add_subparsers(dest="action", required=True)
     fp = actions.add_parser(
-        "fingerprint", help="fingerprint every photo that has none yet (safe to run again)"
+        "fingerprint", help="fingerprint every photo that has none, or an older one (safe to run again)"
     )
     fp.add_argument("--dry-run", action="store_true", help="only count what would be read")
     fp.add_argument("--batch", type=int, default=200, help="photos a transaction (default 200)")

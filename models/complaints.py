@@ -218,6 +218,10 @@ class Photo(Base):
     fp_chunk2: Mapped[int | None] = mapped_column(Integer, default=None)
     fp_chunk3: Mapped[int | None] = mapped_column(Integer, default=None)
     fp_probes: Mapped[bytes | None] = mapped_column(LargeBinary, default=None)
+    # Stage 2 of the photo check (migration 0024): how the centre window looks (304 bytes) and how the nine
+    # probes do (used when this photo is the one checked). None: read before 0024, or no fingerprint.
+    fp_look: Mapped[bytes | None] = mapped_column(LargeBinary, default=None)
+    fp_look_probes: Mapped[bytes | None] = mapped_column(LargeBinary, default=None)
     # None: never read; else the fingerprint VERSION it was read with (also when the file gave none).
     fingerprint_version: Mapped[int | None] = mapped_column(SmallInteger, default=None)
     # When the photo was taken, from its EXIF (LINE strips EXIF from chat photos: None then).

@@ -10,6 +10,11 @@ capture time against the complaint's filing time. What counts:
   `SAME_SPOT_M` (two reports of the same spot look alike by right);
 - "older_than_complaint": the photo was taken, by its own EXIF, before the complaint was filed.
 
+A stored photo counts as the same picture when the two stages agree: the hashes (stage 1, the lookup)
+and the look (stage 2, `photo_fingerprints.looks_alike`, run only on stage 1's few candidates). When
+either photo has no look (fingerprinted before migration 0024, until `rongtook photos fingerprint`
+reads it again), the hashes alone decide, as they did before: a missed reuse is worse than a question.
+
 Never the photo itself, nor another row of the same file (sha256) sent in the same turn; never a photo
 staff sent earlier on the same complaint (an officer may send the same progress photo again); photos
 without a fingerprint are skipped.
@@ -33,9 +38,12 @@ from models.nearby import distance_m
 from models.photo_fingerprints import (
     MATCH_PHASH,
     VERSION,
+    Look,
     PhotoFacts,
     Window,
     chunks,
+    looks_alike,
+    looks_from_bytes,
     match_distance,
     near_chunks,
     probes_from_bytes,
@@ -49,6 +57,7 @@ SAME_SPOT_M = 50.0  # another complaint of the same category this close: the sam
 # A camera's clock is set by hand, often to another time zone, and EXIF rarely says which zone (a time
 # without offset is read as Bangkok's): a photo "taken" hours before the filing is a clock, not a reuse.
 EXIF_CLOCK_SLACK = timedelta(days=1)
+STAGE1_CANDIDATES = 200  # at most this many hash matches get the second look (a million gives a few)
 KIND_ORDER = {"citizen_before": 0, "elsewhere": 1, "older_than_complaint": 2}
 CHUNK_COLUMNS = (Photo.fp_chunk0, Photo.fp_chunk1, Photo.fp_chunk2, Photo.fp_chunk3)
 
@@ -84,10 +93,12 @@ def record_facts(photo: Photo, facts: PhotoFacts) -> None:
     if fp is None:
         photo.fp_phash = photo.fp_dhash = photo.fp_probes = None
         photo.fp_chunk0 = photo.fp_chunk1 = photo.fp_chunk2 = photo.fp_chunk3 = None
+        photo.fp_look = photo.fp_look_probes = None
         return
     photo.fp_phash, photo.fp_dhash = signed(fp.centre.phash), signed(fp.centre.dhash)
     photo.fp_chunk0, photo.fp_chunk1, photo.fp_chunk2, photo.fp_chunk3 = chunks(fp.centre.phash)
     photo.fp_probes = fp.probes_bytes()
+    photo.fp_look, photo.fp_look_probes = fp.centre_look_bytes(), fp.probe_looks_bytes()
 
 
 def windows_of(photo: Photo) -> tuple[Window, ...]:
@@ -98,13 +109,26 @@ def windows_of(photo: Photo) -> tuple[Window, ...]:
     return (centre, *probes_from_bytes(photo.fp_probes))
 
 
+def looks_of(photo: Photo) -> tuple[Look, ...]:
+    """The looks of the photo's ten windows, centre first; () when it has none (read before 0024)."""
+    centre = looks_from_bytes(photo.fp_look)
+    probes = looks_from_bytes(photo.fp_look_probes)
+    return (*centre, *probes) if len(centre) == 1 and len(probes) == 9 else ()
+
+
 def similar_photos(
-    session: Session, windows: Sequence[Window], exclude_ids: Iterable[int] = (), limit: int = 20
+    session: Session,
+    windows: Sequence[Window],
+    exclude_ids: Iterable[int] = (),
+    limit: int = 20,
+    looks: Sequence[Look] = (),
 ) -> list[Similar]:
-    """Stored photos attached to a complaint within MATCH_DISTANCE of any of `windows`, closest first.
+    """Stored photos attached to a complaint within MATCH_DISTANCE of any of `windows` and, when both
+    have looks, looking alike too (stage 2), closest first.
 
     Multi-index hashing: a candidate shares one of its pHash's four 16-bit chunks, give or take one bit,
-    with one of the windows (each chunk column is indexed); the exact distance then decides."""
+    with one of the windows (each chunk column is indexed); the exact distance then decides; then, for
+    those few, the looks."""
     if not windows:
         return []
     probes = [sorted({v for w in windows for v in near_chunks(chunks(w.phash)[i])}) for i in range(4)]
@@ -132,18 +156,34 @@ def similar_photos(
             distances[pid] = distance
     if not distances:
         return []
-    nearest = sorted(distances, key=lambda pid: (distances[pid], pid))[:limit]
+    # Stage 2 reads every stage-1 candidate's look (a few rows by id), so the limit counts real matches.
+    nearest = sorted(distances, key=lambda pid: (distances[pid], pid))[: max(limit, STAGE1_CANDIDATES)]
     rows = session.execute(
         select(
-            Photo.id, Photo.complaint_id, Photo.citizen_id, Photo.event_id, Photo.sha256, Photo.created_at
+            Photo.id,
+            Photo.complaint_id,
+            Photo.citizen_id,
+            Photo.event_id,
+            Photo.sha256,
+            Photo.created_at,
+            Photo.fp_look,
         ).where(Photo.id.in_(nearest))
     )
     found = [
         Similar(pid, complaint_id, citizen_id, event_id, sha256, created_at, distances[pid])
-        for pid, complaint_id, citizen_id, event_id, sha256, created_at in rows
+        for pid, complaint_id, citizen_id, event_id, sha256, created_at, look in rows
+        if _looks_alike(looks, look)
     ]
     found.sort(key=lambda s: (s.distance, s.photo_id))
     return found[:limit]
+
+
+def _looks_alike(looks: Sequence[Look], stored: bytes | None) -> bool:
+    """Stage 2 for one candidate; without a look on either side, stage 1 alone decides."""
+    centre = looks_from_bytes(stored)
+    if not looks or len(centre) != 1:
+        return True
+    return looks_alike(looks, centre[0])
 
 
 def _close_in_sql(windows: Sequence[Window]) -> ColumnElement[bool]:
@@ -166,7 +206,7 @@ def check_photo(session: Session, photo: Photo, complaint: Complaint) -> list[Ph
         )
     )
     others: dict[int, Complaint | None] = {}
-    for s in similar_photos(session, windows_of(photo), exclude_ids=[photo.id]):
+    for s in similar_photos(session, windows_of(photo), exclude_ids=[photo.id], looks=looks_of(photo)):
         if s.sha256 == photo.sha256 and (s.event_id is None or s.event_id == photo.event_id):
             continue  # the same file sent twice in one turn
         if s.complaint_id == complaint.id:

@@ -66,10 +66,11 @@ def test_backfill_fills_old_photos_skips_bad_files_and_is_idempotent(db_url, tmp
     with transaction(sessions) as s:
         a, b, c, d = (s.get(Photo, i) for i in ids)
         assert a is not None and b is not None and c is not None and d is not None
-        assert a.fp_phash is not None and a.fp_probes is not None and a.fingerprint_version == 1
+        assert a.fp_phash is not None and a.fp_probes is not None and a.fingerprint_version == 2
+        assert a.fp_look is not None and a.fp_look_probes is not None  # stage 2 of the photo check
         assert a.exif_taken_at == datetime(2026, 5, 30, 7, 0, tzinfo=UTC)
         assert b.fp_phash is not None and b.exif_taken_at is None
-        assert c.fingerprint_version == 1 and c.fp_phash is None  # read once, marked: not read again
+        assert c.fingerprint_version == 2 and c.fp_phash is None  # read once, marked: not read again
         assert d.fingerprint_version is None  # the file may come back from a backup
         before = [(p.fp_phash, p.fp_dhash, p.fp_chunk0) for p in (a, b)]
 
@@ -79,4 +80,28 @@ def test_backfill_fills_old_photos_skips_bad_files_and_is_idempotent(db_url, tmp
     with transaction(sessions) as s:
         again = [s.get(Photo, i) for i in ids[:2]]
         assert [(p.fp_phash, p.fp_dhash, p.fp_chunk0) for p in again if p] == before
+    engine.dispose()
+
+
+def test_photos_fingerprinted_before_stage_2_get_their_looks_on_the_next_run(db_url, tmp_path):
+    photo_dir = tmp_path / "photos"
+    engine = make_engine(db_url)
+    sessions = sessionmaker(engine)
+    with transaction(sessions) as s:
+        row = old_photo(photo_dir, "v1", jpeg(scene(3)))
+        row.fingerprint_version, row.fp_phash, row.fp_dhash = 1, 12345, 678  # hashes, no looks (before 0024)
+        s.add(row)
+        s.flush()
+        row_id = row.id
+    env = {"DATABASE_URL": db_url, "PHOTO_DIR": str(photo_dir)}
+    run = run_cli(tmp_path, "photos", "fingerprint", **env)
+    assert run.returncode == 0, run.stderr
+    assert "photos read: 1; fingerprinted: 1;" in run.stdout
+    with transaction(sessions) as s:
+        again = s.get(Photo, row_id)
+        assert again is not None and again.fingerprint_version == 2
+        assert again.fp_look is not None and len(again.fp_look) == 304
+        assert again.fp_phash != 12345  # read from the file again, hashes and all
+    again_run = run_cli(tmp_path, "photos", "fingerprint", **env)
+    assert "photos read: 0; fingerprinted: 0;" in again_run.stdout
     engine.dispose()

@@ -20,6 +20,7 @@ from models.db import make_engine, transaction
 from models.photo_checks import PhotoMatch, check_photo
 from models.photos import save_photo
 from tests.unit.test_photo_fingerprints import exif_block, jpeg, scene
+from tests.unit.test_photo_fingerprints_looks import recoloured
 
 FILED = datetime(2026, 12, 1, 2, 0, tzinfo=UTC)
 LATER = FILED + timedelta(days=3)
@@ -248,13 +249,48 @@ def test_save_photo_stores_the_fingerprint_and_exif_time(world):
     with transaction(world.sessions) as s:
         again = s.get(Photo, photo_id)
         assert again is not None
-        assert again.fingerprint_version == 1
+        assert again.fingerprint_version == 2
         assert None not in (again.fp_phash, again.fp_dhash, again.fp_chunk0, again.fp_chunk3)
         assert again.fp_probes is not None and len(again.fp_probes) == 9 * 16
+        assert again.fp_look is not None and len(again.fp_look) == 304  # stage 2: the centre's look
+        assert again.fp_look_probes is not None and len(again.fp_look_probes) == 9 * 304
         assert again.exif_taken_at == datetime(2026, 11, 30, 1, 15, tzinfo=UTC)
 
 
 def test_save_photo_of_a_blank_or_tiny_image_stores_no_fingerprint_and_no_error(world):
     with transaction(world.sessions) as s:
         tiny = world.photo(s, jpeg(Image.new("RGB", (4, 3), (200, 30, 30))))
-        assert tiny.fingerprint_version == 1 and tiny.fp_phash is None and tiny.exif_taken_at is None
+        assert tiny.fingerprint_version == 2 and tiny.fp_phash is None and tiny.exif_taken_at is None
+        assert tiny.fp_look is None and tiny.fp_look_probes is None
+
+
+def test_a_photo_the_hashes_confuse_but_that_looks_different_is_not_a_match(world):
+    # The same grey picture in the opposite colours: the grey hashes call it the same, stage 2 does not.
+    with transaction(world.sessions) as s:
+        complaint = world.complaint(s, [jpeg(scene(30))])
+        world.complaint(s, [jpeg(scene(31))], category="ไฟฟ้า", where=FAR)
+        assert check_photo(s, world.photo(s, jpeg(recoloured(scene(30)))), complaint) == []
+        assert check_photo(s, world.photo(s, jpeg(recoloured(scene(31)))), complaint) == []
+        # …while the real photos, edited, are still found by both stages.
+        assert kinds(check_photo(s, world.photo(s, jpeg(brighter(scene(30)), 60)), complaint)) == [
+            "citizen_before"
+        ]
+
+
+def test_a_photo_fingerprinted_before_stage_2_is_matched_by_the_hashes_alone(world):
+    # Until `rongtook photos fingerprint` reads it again, a photo without a look is judged as before 0024.
+    with transaction(world.sessions) as s:
+        complaint = world.complaint(s, [jpeg(scene(32))])
+        stored = s.query(Photo).filter_by(complaint_id=complaint.id).one()
+        assert check_photo(s, world.photo(s, jpeg(recoloured(scene(32)))), complaint) == []
+        stored.fp_look = stored.fp_look_probes = None
+        s.flush()
+        assert kinds(check_photo(s, world.photo(s, jpeg(recoloured(scene(32)))), complaint)) == [
+            "citizen_before"
+        ]
+        # The same when the photo being checked is the old one (no looks of its own).
+        stored.fp_look = world.photo(s, jpeg(scene(32))).fp_look
+        checked = world.photo(s, jpeg(recoloured(scene(32))))
+        checked.fp_look = checked.fp_look_probes = None
+        s.flush()
+        assert kinds(check_photo(s, checked, complaint)) == ["citizen_before"]

@@ -16,6 +16,7 @@ from models.photo_fingerprints import (
     MAX_PIXELS,
     Window,
     chunks,
+    looks_alike,
     match_distance,
     near_chunks,
     probes_from_bytes,
@@ -114,6 +115,7 @@ def test_an_edited_copy_matches_its_original(edit):
         copy = read_photo(jpeg(EDITS[edit](scene(seed)))).fingerprint
         assert original is not None and copy is not None
         assert match_distance(copy.windows, original.centre) is not None, (edit, seed)
+        assert looks_alike(copy.looks, original.looks[0]), (edit, seed)  # stage 2 agrees too
 
 
 def test_different_photos_do_not_match():
