@@ -19,8 +19,10 @@ def test_objects_alive_at_start_up_are_frozen_and_garbage_is_collected_first() -
     survivor = Cycle()
     try:
         frozen = freeze_startup_objects()
-        # The test process's modules at least (another test's thread may freeze more after us: at least).
-        assert 1000 < frozen <= gc.get_freeze_count()
+        # The test process's modules at least. Other tests' threads run on meanwhile: a frozen object they
+        # drop leaves the frozen generation, so the count afterwards is about, not exactly, the same.
+        assert frozen > 1000
+        assert abs(gc.get_freeze_count() - frozen) < frozen // 100
         assert not any(type(o) is Cycle and o is not survivor for o in gc.get_objects(generation=None))
     finally:
         gc.unfreeze()
