@@ -70,6 +70,7 @@ BATCHING_PAUSE_S = 0.01
 HELD_LOOK_EVERY_S = 60.0  # how stale a worker's idea of "messages are held for the quota" may be
 CHAT_RUN = 20  # events of one chat a thread handles in a row before the chat goes back to the queue
 LOADING_AFTER = timedelta(seconds=1)  # an answer later than this shows LINE's loading animation first
+LOADING_CALL_WAIT_S = 5.0  # how long an answer waits for its dots' call to LINE to be answered
 ANSWERS_FLOWING = timedelta(seconds=2)  # ... unless the chat got a message this recently
 ANSWERED_KEPT = 10_000
 
@@ -116,13 +117,18 @@ class SlowWatch:
     """LINE's loading animation for an event whose handling passes `after_s` (a slow query, a long list).
 
     One thread looks a few times a second, so an event handled promptly costs two dictionary writes
-    and no call to LINE; the animation's call goes through `show` (a sending thread)."""
+    and no call to LINE; the animation's call goes through `show` (a sending thread), and `done` hands
+    it back so that the event's answer leaves only once the dots have been asked for — dots asked for
+    after the answer would hang on the user's screen with nothing to follow."""
 
-    def __init__(self, show: Callable[[str], None], after_s: float, look_every_s: float = 0.2) -> None:
+    def __init__(
+        self, show: Callable[[str], Future[None] | None], after_s: float, look_every_s: float = 0.2
+    ) -> None:
         self._show = show
         self._after = after_s
         self._every = look_every_s
         self._started: dict[int, tuple[str, float]] = {}
+        self._shown: dict[int, Future[None]] = {}
         self._lock = threading.Lock()
         self._thread: threading.Thread | None = None
 
@@ -133,20 +139,23 @@ class SlowWatch:
                 self._thread = threading.Thread(target=self._loop, name="rongtook-slow-watch", daemon=True)
                 self._thread.start()
 
-    def done(self, key: int) -> None:
+    def done(self, key: int) -> Future[None] | None:
+        """Stops watching; returns the animation's call when one was made (the caller waits for it)."""
         with self._lock:
             self._started.pop(key, None)
+            return self._shown.pop(key, None)
 
     def _loop(self) -> None:
         while True:
             time.sleep(self._every)
             now = time.monotonic()
-            with self._lock:
+            with self._lock:  # submitting under the lock: `done` then always sees the call made
                 due = [(k, user) for k, (user, since) in self._started.items() if now - since >= self._after]
-                for key, _ in due:
+                for key, user in due:
                     del self._started[key]  # once per event
-            for _, user in due:
-                self._show(user)
+                    call = self._show(user)
+                    if call is not None:
+                        self._shown[key] = call
 
 
 class _LeaseLost(Exception):
@@ -502,13 +511,18 @@ class Worker:
             self._fail(InboxEvent, row, f"cannot parse stored event: {exc}", retry=False)
             return None
         try:
-            profile, content = self._prefetch(event, row, quiet)
+            profile, content, dots_shown = self._prefetch(event, row, quiet)
         except LineCallError as exc:
             self._record_sent_alone(sent)
             self._fail(InboxEvent, row, str(exc), retry=exc.retryable)
             return None
         user_id = _user_id(event)
-        watched = user_id is not None and not quiet and isinstance(event, MessageEvent | PostbackEvent)
+        watched = (
+            user_id is not None
+            and not quiet
+            and not dots_shown
+            and isinstance(event, MessageEvent | PostbackEvent)
+        )
         if watched:
             self._slow.start(row.id, user_id)
         try:
@@ -569,8 +583,9 @@ class Worker:
             self._fail(InboxEvent, row, f"{type(exc).__name__}: {exc}", retry=False)
             return self._apologise(event, row)
         finally:
-            if watched:
-                self._slow.done(row.id)
+            dots = self._slow.done(row.id) if watched else None
+            if dots is not None:  # the answer leaves after the dots, or the dots would outlast it
+                wait([dots], timeout=LOADING_CALL_WAIT_S)
         return None
 
     def _with_held_messages(
@@ -615,14 +630,16 @@ class Worker:
 
     def _prefetch(
         self, event: Event, row: Claimed, quiet: bool = False
-    ) -> tuple[Profile | None, Content | None]:
-        """LINE calls a handler needs, made before its transaction so no lock waits on the network.
+    ) -> tuple[Profile | None, Content | None, bool]:
+        """LINE calls a handler needs, made before its transaction so no lock waits on the network;
+        and whether the "typing" dots were shown meanwhile.
 
         `quiet`: an answer to the chat is on its way: no "typing" dots (the answer would end them)."""
         user_id = _user_id(event)
         if user_id is None:
-            return None, None
+            return None, None, False
         profile = content = None
+        shown = False
         if isinstance(event, FollowEvent):
             try:
                 profile = self.gateway.get_profile(user_id)
@@ -631,7 +648,7 @@ class Worker:
         if isinstance(event, MessageEvent):
             message = event.message
             if not quiet:
-                self._show_loading(event, user_id, photo=isinstance(message, ImageMessageContent))
+                shown = self._show_loading(event, user_id, photo=isinstance(message, ImageMessageContent))
             if isinstance(message, ImageMessageContent) and message.content_provider.type == "line":
                 try:
                     content = self.gateway.get_content(message.id)
@@ -641,30 +658,31 @@ class Worker:
                     log.warning(
                         "photo %s unavailable: %s", message.id, exc
                     )  # the handler says so to the user
-        return profile, content
+        return profile, content, shown
 
-    def _show_loading(self, event: Event, user_id: str, photo: bool) -> None:
+    def _show_loading(self, event: Event, user_id: str, photo: bool) -> bool:
         """LINE's "typing" dots when the answer will keep the user waiting: a photo to fetch, or an event
         that already waited in the queue. Not when the chat's answers are arriving anyway: each call
         costs a round trip to LINE before the answer."""
         now = self.clock()
         waited = now - _event_time(event)
         if waited > LOADING_ANIMATION_MAX_AGE:
-            return  # an old (redelivered or retried) event: the user is no longer watching for it
+            return False  # an old (redelivered or retried) event: the user is no longer watching for it
         if not photo and waited < LOADING_AFTER:
-            return
+            return False
         last = self._answered.get(user_id)
         if last is not None and now - last < ANSWERS_FLOWING:
-            return
+            return False
         try:
             self.gateway.show_loading(user_id)
         except LineCallError as exc:
             log.debug("loading animation not shown: %s", exc)
+        return True  # asked for (a refusal would be refused again)
 
-    def _loading_now(self, user_id: str) -> None:
+    def _loading_now(self, user_id: str) -> Future[None] | None:
         """From the slow-handling watch: the dots, sent by a sending thread (never holding up the watch)."""
         if self._stopping.is_set():
-            return
+            return None
 
         def show() -> None:
             try:
@@ -672,7 +690,10 @@ class Worker:
             except LineCallError as exc:
                 log.debug("loading animation not shown: %s", exc)
 
-        self._senders.submit(show)
+        try:
+            return self._senders.submit(show)
+        except RuntimeError:  # the senders were shut down meanwhile: no dots, nothing lost
+            return None
 
     def _mark_read(self, event: Event) -> None:
         """The user's message shows as read once handled, where the channel allows it (LINE then sends a

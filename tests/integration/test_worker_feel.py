@@ -53,6 +53,49 @@ def test_handling_slower_than_a_second_shows_the_loading_animation_before_the_an
     assert loading.started < answer.started  # the dots while the user waited, then the answer
 
 
+def test_the_answer_waits_for_a_slow_dots_call_so_the_dots_never_outlast_it(
+    client: Any, services: Services, stub: LineStub, clock: Clock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    real = worker_module.handle
+
+    def slow(event: Any, ctx: Any) -> Any:
+        time.sleep(0.6)
+        return real(event, ctx)
+
+    monkeypatch.setattr(worker_module, "handle", slow)
+    stub.delay_s = {"/chat/loading/start": 0.8}  # LINE slow to take the dots; the handler done meanwhile
+    user = ev.new_user_id()
+    post_events(client, [ev.text_event(user, "ติดตามเรื่อง", timestamp_ms=int(clock().timestamp() * 1000))])
+    worker = make_worker(services, stub, clock)
+    worker._slow = worker_module.SlowWatch(worker._loading_now, after_s=0.3, look_every_s=0.05)
+    worker.drain()
+    (loading,) = eventually(lambda: stub.calls("/chat/loading/start"))
+    (answer,) = eventually(lambda: answers(stub))
+    assert eventually(lambda: loading.ended)  # LINE has answered the dots' call
+    assert loading.ended <= answer.started  # dots asked for after the answer would hang on the screen
+
+
+def test_a_slow_photo_gets_the_dots_once(
+    client: Any, services: Services, stub: LineStub, clock: Clock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    real = worker_module.handle
+
+    def slow(event: Any, ctx: Any) -> Any:
+        time.sleep(0.6)  # a large photo's fingerprint on a busy machine
+        return real(event, ctx)
+
+    monkeypatch.setattr(worker_module, "handle", slow)
+    user = ev.new_user_id()
+    post_events(client, [ev.image_event(user, "m-slow", timestamp_ms=int(clock().timestamp() * 1000))])
+    worker = make_worker(services, stub, clock)
+    worker._slow = worker_module.SlowWatch(worker._loading_now, after_s=0.3, look_every_s=0.05)
+    worker.drain()
+    assert eventually(lambda: answers(stub))
+    time.sleep(0.3)
+    (loading,) = stub.calls("/chat/loading/start")  # shown before the download; not again while handled
+    assert loading.started < answers(stub)[0].started
+
+
 def test_a_prompt_answer_needs_no_animation(
     client: Any, services: Services, stub: LineStub, clock: Clock
 ) -> None:
