@@ -10,7 +10,7 @@ TEST_WORKERS ?= 4
 # The shifted-clock runs: every process of the run sees this moment (libfaketime; `AT=... make test-shifted`).
 AT ?= 2027-04-14 09:00:00 +0700
 
-.PHONY: run test test-unit test-integration test-e2e test-shifted lint bench-webhook bench-worker bench-routing bench-reminders bench-kpi bench-open311 bench-public bench-photos bench-category thai-fonts prism clean
+.PHONY: run test test-unit test-integration test-e2e test-shifted lint bench-webhook bench-worker bench-routing bench-reminders bench-kpi bench-open311 bench-public bench-admin bench-photos bench-category thai-fonts prism clean
 
 $(BIN)/rongtook: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -73,6 +73,12 @@ bench-open311: $(BIN)/rongtook
 # p95, the whole open-data CSV streamed, each beside its floor (BENCH_ARGS="--complaints 20000" runs quick).
 bench-public: $(BIN)/rongtook
 	$(BIN)/python -m bench.public_bench $(BENCH_ARGS)
+
+# Every staff page on a million generated complaints (PostgreSQL), signed in as an admin: each page's p95 beside
+# its SQL floor, one district's CSV/XLSX export, memory during an export of 100,000 (BENCH_ARGS="--count 20000"
+# runs quick; "--keep", then "--reuse SCHEMA", measures a filled schema again).
+bench-admin: $(BIN)/rongtook
+	$(BIN)/python -m bench.admin_bench $(BENCH_ARGS)
 
 # The reused-photo detector (issue 17): recall per kind of edit, false flags, and the lookup p95 at a
 # million fingerprints on PostgreSQL beside a bare scan (BENCH_ARGS="--stored 20000" runs quick). Its

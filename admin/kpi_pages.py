@@ -169,7 +169,7 @@ def score(period: Period, codes: Sequence[str], max_failures: int | None) -> lis
     if not codes:
         return []
     return score_database(
-        services().sessions,
+        services().read_sessions,  # DATABASE_REPLICA_URL, if set
         kpi_scheme(),
         period.fiscal_year,
         period.as_of,
@@ -204,7 +204,7 @@ def handled_tables(period: Period, codes: Sequence[str]) -> dict[str, list[Handl
     day = period.as_of.astimezone(zone).date()
     if not codes or end < start:
         return {code: [] for code in codes}
-    with transaction(services().sessions) as s:
+    with transaction(services().read_sessions) as s:  # as score()'s
         return {
             facts.district: percent_handled(facts, scheme, period.fiscal_year, as_of=day)
             for facts in district_facts(s, start, end, list(codes))

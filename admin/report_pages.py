@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import dataclasses
 import io
+import zipfile
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
@@ -21,12 +22,13 @@ from decimal import Decimal
 from flask import Response, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required
-from openpyxl import load_workbook
+from openpyxl.utils import get_column_letter
+from openpyxl.utils.datetime import to_excel
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from admin.exports import XLSX_THAI_CALENDAR
+from admin.exports import NS_MAIN, NS_REL, PARTS, XLSX_THAI_CALENDAR, XML_HEAD, escaped
 from admin.views import (
     BANGKOK,
     bp,
@@ -38,7 +40,7 @@ from admin.views import (
     text,
     visible_districts,
 )
-from kpi.reports import R001_COLUMNS, WRITERS, BacklogItem, Cell, Report, cpl_r001, cpl_r003
+from kpi.reports import R001_COLUMNS, WRITERS, BacklogItem, Cell, Report, cpl_r001, cpl_r003, display_width
 from kpi.source import fiscal_year_of
 from kpi.submissions import (
     SubmissionRefused,
@@ -55,6 +57,7 @@ from kpi.submissions import (
     submit_month,
     thai_month,
 )
+from kpi.wording import kpi_text
 from models import MonthlyReport
 from models.clock import clock
 from models.db import transaction
@@ -65,6 +68,8 @@ MIMETYPES = {
     "csv": "text/csv; charset=utf-8",
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
 }
+# An XLSX's date cells as Thai readers read a day (`5 ต.ค. 2569`), still dates.
+THAI_DAY_FORMAT = f"{XLSX_THAI_CALENDAR}d mmm yyyy"
 # Months outside these years are a typo (or a probe): the reports' date arithmetic stays in range.
 FIRST_YEAR, LAST_YEAR = 2000, 2200
 
@@ -305,9 +310,9 @@ def report_file(district: str, month: str, report: str, fmt: str) -> ResponseRet
         if row is None:
             return bad_input("rp_no_district", 404)
         made = with_date_cells(REPORTS[report](s, row.code, chosen, now))
-    data = WRITERS[fmt](made)
+    data = report_xlsx(made) if fmt == "xlsx" else WRITERS[fmt](made)
     return Response(
-        thai_date_cells(data) if fmt == "xlsx" else data,
+        data,
         mimetype=MIMETYPES[fmt],
         headers={"Content-Disposition": f'attachment; filename="{made.file_name(fmt)}"'},
     )
@@ -328,16 +333,134 @@ def with_date_cells(report: Report) -> Report:
     return dataclasses.replace(report, rows=rows)
 
 
-def thai_date_cells(data: bytes) -> bytes:
-    """The XLSX with its date cells shown as Thai readers read a day (`5 ต.ค. 2569`), still dates."""
-    book = load_workbook(io.BytesIO(data))
-    for sheet in book.worksheets:
-        for row in sheet.iter_rows():
-            for cell in row:
-                if isinstance(cell.value, date):  # a datetime is a date too; merged cells hold None
-                    cell.number_format = f"{XLSX_THAI_CALENDAR}d mmm yyyy"
+# ---- the XLSX, written directly -------------------------------------------------------------------------
+#
+# The file looks as `kpi.reports.to_xlsx` makes it for `rongtook report` (bold title and as-of line over the
+# table, bold shaded headers with borders, frozen under them, widths by the longest text), with the days as
+# date cells. openpyxl takes about 0.5 ms a cell for that (a style object per cell, its XML in pure Python):
+# a second for a district's backlog of 2,000. Written here as the sheet's XML, it takes a few milliseconds.
+
+
+def _xf(number: int = 0, font: int = 0, fill: int = 0, border: int = 0, align: str = "") -> str:
+    """One cell style: number format, font, fill, border and alignment by their ids in the style sheet."""
+    applied = "".join(
+        f' apply{name}="1"'
+        for name, on in (
+            ("NumberFormat", number),
+            ("Font", font),
+            ("Fill", fill),
+            ("Border", border),
+            ("Alignment", align),
+        )
+        if on
+    )
+    inner = f"<alignment {align}/>" if align else ""
+    ids = f'numFmtId="{number}" fontId="{font}" fillId="{fill}" borderId="{border}" xfId="0"'
+    return f"<xf {ids}{applied}>{inner}</xf>"
+
+
+TOP = 'vertical="top"'
+CELL_STYLES = (  # by their index, the `s` of a cell
+    _xf(),  # 0 plain
+    _xf(font=1),  # 1 the title
+    _xf(font=2),  # 2 the as-of line
+    _xf(font=3, fill=2, border=1, align='horizontal="center" vertical="center" wrapText="1"'),  # 3 a header
+    _xf(align=f'{TOP} wrapText="1"'),  # 4 a text
+    _xf(align=TOP),  # 5 a number
+    _xf(number=2, align=TOP),  # 6 a percentage, "0.00"
+    _xf(number=164, align=TOP),  # 7 a day (the Thai day format)
+)
+THIN = "".join(
+    f'<{side} style="thin"><color rgb="FF999999"/></{side}>' for side in ("left", "right", "top", "bottom")
+)
+REPORT_STYLES = (
+    XML_HEAD
+    + f'<styleSheet xmlns="{NS_MAIN}"><numFmts count="1"><numFmt numFmtId="164" formatCode="{{}}"/></numFmts>'
+    '<fonts count="4"><font><sz val="11"/><name val="Calibri"/></font>'
+    '<font><b/><sz val="14"/><name val="Calibri"/></font><font><i/><sz val="11"/><name val="Calibri"/></font>'
+    '<font><b/><sz val="11"/><name val="Calibri"/></font></fonts><fills count="3">'
+    '<fill><patternFill patternType="none"/></fill><fill><patternFill patternType="gray125"/></fill>'
+    '<fill><patternFill patternType="solid"><fgColor rgb="FFDDEBF7"/></patternFill></fill></fills>'
+    f'<borders count="2"><border><left/><right/><top/><bottom/><diagonal/></border><border>{THIN}<diagonal/>'
+    '</border></borders><cellStyleXfs count="1"><xf numFmtId="0" fontId="0" fillId="0" borderId="0"/>'
+    f'</cellStyleXfs><cellXfs count="{len(CELL_STYLES)}">{"".join(CELL_STYLES)}</cellXfs>'
+    '<cellStyles count="1"><cellStyle name="Normal" xfId="0" builtinId="0"/></cellStyles></styleSheet>'
+)
+HEADER_ROW = 4
+
+
+def _width(text: str) -> int:
+    return len(text) if text.isascii() else display_width(text)
+
+
+def _shown(cell: object) -> str:
+    """A cell as `kpi.reports` writes it in text (for the column widths)."""
+    if cell is None:
+        return ""
+    return f"{cell:.2f}" if isinstance(cell, Decimal) else str(cell)
+
+
+def _cell(ref: str, value: object, style: int) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, Decimal):
+        return f'<c r="{ref}" s="6"><v>{float(value)}</v></c>'
+    if isinstance(value, date):
+        return f'<c r="{ref}" s="7"><v>{to_excel(value)}</v></c>'
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return f'<c r="{ref}" s="{style if style != 4 else 5}"><v>{value}</v></c>'
+    words = escaped(str(value))
+    return f'<c r="{ref}" s="{style}" t="inlineStr"><is><t xml:space="preserve">{words}</t></is></c>'
+
+
+def report_xlsx(report: Report) -> bytes:
+    """The report as an XLSX file: one sheet named by its code, the days as date cells (`5 ต.ค. 2569`)."""
+    letters = [get_column_letter(i) for i in range(1, len(report.headers) + 1)]
+    last = letters[-1]
+    widths = []
+    for col, header in enumerate(report.headers):
+        longest = max([_width(header), *(_width(_shown(row[col])) for row in report.rows)])
+        widths.append(min(max(longest + 2, 8), 60))
+    lines = [
+        f'<row r="1">{_cell("A1", report.title, 1)}</row>',
+        f'<row r="2">{_cell("A2", report.subtitle, 2)}</row>',
+        f'<row r="{HEADER_ROW}">'
+        + "".join(
+            _cell(f"{letter}{HEADER_ROW}", h, 3) for letter, h in zip(letters, report.headers, strict=True)
+        )
+        + "</row>",
+    ]
+    for number, row in enumerate(report.rows, start=HEADER_ROW + 1):
+        cells = "".join(
+            _cell(f"{letter}{number}", value, 4) for letter, value in zip(letters, row, strict=False)
+        )
+        lines.append(f'<row r="{number}">{cells}</row>')
+    if not report.rows:
+        nothing = _cell(f"A{HEADER_ROW + 1}", kpi_text("report_no_rows", "th"), 0)
+        lines.append(f'<row r="{HEADER_ROW + 1}">{nothing}</row>')
+    first = f"A{HEADER_ROW + 1}"
+    sheet = (
+        f'{XML_HEAD}<worksheet xmlns="{NS_MAIN}"><sheetViews><sheetView workbookViewId="0">'
+        f'<pane ySplit="{HEADER_ROW}" topLeftCell="{first}" activePane="bottomLeft" state="frozen"/>'
+        f'<selection pane="bottomLeft" activeCell="{first}" sqref="{first}"/></sheetView></sheetViews>'
+        '<sheetFormatPr defaultRowHeight="15"/><cols>'
+        + "".join(f'<col min="{i}" max="{i}" width="{w}" customWidth="1"/>' for i, w in enumerate(widths, 1))
+        + "</cols><sheetData>"
+        + "".join(lines)
+        + f'</sheetData><mergeCells count="2"><mergeCell ref="A1:{last}1"/><mergeCell ref="A2:{last}2"/>'
+        "</mergeCells></worksheet>"
+    )
     out = io.BytesIO()
-    book.save(out)
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as book:
+        for name, body in PARTS.items():
+            book.writestr(name, body)
+        book.writestr("xl/styles.xml", REPORT_STYLES.format(escaped(THAI_DAY_FORMAT)))
+        book.writestr(
+            "xl/workbook.xml",
+            XML_HEAD + f'<workbook xmlns="{NS_MAIN}" xmlns:r="{NS_REL}"><sheets>'
+            f'<sheet name="{escaped(report.code)}" sheetId="1" r:id="rId1"/></sheets></workbook>',
+        )
+        book.writestr("xl/worksheets/sheet1.xml", sheet)
     return out.getvalue()
 
 

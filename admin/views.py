@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import re
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from functools import wraps
@@ -32,7 +33,8 @@ from flask import (
 from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required, login_user, logout_user
 from flask_wtf.csrf import CSRFError
-from sqlalchemy import ColumnElement, Select, and_, func, or_, select
+from sqlalchemy import ColumnElement, Select, and_, func, select
+from sqlalchemy import text as sql_text
 from sqlalchemy.orm import Session, sessionmaker
 from werkzeug.wrappers import Response
 
@@ -93,6 +95,7 @@ class WebServices(Protocol):
 
     settings: WebSettings
     sessions: sessionmaker[Session]
+    read_sessions: sessionmaker[Session]  # DATABASE_REPLICA_URL's when set, else the same as `sessions`
     wake: threading.Event
 
 
@@ -456,14 +459,106 @@ class Filters:
             stmt = stmt.where(due_today(self.due, now))
         if self.flagged:
             stmt = stmt.where(Complaint.id.in_(flagged_complaint_ids()))
-        if self.q:
-            code = normalise_code(self.q)
-            # A typed code finds its complaint; words search the description (bound parameters: any
-            # quote or percent sign is only text).
+        if self.code:  # a typed code finds its complaint, by the unique index, and nothing else
+            stmt = stmt.where(Complaint.tracking_code == self.code)
+        elif self.q:
+            # Words search the description (bound parameters: any quote or percent sign is only text);
+            # on PostgreSQL by the trigram index of migration 0028.
             words = self.q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-            matches = Complaint.description.ilike(f"%{words}%", escape="\\")
-            stmt = stmt.where(or_(Complaint.tracking_code == code, matches) if code else matches)
+            stmt = stmt.where(Complaint.description.ilike(f"%{words}%", escape="\\"))
+        # The newest first, ids breaking ties: the order the indexes on (…, created_at, id) are read in.
         return stmt.order_by(Complaint.created_at.desc(), Complaint.id.desc())
+
+    @property
+    def code(self) -> str | None:
+        """The search as a tracking code, if it can be one (case, spaces and a missing dash forgiven)."""
+        return normalise_code(self.q) if self.q else None
+
+    @property
+    def words(self) -> bool:
+        """A search of the descriptions' words (not a code): its count is capped (`SEARCH_COUNT_CAP`)."""
+        return bool(self.q) and self.code is None
+
+
+# A word search that matches more than this many complaints is counted only this far (shown "1,000+"):
+# a common word matches a large share of a million descriptions, and counting them all costs seconds
+# where the page of the newest needs milliseconds (each counted match is a row read); past a thousand,
+# staff narrow the search rather than page through it.
+SEARCH_COUNT_CAP = 1_000
+
+
+@dataclass(frozen=True)
+class Listing:
+    """One page of the complaint list: its rows, the total (`capped`: at least that many), the pages."""
+
+    rows: list[Complaint]
+    total: int
+    capped: bool
+    pages: int
+
+
+def list_page(s: Session, stmt: Select[Any], filters: Filters, number: int) -> Listing:
+    """The page `number` of the filtered, ordered list. The total is counted without the ORDER BY (a
+    count needs no order; with it PostgreSQL sorted every row first). The page is chosen by ids alone,
+    read in order from an index whose columns include the filter's (a deep page skips index entries, not
+    whole rows), then only its rows are read whole."""
+    matching = stmt.order_by(None).with_only_columns(Complaint.id)
+    ids_in_order = stmt.with_only_columns(Complaint.id).limit(PAGE_SIZE).offset((number - 1) * PAGE_SIZE)
+    if filters.words:
+        with by_trigrams(s) as few:
+            found = s.scalar(
+                select(func.count()).select_from(matching.limit(SEARCH_COUNT_CAP + 1).subquery())
+            )
+            total, capped = min(int(found or 0), SEARCH_COUNT_CAP), int(found or 0) > SEARCH_COUNT_CAP
+            if not capped:
+                few()
+            ids = list(s.scalars(ids_in_order))
+    else:
+        total, capped = int(s.scalar(select(func.count()).select_from(matching.subquery())) or 0), False
+        ids = list(s.scalars(ids_in_order))
+    by_id = {c.id: c for c in s.scalars(select(Complaint).where(Complaint.id.in_(ids)))} if ids else {}
+    rows = [by_id[i] for i in ids if i in by_id]
+    return Listing(rows, total, capped, max(1, -(-total // PAGE_SIZE)))
+
+
+@contextmanager
+def by_trigrams(s: Session) -> Iterator[Callable[[], None]]:
+    """On PostgreSQL, a word search reads the trigram index whatever the planner guesses of the word (it
+    guesses a word's share of the descriptions from a sample, and a rare word guessed common was a scan of
+    every row): its count from the index (stopping at the cap), and, when it matched few (`few()`, under
+    the cap), its page from those rows sorted, not a walk of the newest complaints for rare matches. A
+    common word's page is the newest complaints read in order until 50 match, soon. Reset after."""
+    postgres = s.get_bind().dialect.name == "postgresql"
+
+    def few() -> None:
+        if postgres:
+            s.execute(sql_text("SET LOCAL enable_indexscan = off"))
+
+    if postgres:
+        s.execute(sql_text("SET LOCAL enable_seqscan = off"))
+    try:
+        yield few
+    finally:
+        if postgres:
+            s.execute(sql_text("SET LOCAL enable_seqscan = on"))
+            s.execute(sql_text("SET LOCAL enable_indexscan = on"))
+
+
+def list_categories(s: Session) -> list[str]:
+    """The categories of the complaints the signed-in user may see, for the list's filter. Every district:
+    each next category by the category index (a loose index scan: as many probes as categories, not a
+    read of a million rows); one district: its complaints' categories from its covering index."""
+    if current_user.role in EVERY_DISTRICT_ROLES:
+        found = s.scalars(
+            sql_text(
+                "WITH RECURSIVE c(v) AS (SELECT min(category) FROM complaints UNION ALL "
+                "SELECT (SELECT min(category) FROM complaints WHERE category > c.v) FROM c "
+                "WHERE c.v IS NOT NULL) SELECT v FROM c WHERE v IS NOT NULL"
+            )
+        )
+    else:
+        found = s.scalars(scope(select(Complaint.category).distinct()))
+    return sorted(c for c in found if c)
 
 
 @bp.get("/complaints")
@@ -474,20 +569,17 @@ def complaints() -> ResponseReturnValue:
     number = int(page) if page.isdigit() and 0 < int(page) < 100_000 else 1
     stmt = filters.statement(clock.now())
     with transaction(services().sessions) as s:
-        if filters.bad_days:  # refused in words (400), not a list that the wrong day did not narrow
-            total, rows = 0, []
-        else:
-            total = s.scalar(select(func.count()).select_from(stmt.subquery())) or 0
-            rows = list(s.scalars(stmt.limit(PAGE_SIZE).offset((number - 1) * PAGE_SIZE)))
+        # A wrong day is refused in words (400), not a list that the wrong day did not narrow.
+        listing = Listing([], 0, False, 1) if filters.bad_days else list_page(s, stmt, filters, number)
         districts = visible_districts(s)
         names = {d.code: district_name(d) for d in districts}
-        categories = sorted(c for c in s.scalars(scope(select(Complaint.category).distinct())) if c)
-        for row in rows:
+        categories = list_categories(s)
+        for row in listing.rows:
             s.expunge(row)
-    pages = max(1, -(-total // PAGE_SIZE))
+    total, pages = listing.total, listing.pages
     return render_template(
         "admin/complaints.html",
-        rows=rows,
+        rows=listing.rows,
         names=names,
         districts=districts,
         categories=categories,
@@ -498,7 +590,7 @@ def complaints() -> ResponseReturnValue:
         query=filters.query(),
         page=number,
         pages=pages,
-        total=total,
+        total=f"{total:,}+" if listing.capped else total,  # "1,000+": at least that many
         error=text("bad_date", value=filters.bad_days[0]) if filters.bad_days else None,
     ), (400 if filters.bad_days else 200)
 

@@ -4,6 +4,9 @@ Before the window closes a complaint whose deadline is still ahead (or that is o
 met so far) is pending, left out of that step's N; `--literal` scores "as if the window ended today"
 instead, pending counting as not correct. Step 3 owes no monthly summary before the start date
 (KPI_START_DATE, or a district's own date set on the admin settings page).
+
+`rongtook kpi rebuild-facts`: every complaint's kept KPI facts (`models.kpi_facts`) recomputed from the
+event log, in one transaction; `rongtook release` does it once when they have never been built.
 """
 
 from __future__ import annotations
@@ -12,6 +15,7 @@ import argparse
 import json
 import sys
 from datetime import UTC, date, datetime, time
+from time import monotonic  # a duration, not a date
 from typing import Any
 
 from bot.settings import Settings
@@ -42,6 +46,10 @@ def add_parser(sub: Any) -> None:
         type=_workers,
         help="processes scoring districts at once on PostgreSQL (default: one per CPU)",
     )
+    k.add_parser(
+        "rebuild-facts",
+        help="recompute every complaint's kept KPI facts from the event log (the log stays the truth)",
+    )
 
 
 def _workers(text: str) -> int:
@@ -61,6 +69,25 @@ def _as_of(text: str) -> datetime:
 
 
 def cmd_kpi(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.services import Services
+
+    if args.action == "rebuild-facts":
+        return _rebuild_facts(Services.from_settings(settings))
+    return _score(settings, args)
+
+
+def _rebuild_facts(services: Any) -> int:
+    from models import kpi_facts
+    from models.db import transaction
+
+    started = monotonic()
+    with transaction(services.sessions) as session:  # one transaction: the scorer never sees half a build
+        written = kpi_facts.rebuild(session)
+    print(f"kept KPI facts rebuilt: {written} complaints in {monotonic() - started:.1f} s")
+    return 0
+
+
+def _score(settings: Settings, args: argparse.Namespace) -> int:
     from bot.services import Services
     from kpi.database_scoring import score_database
     from kpi.output import explain, to_csv, to_json, to_table

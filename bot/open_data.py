@@ -69,7 +69,7 @@ def _download(kind: str) -> ResponseReturnValue:
     coarse = settings.public_coarse_categories
 
     def rows() -> Iterator[list[PublicRow]]:
-        with transaction(services.sessions) as session:
+        with transaction(services.read_sessions) as session:
             yield from public_rows(session, since=since, until=until, coarse=coarse)
 
     body = _csv(rows()) if kind == "csv" else _geojson(rows(), settings.open_data_licence)

@@ -84,7 +84,7 @@ def public_record(session: Session, code: str) -> PublicRecord | None:
 @bp.get("/complaints/<code>")
 def complaint_status(code: str) -> ResponseReturnValue:
     services: Services = current_app.extensions["rongtook"]
-    with transaction(services.sessions) as session:
+    with transaction(services.read_sessions) as session:
         record = public_record(session, code)
         if record is None:
             return jsonify(

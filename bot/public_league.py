@@ -141,7 +141,7 @@ def _league(period: LeaguePeriod) -> League:
     now = clock.now()
     services = _services()
     return _cache().get(
-        ("league", period.key), now, lambda: league_table(services.sessions, period, now, _schemes())
+        ("league", period.key), now, lambda: league_table(services.read_sessions, period, now, _schemes())
     )
 
 
@@ -290,7 +290,7 @@ def district(code: str) -> ResponseReturnValue:
     report: DistrictReport = _cache().get(
         ("district", period.key, found.code),
         now,
-        lambda: district_report(services.sessions, period, now, _schemes(), found.code),
+        lambda: district_report(services.read_sessions, period, now, _schemes(), found.code),
     )
     peak = max([1, *(max(m.received, m.resolved) for m in report.months)])
     bars = [
@@ -328,7 +328,7 @@ def district(code: str) -> ResponseReturnValue:
 def _district(code: str) -> District | None:
     if not (code.isdigit() and len(code) == 4):
         return None
-    with transaction(_services().sessions) as session:
+    with transaction(_services().read_sessions) as session:
         found = session.get(District, code)
         if found is not None:
             session.expunge(found)
@@ -344,7 +344,7 @@ def _category_names(counts: dict[str, int], lang: str, unnamed: str) -> list[tup
     """Categories in the reader's language (complaints store the Thai name); most complaints first."""
     names: dict[str, str] = {}
     if lang == "en":
-        with transaction(_services().sessions) as session:
+        with transaction(_services().read_sessions) as session:
             names = {th: en for th, en in session.execute(select(Category.name_th, Category.name_en))}
     return [(names.get(name, name) if name else unnamed, count) for name, count in counts.items()]
 

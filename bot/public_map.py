@@ -183,7 +183,7 @@ def page() -> ResponseReturnValue:
     settings = _services().settings
     today = clock.now().astimezone(BANGKOK).date()
     error: str | None = None
-    with transaction(_services().sessions) as session:
+    with transaction(_services().read_sessions) as session:
         try:
             asked: Asked | None = _read(session, request.args, lang, today)
         except BadInput as exc:
@@ -226,7 +226,7 @@ def data() -> ResponseReturnValue:
     t = public_texts(lang)
     settings = _services().settings
     today = clock.now().astimezone(BANGKOK).date()
-    with transaction(_services().sessions) as session:
+    with transaction(_services().read_sessions) as session:
         try:
             asked = _read(session, request.args, lang, today)
         except BadInput as exc:
@@ -307,7 +307,7 @@ def _clusters(found: MapData) -> dict[str, Any]:
 
 @bp.get("/map/districts.geojson")
 def districts_geojson() -> ResponseReturnValue:
-    with transaction(_services().sessions) as session:
+    with transaction(_services().read_sessions) as session:
         body = boundaries_geojson(session)
     response = Response(body, mimetype="application/geo+json")
     response.headers["Cache-Control"] = "public, max-age=3600"

@@ -85,7 +85,7 @@ def home() -> ResponseReturnValue:
     lang = reader_language()
     services: Services = current_app.extensions["rongtook"]
     settings = services.settings
-    with transaction(services.sessions) as session:
+    with transaction(services.read_sessions) as session:
         # One copy per app (a gunicorn worker): the figures are read at most every five minutes.
         cache = current_app.extensions.setdefault("rongtook.public_figures", FiguresCache())
         figures = cache.get(session, clock.now())
@@ -133,7 +133,7 @@ def status(code: str) -> ResponseReturnValue:
     services: Services = current_app.extensions["rongtook"]
     # Read in the transaction, rendered after it: rendering reads the signed-in staff user (Flask-Login's
     # template context) in a transaction of its own, which SQLite would make wait for this one.
-    with transaction(services.sessions) as session:
+    with transaction(services.read_sessions) as session:
         record = public_record(session, code)
         if record is not None and record.public:
             complaint, district, deadlines = record.complaint, record.district, record.deadlines

@@ -86,6 +86,9 @@ class Settings:
     # past it, refuses them as LINE does (429), so the dashboard's quota and held messages can be tried.
     # 0: no limit. LINE's own plans: 300 free messages a month in Thailand, more when paid.
     sandbox_push_quota: int = 0
+    # A read-only replica of the database (DATABASE_REPLICA_URL) for the public pages and APIs, the open
+    # data and the KPI reads; None: they read the primary. A replica may be a few seconds behind.
+    database_replica_url: str | None = None
 
     @property
     def is_sqlite(self) -> bool:
@@ -106,19 +109,18 @@ def settings_from_env(env: Mapping[str, str] | None = None) -> Settings:
     def get(name: str) -> str:
         return env.get(name, "").strip()
 
-    database_url = get("DATABASE_URL") or f"sqlite:///{(INSTANCE_DIR / 'rongtook.sqlite3').resolve()}"
-    if database_url.startswith("postgres://"):  # Heroku-style URLs; SQLAlchemy wants the driver named
-        database_url = "postgresql+psycopg://" + database_url.removeprefix("postgres://")
-    elif database_url.startswith("postgresql://"):
-        database_url = "postgresql+psycopg://" + database_url.removeprefix("postgresql://")
-    try:
-        backend = make_url(database_url).get_backend_name()
-    except ArgumentError:
+    database_url = _database_url(
+        "DATABASE_URL", get("DATABASE_URL") or f"sqlite:///{(INSTANCE_DIR / 'rongtook.sqlite3').resolve()}"
+    )
+    # A read-only copy for the public pages and the KPI reads (docs/operator-guide.md, "Scaling out"):
+    # a streaming replica of the same database, so of the same backend.
+    replica_url = _database_url("DATABASE_REPLICA_URL", get("DATABASE_REPLICA_URL")) or None
+    if replica_url is not None and _backend(replica_url) != _backend(database_url):
         raise ConfigError(
-            "DATABASE_URL", "not a database URL (expected sqlite:///… or postgresql://…)"
-        ) from None
-    if backend not in ("sqlite", "postgresql"):
-        raise ConfigError("DATABASE_URL", f"'{backend}' is not supported; use sqlite or postgresql")
+            "DATABASE_REPLICA_URL",
+            f"is {_backend(replica_url)} but DATABASE_URL is {_backend(database_url)}; "
+            "a replica is a copy of the same database",
+        )
 
     if get(CLOCK_START_ENV):
         try:
@@ -184,6 +186,7 @@ def settings_from_env(env: Mapping[str, str] | None = None) -> Settings:
 
     return Settings(
         database_url=database_url,
+        database_replica_url=replica_url,
         line_channel_secret=secret or SANDBOX_SECRET,
         line_channel_access_token=token or SANDBOX_TOKEN,
         line_api_base_url=base_url,
@@ -210,6 +213,27 @@ def settings_from_env(env: Mapping[str, str] | None = None) -> Settings:
         category_training_csv=Path(get("CATEGORY_TRAINING_CSV") or DEFAULT_TRAINING_CSV).resolve(),
         sandbox_push_quota=_whole_number(env, "SANDBOX_PUSH_QUOTA", 0, 0, 10_000_000),
     )
+
+
+def _database_url(name: str, text: str) -> str:
+    """A SQLAlchemy URL for sqlite or postgresql (psycopg named as the driver); "" stays "" (unset)."""
+    if not text:
+        return ""
+    if text.startswith("postgres://"):  # Heroku-style URLs; SQLAlchemy wants the driver named
+        text = "postgresql+psycopg://" + text.removeprefix("postgres://")
+    elif text.startswith("postgresql://"):
+        text = "postgresql+psycopg://" + text.removeprefix("postgresql://")
+    try:
+        backend = _backend(text)
+    except ArgumentError:
+        raise ConfigError(name, "not a database URL (expected sqlite:///… or postgresql://…)") from None
+    if backend not in ("sqlite", "postgresql"):
+        raise ConfigError(name, f"'{backend}' is not supported; use sqlite or postgresql")
+    return text
+
+
+def _backend(url: str) -> str:
+    return str(make_url(url).get_backend_name())
 
 
 def _category_model_path(env: Mapping[str, str], name: str) -> Path:

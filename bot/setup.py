@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from bot.rich_menus import Outcome, release_gateway, upload_menus
 from bot.services import Services
+from models import kpi_facts
 from models.categories import ensure_categories
 from models.clock import clock
 from models.db import transaction
@@ -34,6 +35,9 @@ def release(services: Services) -> ReleaseReport:
         ensure_sections(session, clock.now())
         ensure_categories(session, clock.now())
         loaded = import_boundaries(session, boundaries) if boundaries else 0
+    with transaction(services.sessions) as session:
+        if not kpi_facts.is_complete(session):  # first release with them: built once, then kept by events
+            log.info("kept KPI facts: %d complaints built from the event log", kpi_facts.rebuild(session))
     if path:
         log.info("districts: %d added, %d boundaries loaded from %s", added, loaded, path)
     else:

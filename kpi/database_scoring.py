@@ -25,9 +25,11 @@ from typing import Any
 from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session, sessionmaker
 
+from kpi.kept_scoring import supports, tallies
 from kpi.schemes import Kpi32Scheme
-from kpi.scoring import ComplaintEvaluator, UnitScore, score_unit, score_units
+from kpi.scoring import ComplaintEvaluator, UnitScore, score_unit, score_units, unit_score
 from kpi.source import district_facts
+from models import kpi_facts
 from models.db import make_engine, make_session_factory, transaction
 from models.working_days import WorkingCalendar, load_calendar
 
@@ -68,6 +70,11 @@ def score_database(
     """
     start, end = window(scheme, fiscal_year, as_of)
     with transaction(sessions) as session:
+        if max_failures == 0 and supports(scheme) and kpi_facts.is_complete(session):
+            # Counts only: added up in SQL over the kept facts (`kpi.kept_scoring`).
+            return _score_kept(
+                session, scheme, fiscal_year, as_of, (start, end), districts, literal, kpi_start_on
+            )
         engine = session.get_bind()
         assert isinstance(engine, Engine)
         codes = [unit.district for unit in district_facts(session, start, end, districts)]
@@ -84,6 +91,30 @@ def score_database(
         context = get_context("spawn")  # no fork: the caller may be a threaded web server
         with ProcessPoolExecutor(wanted, mp_context=context, initializer=_start, initargs=(url,)) as pool:
             return list(pool.map(_score_one, [job] * len(codes), codes))
+
+
+def _score_kept(
+    session: Session,
+    scheme: Kpi32Scheme,
+    fiscal_year: int,
+    as_of: datetime,
+    window: tuple[datetime, datetime],
+    districts: Sequence[str] | None,
+    literal: bool,
+    kpi_start_on: date | None,
+) -> list[UnitScore]:
+    """Every district's score with its counts from one SQL query (no explanations kept)."""
+    ev = ComplaintEvaluator(scheme, load_calendar(session), as_of)
+    units = list(district_facts(session, *window, districts, kpi_start_on=kpi_start_on))
+    _, last_day = scheme.window_bounds(fiscal_year)
+    judge_pending = not literal and ev.as_of < ev.eod(last_day)
+    found, wide = tallies(session, ev, window, [u.district for u in units], judge_pending)
+    return [
+        score_unit(u, scheme, ev.cal, as_of, fiscal_year, max_failures=0, evaluator=ev, literal=literal)
+        if u.district in wide  # a complaint open for years: the loop counts it
+        else unit_score(u, scheme, ev, fiscal_year, found[u.district], 0, literal)
+        for u in units
+    ]
 
 
 # ---- in the worker processes ---------------------------------------------------------------------------

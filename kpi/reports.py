@@ -20,12 +20,13 @@ from __future__ import annotations
 import csv
 import io
 import unicodedata
+from bisect import bisect_right
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
-from functools import cache, partial
+from functools import cache, lru_cache, partial
 
 from sqlalchemy import ColumnElement, and_, exists, or_, select
 from sqlalchemy.orm import Session
@@ -204,10 +205,18 @@ def _checkpoint_days(after: date, last: date) -> Iterator[date]:
         month = (month + timedelta(days=32)).replace(day=1)
 
 
+@lru_cache(maxsize=10_000)
+def _day_end(day: date) -> datetime:
+    """`end_of_day`, kept per day: a backlog asks for the same checkpoints' ends thousands of times."""
+    return end_of_day(day)
+
+
 def _met(day: date, progress: Sequence[datetime]) -> bool:
-    """A progress update after the end of the previous checkpoint and by the end of this one (RULES §3)."""
-    since, until = end_of_day(previous_checkpoint(day)), end_of_day(day)
-    return any(since < at <= until for at in progress)
+    """A progress update after the end of the previous checkpoint and by the end of this one (RULES §3).
+    `progress` is in time order (the replayed log's): the first update after `since` decides."""
+    since, until = _day_end(previous_checkpoint(day)), _day_end(day)
+    later = bisect_right(progress, since)
+    return later < len(progress) and progress[later] <= until
 
 
 def percent(part: int, whole: int) -> Decimal | None:
@@ -237,8 +246,13 @@ class Missed:
 
     @property
     def text_th(self) -> str:
-        done = thai_date(self.done) if self.done else ""
-        return kpi_text(f"missed_{self.kind}", "th", due=thai_date(self.due), done=done)
+        return _missed_text(self.kind, self.due, self.done)
+
+
+@lru_cache(maxsize=100_000)
+def _missed_text(kind: str, due: date, done: date | None) -> str:
+    """A missed deadline in words (kept: a backlog's complaints miss the same checkpoint days)."""
+    return kpi_text(f"missed_{kind}", "th", due=thai_date(due), done=thai_date(done) if done else "")
 
 
 MISSED_KINDS = (
@@ -265,7 +279,19 @@ R001_HEADERS = tuple(kpi_text(f"r001_column_{column}", "th") for column in R001_
 
 
 def backlog(session: Session, district: str, at: datetime) -> list[BacklogItem]:
-    """The complaints `district` held open at moment `at`, oldest first, with the deadlines they missed."""
+    """The complaints `district` held open at moment `at`, oldest first, with the deadlines they missed.
+
+    Kept for the session (`session.info`): a month's two reports read the same backlog (CPL_R001's rows,
+    CPL_R003's total), and reading it costs most of either at a million complaints. The reports only read,
+    so within one session (one page, one command) the answer does not change."""
+    key = ("kpi.reports.backlog", district, at)
+    kept = session.info.get(key)
+    if kept is None:
+        kept = session.info[key] = tuple(_backlog(session, district, at))
+    return list(kept)
+
+
+def _backlog(session: Session, district: str, at: datetime) -> list[BacklogItem]:
     candidates = list(
         session.scalars(
             select(Complaint)
@@ -319,7 +345,7 @@ def _missed(complaint: Complaint, state: _Replay, at: datetime, calendar: Calend
     # Checkpoints whose day has fully passed by `at`, after the first-progress deadline, while open.
     last_full_day = local_date(at) if at >= end_of_day(local_date(at)) else local_date(at) - timedelta(days=1)
     for day in _checkpoint_days(local_date(fp_due_at), last_full_day):
-        if state.open_at(end_of_day(day)) and not _met(day, state.progress):
+        if state.open_at(_day_end(day)) and not _met(day, state.progress):
             yield Missed("checkpoint_missed", day)
 
 
@@ -514,7 +540,7 @@ def _checkpoints_in_month(
         state = _replay(complaint.routed_at, events[complaint.id])
         after = local_date(complaint.first_progress_due_at)
         for day in come:
-            if day > after and state.open_at(end_of_day(day)):
+            if day > after and state.open_at(_day_end(day)):
                 due += 1
                 met += _met(day, state.progress)
     return met, due, come

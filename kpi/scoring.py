@@ -38,7 +38,7 @@ from typing import Any, NamedTuple
 from kpi.facts import EPOCH, MICROSECOND, ComplaintFacts, DistrictFacts, Moments, from_micros, to_micros
 from kpi.schemes import Kpi32Scheme, round_decimal
 from kpi.wording import OPERATOR, day_text, kpi_text, month_text, said_in
-from models.deadlines import month_checkpoints, next_checkpoint
+from models.deadlines import checkpoint_day, checkpoint_index, next_checkpoint
 from models.working_days import WorkingCalendar
 
 # --- rule keys (stable: tools may group by them) ---
@@ -518,18 +518,6 @@ def fixed_offset(zone: tzinfo, until: datetime) -> timedelta | None:
     return offset
 
 
-def checkpoint_index(day: date) -> int:
-    """Consecutive integers for the 15th/30th checkpoints: a month's 15th, then its 30th (Feb: its end)."""
-    return (day.year * 12 + day.month - 1) * 2 + (0 if day.day == 15 else 1)
-
-
-def checkpoint_day(index: int) -> date:
-    """The checkpoint day of a `checkpoint_index`."""
-    months, second = divmod(index, 2)
-    year, month = divmod(months, 12)
-    return month_checkpoints(year, month + 1)[second]
-
-
 def evaluate_complaint(
     complaint: ComplaintFacts, scheme: Kpi32Scheme, calendar: WorkingCalendar, as_of: datetime
 ) -> ComplaintVerdict:
@@ -656,7 +644,6 @@ def score_unit(
     `literal` counts it as not correct instead ("if the window ended today").
     """
     ev = evaluator or ComplaintEvaluator(scheme, calendar, as_of)
-    pts = scheme.points
     first_day, last_day = scheme.window_bounds(fiscal_year)
     window_closed = ev.as_of >= ev.eod(last_day)
     judge_pending = not literal and not window_closed
@@ -726,6 +713,47 @@ def score_unit(
                 elif len(box2) < cap:
                     box2.extend(checkpoint_reasons(c[0], missed[: cap - len(box2)]))
 
+    tally = Tally(
+        n, other, rejected, failing, kept, pending, pending_kept, pending_reasons, counts, resolved_by_day
+    )
+    return unit_score(facts, scheme, ev, fiscal_year, tally, cap, literal)
+
+
+@dataclass
+class Tally:
+    """A unit's complaints added up for steps 1 and 2 (index 0: step 1, 1: step 2), by whichever reader
+    made it: the loop of `score_unit` over every complaint, or SQL over the kept facts."""
+
+    n: int
+    other: int
+    rejected: int
+    failing: list[int]
+    kept: list[list[Reason]]  # failing explanations kept (capped)
+    pending: list[int]
+    pending_kept: list[list[Reason]]
+    pending_reasons: list[int]  # reasons of the pending, never capped
+    counts: list[Counter[str]]  # failing reasons per rule, never capped
+    resolved_by_day: Counter[int]  # by day ordinal
+
+
+def unit_score(
+    facts: DistrictFacts,
+    scheme: Kpi32Scheme,
+    ev: ComplaintEvaluator,
+    fiscal_year: int,
+    tally: Tally,
+    cap: int | None,
+    literal: bool,
+) -> UnitScore:
+    """The unit's score from its tally, its monthly reports and its audits."""
+    pts = scheme.points
+    first_day, last_day = scheme.window_bounds(fiscal_year)
+    window_closed = ev.as_of >= ev.eod(last_day)
+    district = facts.district
+    n, other, rejected = tally.n, tally.other, tally.rejected
+    failing, kept, pending = tally.failing, tally.kept, tally.pending
+    pending_kept, pending_reasons, counts = tally.pending_kept, tally.pending_reasons, tally.counts
+    resolved_by_day = tally.resolved_by_day
     months = [m for m in month_starts(first_day, last_day) if m <= ev.as_of_date]
     report_reasons, due_months, audit_reasons, _ = _reasons_of_months(facts, scheme, ev, months)
 

@@ -80,15 +80,16 @@ from kpi.facts import (
     to_micros,
 )
 from kpi.schemes import shipped_kpi32
+from models import kpi_facts
 from models.base import UtcDateTime
 from models.clock import BANGKOK
-from models.complaints import BLANK_CHARACTERS, BLANK_RESOLUTION, Complaint, ComplaintEvent
+from models.complaints import BLANK_RESOLUTION, Complaint, ComplaintEvent
 from models.districts import District
 from models.monthly_reports import MonthlyReport
 
 FETCH_ROWS = 2000  # rows per fetch from the server-side cursor (yield_per)
 # The event kinds the facts are made of; the others (filed, routed, transferred, rated) are not read.
-KINDS = ("acknowledged", "progress", "resolved", "reopened", "rejected")
+KINDS = kpi_facts.KINDS
 
 # What the per-district queries read on PostgreSQL, as index ranges (not in a migration: see the module
 # docstring). The first serves the aggregate, the second the complaints of one district in a window.
@@ -128,12 +129,13 @@ def district_facts(
     for s in submissions(session, window_start, window_end, codes):
         by_district[s.district].append(s)
     audits = _audits(session, window_start, window_end, codes)
-    blanks = _BlankResults(session, window_start, window_end, codes)
+    kept = kpi_facts.is_complete(session)
+    blanks = None if kept else _BlankResults(session, window_start, window_end, codes)
     for code in codes:
         yield DistrictFacts(
             district=code,
             name_th=names[code],
-            complaints=ComplaintStream(session, code, window_start, window_end, blanks),  # type: ignore[arg-type]
+            complaints=ComplaintStream(session, code, window_start, window_end, blanks, kept=kept),  # type: ignore[arg-type]
             submissions=tuple(by_district[code]),
             audits=tuple(audits.get(code, ())),
             kpi_start_on=starts.get(code, kpi_start_on),
@@ -184,20 +186,27 @@ class ComplaintStream(Iterable[ComplaintFacts]):
         window_start: datetime,
         window_end: datetime,
         blanks: _BlankResults | None = None,
+        *,
+        kept: bool = False,
     ) -> None:
         self.session = session
         self.district = district
         self.window = (window_start, window_end)
         self.blanks = blanks
+        self.kept = kept  # read the kept facts (`models.kpi_facts`), not the event log
 
     def __repr__(self) -> str:
         start, end = self.window
         return f"<ComplaintStream {self.district} {start.isoformat()}..{end.isoformat()}>"
 
     def __iter__(self) -> Iterator[ComplaintFacts]:
-        return stream_complaints(self.session, self.district, *self.window, blanks=self.blanks)
+        return stream_complaints(
+            self.session, self.district, *self.window, blanks=self.blanks, kept=self.kept
+        )
 
     def moments(self) -> Iterator[Moments]:
+        if self.kept:
+            return stream_kept_moments(self.session, self.district, *self.window)
         return stream_moments(self.session, self.district, *self.window, blanks=self.blanks)
 
 
@@ -208,9 +217,13 @@ def stream_complaints(
     window_end: datetime,
     *,
     blanks: _BlankResults | None = None,
+    kept: bool = False,
 ) -> Iterator[ComplaintFacts]:
     """A generator of the district's `ComplaintFacts` by complaint id, fetched `FETCH_ROWS` rows at a time."""
-    moments = stream_moments(session, district, window_start, window_end, blanks=blanks)
+    if kept:
+        moments = stream_kept_moments(session, district, window_start, window_end)
+    else:
+        moments = stream_moments(session, district, window_start, window_end, blanks=blanks)
     try:
         for m in moments:
             yield m.facts()
@@ -289,6 +302,62 @@ def stream_moments(
         close = getattr(rows, "close", None)
         if close is not None:
             close()
+
+
+def stream_kept_moments(
+    session: Session, district: str, window_start: datetime, window_end: datetime
+) -> Generator[Moments, None, None]:
+    """The district's `Moments` by complaint id from the kept facts (`models.kpi_facts`): one row each,
+    nothing grouped (the scorer's loop, when explanations are asked for)."""
+    _check_window(window_start, window_end)
+    dialect = session.get_bind().dialect
+    stmt = kept_query()
+    params = {"district": district, "window_start": window_start, "window_end": window_end}
+    rows: Iterator[Sequence[Any]]
+    if dialect.name == "postgresql" and dialect.driver == "psycopg":
+        rows = _prefetched_rows(session, stmt, params)
+    else:
+        rows = _streamed_rows(session, stmt, params)
+    formats = _formats
+    null = _NULL
+    new = _new_tuple
+    try:
+        for code, category, has_text, packed in rows:
+            count = len(packed) >> 3
+            unpack = formats.get(count) or _format(count)
+            values = unpack(packed)
+            routed, ack, resolved, rejected = values[:4]
+            if ack == null:
+                ack = None
+            if rejected == null:
+                rejected = None
+            if resolved == null:
+                resolved, has_text = None, False
+            progress = values[4:]  # in time order already
+            first = next((t for t in progress if ack is None or t >= ack), None)
+            yield new(
+                Moments,
+                (code, district, routed, ack, first, resolved, bool(has_text), rejected, progress, category),
+            )
+    finally:
+        close = getattr(rows, "close", None)
+        if close is not None:
+            close()
+
+
+@functools.cache
+def kept_query() -> Select[Any]:
+    """The kept facts of `district`'s complaints routed in [`window_start`, `window_end`], by id."""
+    f = kpi_facts.ComplaintKpiFacts.__table__
+    return (
+        select(f.c.tracking_code, f.c.category, f.c.result_text, f.c.moments)
+        .where(
+            f.c.district_code == bindparam("district"),
+            f.c.routed_at >= bindparam("window_start"),
+            f.c.routed_at <= bindparam("window_end"),
+        )
+        .order_by(f.c.complaint_id)
+    )
 
 
 _new_tuple = tuple.__new__
@@ -516,34 +585,23 @@ def facts_from_events(
     events: Iterable[tuple[str, datetime, str | None]],
     category: str | None = None,
 ) -> ComplaintFacts:
-    """The same facts as the SQL aggregate, from (kind, at, text) events of the unit holding it, in order.
+    """The same facts as the SQL aggregate, from (kind, at, text) events of the unit holding it.
 
-    The reference the aggregate is tested against, and the path for the rare complaint the aggregate
-    cannot tell apart (routed to the same district twice).
+    The reference the aggregate and the kept facts are tested against, and the path for the rare
+    complaint the aggregate cannot tell apart (routed to the same district twice).
     """
-    ack = resolved = reopened = rejected = None
-    text_ok = False
-    progress: list[datetime] = []
-    for kind, at, body in events:
-        at = at.astimezone(UTC)
-        if at < routed_at:
-            continue
-        if kind == "acknowledged" and ack is None:
-            ack = at
-        elif kind == "progress":
-            progress.append(at)
-        elif kind == "resolved" and (resolved is None or at >= resolved):
-            resolved, text_ok = at, bool((body or "").strip(BLANK_CHARACTERS))
-        elif kind == "reopened" and (reopened is None or at >= reopened):
-            reopened = at
-        elif kind == "rejected" and rejected is None:
-            rejected = at
-    if resolved is not None and reopened is not None and reopened >= resolved:
-        resolved, text_ok = None, False
-    progress.sort()
-    first = next((t for t in progress if ack is None or t >= ack), None)
+    k = kpi_facts.moments_from_events(routed_at.astimezone(UTC), events)
     return ComplaintFacts(
-        code, district, routed_at, ack, first, resolved, text_ok, rejected, tuple(progress), category
+        code,
+        district,
+        routed_at.astimezone(UTC),
+        k.acknowledged,
+        k.first_progress,
+        k.resolved,
+        k.result_text,
+        k.rejected,
+        k.progress,
+        category,
     )
 
 

@@ -16,6 +16,7 @@ from models.data_requests import DataRequest
 from models.dialogs import Dialog
 from models.district_groups import DistrictGroup, GroupLinkCode
 from models.districts import District
+from models.kpi_facts import ComplaintKpiFacts, KpiFactsBuild
 from models.leases import Lease
 from models.monthly_reports import MonthlyReport
 from models.officer_links import LinkAttempts, OfficerLinkCode
@@ -44,6 +45,7 @@ __all__ = [
     "Citizen",
     "Complaint",
     "ComplaintFollower",
+    "ComplaintKpiFacts",
     "ComplaintEvent",
     "ComplaintStatus",
     "DataRequest",
@@ -53,6 +55,7 @@ __all__ = [
     "DistrictGroup",
     "GroupLinkCode",
     "InboxEvent",
+    "KpiFactsBuild",
     "Lease",
     "LinkAttempts",
     "LoginFailures",

@@ -17,6 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from models import kpi_facts
 from models.clock import BANGKOK
 from models.complaint_lifecycle import OPEN, next_status
 from models.complaints import Channel, Complaint, ComplaintEvent, ComplaintStatus, Photo
@@ -113,6 +114,8 @@ def _event(
     for photo in photos:
         photo.complaint_id, photo.event_id = complaint.id, event.id
     session.flush()
+    if kind in kpi_facts.KINDS:
+        kpi_facts.refresh(session, complaint)
     return event
 
 
@@ -231,6 +234,7 @@ def filed_complaint(
     for photo in photos:
         photo.complaint_id, photo.event_id = complaint.id, filed.id
     session.flush()
+    kpi_facts.refresh(session, complaint)
     return complaint, filed
 
 
@@ -325,6 +329,7 @@ def transfer(
     complaint.last_progress_at = complaint.next_checkpoint_on = None
     if to_district is None:
         complaint.routed_at = complaint.ack_due_at = None
+        kpi_facts.refresh(session, complaint)  # with no unit now: in no one's KPI
         return event
     complaint.routed_at = at
     complaint.ack_due_at = ack_due(at, cal)
@@ -340,6 +345,7 @@ def transfer(
         )
     )
     session.flush()
+    kpi_facts.refresh(session, complaint)  # a new stint: the clocks restart (RULES §2)
     return event
 
 

@@ -91,6 +91,34 @@ class Complaint(Base):
             "created_at",
             postgresql_include=["status", "category", "district_code", "tracking_code", "public_opt_out"],
         ),
+        # The staff list filtered by status or category, newest first; the dashboard's weeks resolved and
+        # its open and overdue counts per district from the open rows alone (migration 0028).
+        Index("ix_complaints_status_created", "status", "created_at", "id"),
+        Index("ix_complaints_category_created", "category", "created_at", "id"),
+        Index("ix_complaints_resolved_at", "resolved_at"),
+        Index(
+            "ix_complaints_open_district",
+            "district_code",
+            postgresql_include=[
+                "status",
+                "ack_due_at",
+                "first_progress_at",
+                "first_progress_due_at",
+                "next_checkpoint_on",
+            ],
+            postgresql_where=text(OPEN_SQL),
+            sqlite_where=text(OPEN_SQL),
+        ),
+        # The staff list's word search, `description ILIKE '%word%'`, by trigrams (PostgreSQL's pg_trgm;
+        # migration 0028 names the operator class with the extension's schema). SQLite has no such index:
+        # there it is an empty one (WHERE 0), a name only, so both schemas hold the same indexes.
+        Index(
+            "ix_complaints_description_trgm",
+            "description",
+            postgresql_using="gin",
+            postgresql_ops={"description": "gin_trgm_ops"},
+            sqlite_where=text("0"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -133,6 +133,10 @@ class _WriterQueue:
                 os.close(fd)  # closing also releases a lock still held
 
 
+def _bit_count(value: int | None) -> int | None:
+    return None if value is None else bin(value).count("1")
+
+
 def _tune_sqlite(engine: Engine, database: str | None) -> None:
     writers = _WriterQueue(Path(f"{database}.writelock")) if database and database != ":memory:" else None
 
@@ -144,6 +148,8 @@ def _tune_sqlite(engine: Engine, database: str | None) -> None:
         cur.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
         cur.execute("PRAGMA foreign_keys=ON")
         cur.close()
+        # PostgreSQL's bit_count, for the KPI's checkpoint masks (kpi.kept_scoring).
+        dbapi_conn.create_function("rongtook_bit_count", 1, _bit_count, deterministic=True)
         if writers:
             writers.open(record)
 

@@ -4,6 +4,7 @@ counts as overdue, as a predicate and as the same condition in SQL."""
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, time
@@ -86,6 +87,19 @@ def next_checkpoint(day: date) -> date:
             return checkpoint
     year, month = (day.year + 1, 1) if day.month == 12 else (day.year, day.month + 1)
     return month_checkpoints(year, month)[0]
+
+
+def checkpoint_index(day: date) -> int:
+    """Consecutive integers for the 15th/30th checkpoints: a month's 15th, then its 30th (Feb: its end)."""
+    return (day.year * 12 + day.month - 1) * 2 + (0 if day.day == 15 else 1)
+
+
+@functools.cache  # a district's year of explanations names the same few dozen checkpoints many times
+def checkpoint_day(index: int) -> date:
+    """The checkpoint day of a `checkpoint_index`."""
+    months, second = divmod(index, 2)
+    year, month = divmod(months, 12)
+    return month_checkpoints(year, month + 1)[second]
 
 
 def next_due_checkpoint(

@@ -170,7 +170,15 @@ def add_override(session: Session, day: date, kind: str, name: str, now: datetim
     else:
         row.kind, row.name, row.created_at = kind, name, now
     session.flush()
+    _deadlines_moved(session, day)
     return row
+
+
+def _deadlines_moved(session: Session, day: date) -> None:
+    """The KPI's kept deadlines that a change on `day` may move, recomputed in the same transaction."""
+    from models import kpi_facts  # imported here: kpi_facts counts its deadlines with this module
+
+    kpi_facts.recompute_around(session, day)
 
 
 def remove_override(session: Session, day: date) -> bool:
@@ -180,4 +188,5 @@ def remove_override(session: Session, day: date) -> bool:
         return False
     session.delete(row)
     session.flush()
+    _deadlines_moved(session, day)
     return True

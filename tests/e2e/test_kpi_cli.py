@@ -63,3 +63,23 @@ def test_scores_and_explanations_for_complaints_handled_through_line(
     assert table.returncode == 0, table.stderr
     assert forgotten in table.stdout and handled not in table.stdout.split("จตุจักร", 1)[1]
     assert "จตุจักร" in table.stdout
+
+
+def test_rebuild_facts_keeps_the_scores_the_event_log_gives(client, services, stub, db_url, tmp_path):
+    """`rongtook kpi rebuild-facts` (after an import straight into the event log, say): the scores
+    afterwards, read from the kept facts, are those the event log gives."""
+    citizen = Chat(client, services, stub)
+    for text in ("ไฟถนนดับหน้าซอย 3", "ทางเท้าชำรุดหน้าตลาด"):
+        file_one(citizen, text)
+    env = {"DATABASE_URL": db_url, "PHOTO_DIR": str(tmp_path / "p")}
+    args = ("kpi", "score", "--fy", "2570", "--as-of", "2026-12-31", "--format", "json")
+    from_log = run_cli(tmp_path, *args, **env)  # never built yet: the scorer reads the event log
+    assert from_log.returncode == 0, from_log.stderr
+
+    rebuilt = run_cli(tmp_path, "kpi", "rebuild-facts", **env)
+    assert rebuilt.returncode == 0, rebuilt.stderr
+    assert "2 complaints" in rebuilt.stdout
+    kept = run_cli(tmp_path, *args, **env)
+    assert kept.returncode == 0, kept.stderr
+    assert json.loads(kept.stdout) == json.loads(from_log.stdout)
+    assert sum(u["n"] for u in json.loads(kept.stdout)["units"]) == 2  # both complaints counted
